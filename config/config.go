@@ -1,0 +1,163 @@
+package config
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// Config is a decoded configuration directory: one map per kind of block,
+// keyed by the block's name. The default (unlabelled) gateway has the name "".
+type Config struct {
+	Dir       string
+	Gateways  map[string]*Gateway
+	Variables map[string]*Variable
+	Locals    map[string]*Local
+	Models    map[string]*Model
+	Steps     map[string]*Step
+	Outputs   map[string]*Output
+}
+
+func newConfig(dir string) *Config {
+	return &Config{
+		Dir:       dir,
+		Gateways:  map[string]*Gateway{},
+		Variables: map[string]*Variable{},
+		Locals:    map[string]*Local{},
+		Models:    map[string]*Model{},
+		Steps:     map[string]*Step{},
+		Outputs:   map[string]*Output{},
+	}
+}
+
+// StepNames returns the names of all steps, sorted.
+func (c *Config) StepNames() []string { return sortedKeys(c.Steps) }
+
+// Gateway returns the gateway a model uses: the one it names, or the
+// default gateway (built from defaults when the configuration has no
+// gateway block).
+func (c *Config) Gateway(m *Model) *Gateway {
+	name := ""
+	if m != nil && m.Gateway != nil {
+		name = m.Gateway.Name
+	}
+	if g, ok := c.Gateways[name]; ok {
+		return g
+	}
+	return defaultGateway(name)
+}
+
+func (c *Config) addFile(f *hcl.File) hcl.Diagnostics {
+	content, diags := f.Body.Content(rootSchema)
+	diags = dropLabelledGatewayDiags(diags)
+	for _, g := range labelledGateways(f.Body) {
+		gw, moreDiags := decodeGatewayBlock(g)
+		diags = append(diags, moreDiags...)
+		diags = append(diags, addUnique(c.Gateways, gw.Name, gw, gw.DeclRange, "gateway")...)
+	}
+	for _, block := range content.Blocks {
+		diags = append(diags, c.addBlock(block)...)
+	}
+	return diags
+}
+
+func (c *Config) addBlock(block *hcl.Block) hcl.Diagnostics {
+	switch block.Type {
+	case blockGateway:
+		gw, diags := decodeGatewayBlock(block)
+		return append(diags, addUnique(c.Gateways, gw.Name, gw, gw.DeclRange, "gateway")...)
+	case blockVariable:
+		v, diags := decodeVariableBlock(block)
+		return append(diags, addUnique(c.Variables, v.Name, v, v.DeclRange, "variable")...)
+	case blockLocals:
+		locals, diags := decodeLocalsBlock(block)
+		for _, l := range locals {
+			diags = append(diags, addUnique(c.Locals, l.Name, l, l.DeclRange, "local value")...)
+		}
+		return diags
+	case blockModel:
+		m, diags := decodeModelBlock(block)
+		return append(diags, addUnique(c.Models, m.Name, m, m.DeclRange, "model")...)
+	case blockStep:
+		s, diags := decodeStepBlock(block)
+		return append(diags, addUnique(c.Steps, s.Name, s, s.DeclRange, "step")...)
+	case blockOutput:
+		o, diags := decodeOutputBlock(block)
+		return append(diags, addUnique(c.Outputs, o.Name, o, o.DeclRange, "output")...)
+	}
+	return nil
+}
+
+// addUnique adds v to m under name, or reports a duplicate declaration that
+// names the first one.
+func addUnique[T any](m map[string]T, name string, v T, rng hcl.Range, kind string) hcl.Diagnostics {
+	if prev, dup := m[name]; dup {
+		what := fmt.Sprintf("A %s named %q", kind, name)
+		if kind == "gateway" && name == "" {
+			what = "The default gateway"
+		}
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("Duplicate %s", kind),
+			Detail:   fmt.Sprintf("%s was already declared at %s. Names must be unique.", what, declRangeOf(prev)),
+			Subject:  rng.Ptr(),
+		}}
+	}
+	m[name] = v
+	return nil
+}
+
+// declRangeOf returns the DeclRange of any decoded block.
+func declRangeOf(v any) string {
+	if d, ok := v.(interface{ declRange() hcl.Range }); ok {
+		return d.declRange().String()
+	}
+	return "another place"
+}
+
+// checkRefs reports name references to blocks that are not declared.
+func (c *Config) checkRefs() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, name := range sortedKeys(c.Models) {
+		m := c.Models[name]
+		if m.Gateway != nil && m.Gateway.Name != "" {
+			diags = append(diags, checkDeclared(*m.Gateway, "gateway", c.Gateways)...)
+		}
+	}
+	for _, name := range sortedKeys(c.Steps) {
+		s := c.Steps[name]
+		if s.Model.Type != "" {
+			diags = append(diags, checkDeclared(s.Model, "model", c.Models)...)
+		}
+		for _, d := range s.DependsOn {
+			diags = append(diags, checkDeclared(d, "step", c.Steps)...)
+		}
+	}
+	return diags
+}
+
+func checkDeclared[T any](ref Ref, kind string, declared map[string]T) hcl.Diagnostics {
+	if _, ok := declared[ref.Name]; ok {
+		return nil
+	}
+	detail := fmt.Sprintf("No %s named %q is declared.", kind, ref.Name)
+	if s := nameSuggestion(ref.Name, sortedKeys(declared)); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  fmt.Sprintf("Reference to undeclared %s", kind),
+		Detail:   detail,
+		Subject:  ref.SourceRange.Ptr(),
+	}}
+}
+
+func sortedKeys[T any](m map[string]T) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

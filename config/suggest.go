@@ -1,0 +1,26 @@
+package config
+
+import (
+	"github.com/agext/levenshtein"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// nameSuggestion returns the candidate closest to given, or "" when none is
+// close enough to be what the user meant.
+func nameSuggestion(given string, candidates []string) string {
+	best, bestDist := "", 3
+	for _, c := range candidates {
+		if d := levenshtein.Distance(given, c, nil); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// NameSuggestion is nameSuggestion for other packages.
+func NameSuggestion(given string, candidates []string) string {
+	return nameSuggestion(given, candidates)
+}
+
+func convertTo(v cty.Value, ty cty.Type) (cty.Value, error) { return convert.Convert(v, ty) }

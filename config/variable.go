@@ -1,0 +1,149 @@
+package config
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// Variable is a variable block: an input of the pipeline.
+type Variable struct {
+	Name        string
+	Description string
+	Type        cty.Type  // cty.DynamicPseudoType when no type is given
+	Default     cty.Value // cty.NilVal when the variable is required
+	Sensitive   bool
+	Validations []*Validation
+
+	DeclRange hcl.Range
+}
+
+func (v *Variable) declRange() hcl.Range { return v.DeclRange }
+
+// Required reports whether the variable has no default.
+func (v *Variable) Required() bool { return v.Default == cty.NilVal }
+
+// Validation is a validation block of a variable.
+type Validation struct {
+	Condition    hcl.Expression
+	ErrorMessage hcl.Expression
+	DeclRange    hcl.Range
+}
+
+var variableSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "type"}, {Name: "default"}, {Name: "description"}, {Name: "sensitive"},
+	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: blockValidation}},
+}
+
+var validationSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "condition", Required: true},
+		{Name: "error_message", Required: true},
+	},
+}
+
+func decodeVariableBlock(block *hcl.Block) (*Variable, hcl.Diagnostics) {
+	v := &Variable{Name: block.Labels[0], Type: cty.DynamicPseudoType, DeclRange: block.DefRange}
+	diags := checkName(block, "variable")
+	content, moreDiags := block.Body.Content(variableSchema)
+	diags = append(diags, moreDiags...)
+	diags = append(diags, decodeLiteral(content.Attributes["description"], &v.Description)...)
+	diags = append(diags, decodeLiteral(content.Attributes["sensitive"], &v.Sensitive)...)
+	if attr, ok := content.Attributes["type"]; ok {
+		ty, tyDiags := typeexpr.TypeConstraint(attr.Expr)
+		diags = append(diags, tyDiags...)
+		if !tyDiags.HasErrors() {
+			v.Type = ty
+		}
+	}
+	if attr, ok := content.Attributes["default"]; ok {
+		val, valDiags := attr.Expr.Value(nil)
+		diags = append(diags, valDiags...)
+		if !valDiags.HasErrors() {
+			conv, err := convert.Convert(val, v.Type)
+			if err != nil {
+				diags = append(diags, attrError(attr, "Invalid default value for variable",
+					fmt.Sprintf("This default value is not compatible with the variable's type constraint: %s.", err)))
+				conv = cty.UnknownVal(v.Type)
+			}
+			v.Default = conv
+		}
+	}
+	for _, b := range content.Blocks {
+		vc, vcDiags := b.Body.Content(validationSchema)
+		diags = append(diags, vcDiags...)
+		if vcDiags.HasErrors() {
+			continue
+		}
+		v.Validations = append(v.Validations, &Validation{
+			Condition:    vc.Attributes["condition"].Expr,
+			ErrorMessage: vc.Attributes["error_message"].Expr,
+			DeclRange:    b.DefRange,
+		})
+	}
+	return v, diags
+}
+
+// Local is one attribute of a locals block.
+type Local struct {
+	Name      string
+	Expr      hcl.Expression
+	DeclRange hcl.Range
+}
+
+func (l *Local) declRange() hcl.Range { return l.DeclRange }
+
+func decodeLocalsBlock(block *hcl.Block) ([]*Local, hcl.Diagnostics) {
+	attrs, diags := block.Body.JustAttributes()
+	locals := make([]*Local, 0, len(attrs))
+	for _, name := range sortedKeys(attrs) {
+		attr := attrs[name]
+		if !hclsyntaxValidIdentifier(name) {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid local value name",
+				Detail:   "A name must start with a letter or underscore and may contain only letters, digits, underscores, and dashes.",
+				Subject:  attr.NameRange.Ptr(),
+			})
+			continue
+		}
+		locals = append(locals, &Local{Name: name, Expr: attr.Expr, DeclRange: attr.Range})
+	}
+	return locals, diags
+}
+
+// Output is an output block: a value printed after apply and kept in state.
+type Output struct {
+	Name        string
+	Value       hcl.Expression
+	Description string
+	Sensitive   bool
+
+	DeclRange hcl.Range
+}
+
+func (o *Output) declRange() hcl.Range { return o.DeclRange }
+
+var outputSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "value", Required: true}, {Name: "description"}, {Name: "sensitive"},
+	},
+}
+
+func decodeOutputBlock(block *hcl.Block) (*Output, hcl.Diagnostics) {
+	o := &Output{Name: block.Labels[0], DeclRange: block.DefRange}
+	diags := checkName(block, "output")
+	content, moreDiags := block.Body.Content(outputSchema)
+	diags = append(diags, moreDiags...)
+	if attr, ok := content.Attributes["value"]; ok {
+		o.Value = attr.Expr
+	}
+	diags = append(diags, decodeLiteral(content.Attributes["description"], &o.Description)...)
+	diags = append(diags, decodeLiteral(content.Attributes["sensitive"], &o.Sensitive)...)
+	return o, diags
+}

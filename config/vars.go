@@ -1,0 +1,242 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// Variable value files loaded automatically from the configuration directory.
+const (
+	VarsFile       = "promptform.pfvars"
+	AutoVarsSuffix = ".auto.pfvars"
+	VarEnvPrefix   = "PF_VAR_"
+)
+
+// VarArg is one -var NAME=VALUE or -var-file=FILE option, kept in command
+// line order because later ones win.
+type VarArg struct {
+	Name, Value string // -var
+	File        string // -var-file, when set
+}
+
+// rawVar is one value before conversion: where it came from and how to read it.
+type rawVar struct {
+	expr   hcl.Expression // from a file
+	str    string         // from the environment or -var
+	source string
+	rng    *hcl.Range
+}
+
+// CollectVariables gathers the value of every declared variable from its
+// default, PF_VAR_* in environ, promptform.pfvars, *.auto.pfvars and args,
+// lowest precedence first, converts each to its type and runs the
+// validation blocks. The result has a value for every declared variable;
+// it is complete only when the diagnostics have no errors.
+func (p *Parser) CollectVariables(cfg *Config, args []VarArg, environ []string) (map[string]cty.Value, hcl.Diagnostics) {
+	raw := map[string]rawVar{}
+	var diags hcl.Diagnostics
+	for _, kv := range environ {
+		name, val, ok := strings.Cut(kv, "=")
+		if ok && strings.HasPrefix(name, VarEnvPrefix) {
+			raw[strings.TrimPrefix(name, VarEnvPrefix)] = rawVar{str: val, source: "environment variable " + name}
+		}
+	}
+	auto, err := autoVarFiles(cfg.Dir)
+	if err != nil {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read variable files", Detail: err.Error()})
+	}
+	for _, f := range auto {
+		diags = append(diags, p.readVarFile(cfg, f, raw, false)...)
+	}
+	for _, a := range args {
+		if a.File != "" {
+			diags = append(diags, p.readVarFile(cfg, a.File, raw, true)...)
+			continue
+		}
+		if _, ok := cfg.Variables[a.Name]; !ok {
+			diags = append(diags, undeclaredVar(a.Name, "-var option", cfg, nil, hcl.DiagError))
+			continue
+		}
+		raw[a.Name] = rawVar{str: a.Value, source: "-var option"}
+	}
+	vals, moreDiags := resolveVars(cfg, raw)
+	diags = append(diags, moreDiags...)
+	if !diags.HasErrors() {
+		diags = append(diags, validateVars(cfg, vals)...)
+	}
+	return vals, diags
+}
+
+// autoVarFiles lists promptform.pfvars then *.auto.pfvars in name order.
+func autoVarFiles(dir string) ([]string, error) {
+	var files []string
+	if _, err := os.Stat(filepath.Join(dir, VarsFile)); err == nil {
+		files = append(files, filepath.Join(dir, VarsFile))
+	}
+	matches, err := filepath.Glob(filepath.Join(dir, "*"+AutoVarsSuffix))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(matches)
+	return append(files, matches...), nil
+}
+
+func (p *Parser) readVarFile(cfg *Config, path string, raw map[string]rawVar, explicit bool) hcl.Diagnostics {
+	if _, err := os.Stat(path); err != nil {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Cannot read variable file",
+			Detail:   fmt.Sprintf("The variable file %s cannot be read: %s.", path, err),
+		}}
+	}
+	var f *hcl.File
+	var diags hcl.Diagnostics
+	if strings.HasSuffix(path, ".json") {
+		f, diags = p.p.ParseJSONFile(path)
+	} else {
+		f, diags = p.p.ParseHCLFile(path)
+	}
+	if f == nil || diags.HasErrors() {
+		return diags
+	}
+	attrs, moreDiags := f.Body.JustAttributes()
+	diags = append(diags, moreDiags...)
+	for _, name := range sortedKeys(attrs) {
+		attr := attrs[name]
+		if _, ok := cfg.Variables[name]; !ok {
+			sev := hcl.DiagWarning
+			if explicit {
+				sev = hcl.DiagError
+			}
+			diags = append(diags, undeclaredVar(name, path, cfg, attr.NameRange.Ptr(), sev))
+			continue
+		}
+		raw[name] = rawVar{expr: attr.Expr, source: path, rng: attr.Expr.Range().Ptr()}
+	}
+	return diags
+}
+
+func undeclaredVar(name, source string, cfg *Config, rng *hcl.Range, sev hcl.DiagnosticSeverity) *hcl.Diagnostic {
+	detail := fmt.Sprintf("The %s sets a variable named %q, but no variable block declares it.", source, name)
+	if s := nameSuggestion(name, sortedKeys(cfg.Variables)); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	} else {
+		detail += fmt.Sprintf(" Declare it with variable %q { ... } or remove the value.", name)
+	}
+	return &hcl.Diagnostic{Severity: sev, Summary: "Value for undeclared variable", Detail: detail, Subject: rng}
+}
+
+// resolveVars turns the raw values (and defaults) into typed values.
+func resolveVars(cfg *Config, raw map[string]rawVar) (map[string]cty.Value, hcl.Diagnostics) {
+	vals := map[string]cty.Value{}
+	var diags hcl.Diagnostics
+	for _, name := range sortedKeys(cfg.Variables) {
+		v := cfg.Variables[name]
+		r, given := raw[name]
+		if !given {
+			if v.Required() {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "No value for required variable",
+					Detail: fmt.Sprintf("The variable %q has no default, so it needs a value: -var %s=VALUE, a line in %s, or the environment variable %s%s.",
+						name, name, VarsFile, VarEnvPrefix, name),
+					Subject: v.DeclRange.Ptr(),
+				})
+				vals[name] = cty.UnknownVal(v.Type)
+				continue
+			}
+			vals[name] = v.Default
+			continue
+		}
+		val, valDiags := r.value(v.Type)
+		diags = append(diags, valDiags...)
+		conv, err := convert.Convert(val, v.Type)
+		if err != nil && !valDiags.HasErrors() {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid value for variable",
+				Detail:   fmt.Sprintf("The value for variable %q from the %s is not suitable: %s.", name, r.source, err),
+				Subject:  r.rng,
+			})
+		}
+		if err != nil || valDiags.HasErrors() {
+			conv = cty.UnknownVal(v.Type)
+		}
+		vals[name] = conv
+	}
+	return vals, diags
+}
+
+// value reads a raw value. Strings from the command line or environment are
+// taken literally for primitive types and parsed as HCL otherwise, as
+// Terraform does.
+func (r rawVar) value(ty cty.Type) (cty.Value, hcl.Diagnostics) {
+	if r.expr != nil {
+		return r.expr.Value(nil)
+	}
+	if ty.IsPrimitiveType() {
+		return cty.StringVal(r.str), nil
+	}
+	expr, diags := hclsyntax.ParseExpression([]byte(r.str), r.source, hcl.InitialPos)
+	if diags.HasErrors() {
+		if ty == cty.DynamicPseudoType {
+			return cty.StringVal(r.str), nil
+		}
+		return cty.DynamicVal, diags
+	}
+	return expr.Value(nil)
+}
+
+// validateVars runs every variable's validation blocks.
+func validateVars(cfg *Config, vals map[string]cty.Value) hcl.Diagnostics {
+	ctx := &hcl.EvalContext{
+		Variables: map[string]cty.Value{RootVar: cty.ObjectVal(vals)},
+		Functions: Functions(cfg.Dir),
+	}
+	var diags hcl.Diagnostics
+	for _, name := range sortedKeys(cfg.Variables) {
+		for _, vd := range cfg.Variables[name].Validations {
+			diags = append(diags, vd.check(name, ctx)...)
+		}
+	}
+	return diags
+}
+
+func (vd *Validation) check(name string, ctx *hcl.EvalContext) hcl.Diagnostics {
+	result, diags := vd.Condition.Value(ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	result, err := convert.Convert(result, cty.Bool)
+	if err != nil || result.IsNull() {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid validation condition",
+			Detail:   "The condition must be a boolean (true or false).",
+			Subject:  vd.Condition.Range().Ptr(),
+		}}
+	}
+	if !result.IsKnown() || result.True() {
+		return nil
+	}
+	msg := "The value is not valid."
+	if m, mDiags := vd.ErrorMessage.Value(ctx); !mDiags.HasErrors() && m.Type() == cty.String && m.IsKnown() && !m.IsNull() {
+		msg = m.AsString()
+	}
+	return hcl.Diagnostics{{
+		Severity:    hcl.DiagError,
+		Summary:     "Invalid value for variable",
+		Detail:      fmt.Sprintf("%s\n\nThis was checked by the validation rule at %s.", msg, vd.DeclRange),
+		Subject:     vd.Condition.Range().Ptr(),
+		Expression:  vd.Condition,
+		EvalContext: ctx,
+	}}
+}
