@@ -58,7 +58,7 @@ var stepSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "model", Required: true},
 		{Name: "system"}, {Name: "prompt"},
-		{Name: "max_tokens"}, {Name: "temperature"}, {Name: "stream"}, {Name: "params"},
+		{Name: "max_tokens"}, {Name: "temperature"}, {Name: "params"},
 		{Name: "for_each"}, {Name: "count"}, {Name: "depends_on"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: blockMessage}},

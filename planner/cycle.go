@@ -1,0 +1,140 @@
+package planner
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// cycles returns the strongly connected components with more than one node
+// (Tarjan's algorithm), each rotated to start at its smallest address.
+func (g *Graph) cycles() [][]string {
+	index := map[string]int{}
+	low := map[string]int{}
+	onStack := map[string]bool{}
+	var stack []string
+	var out [][]string
+	next := 0
+	var visit func(v string)
+	visit = func(v string) {
+		index[v], low[v] = next, next
+		next++
+		stack = append(stack, v)
+		onStack[v] = true
+		for _, w := range g.Nodes[v].Deps {
+			if _, seen := index[w]; !seen {
+				visit(w)
+				low[v] = min(low[v], low[w])
+			} else if onStack[w] {
+				low[v] = min(low[v], index[w])
+			}
+		}
+		if low[v] != index[v] {
+			return
+		}
+		var scc []string
+		for {
+			w := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			onStack[w] = false
+			scc = append(scc, w)
+			if w == v {
+				break
+			}
+		}
+		if len(scc) > 1 {
+			out = append(out, g.cyclePath(scc))
+		}
+	}
+	for _, v := range sortedKeys(g.Nodes) {
+		if _, seen := index[v]; !seen {
+			visit(v)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
+	return out
+}
+
+// cyclePath orders the nodes of a component along its edges, starting at the
+// smallest address: a → b → … → a.
+func (g *Graph) cyclePath(scc []string) []string {
+	in := map[string]bool{}
+	for _, v := range scc {
+		in[v] = true
+	}
+	sort.Strings(scc)
+	path := []string{scc[0]}
+	seen := map[string]bool{scc[0]: true}
+	for cur := scc[0]; ; {
+		nextNode := ""
+		for _, w := range g.Nodes[cur].Deps {
+			if in[w] && !seen[w] {
+				nextNode = w
+				break
+			}
+		}
+		if nextNode == "" {
+			return path
+		}
+		path = append(path, nextNode)
+		seen[nextNode] = true
+		cur = nextNode
+	}
+}
+
+func cycleDiags(g *Graph, cycles [][]string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, c := range cycles {
+		// The reference that closes the cycle: from the last node back to the first.
+		last := g.Nodes[c[len(c)-1]]
+		subject := last.Range
+		for _, r := range last.Refs {
+			if r.Type+"."+r.Name == c[0] {
+				subject = r.SourceRange
+				break
+			}
+		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Dependency cycle",
+			Detail: fmt.Sprintf("These depend on each other, so none of them can run first: %s → %s. Remove one of the references.",
+				strings.Join(c, " → "), c[0]),
+			Subject: subject.Ptr(),
+		})
+	}
+	return diags
+}
+
+// topoOrder returns the nodes with every dependency before its dependents;
+// among nodes that are ready at the same time the smallest address comes
+// first.
+func (g *Graph) topoOrder() []string {
+	waiting := map[string]int{}
+	dependents := map[string][]string{}
+	for addr, n := range g.Nodes {
+		waiting[addr] = len(n.Deps)
+		for _, d := range n.Deps {
+			dependents[d] = append(dependents[d], addr)
+		}
+	}
+	var ready, order []string
+	for addr, w := range waiting {
+		if w == 0 {
+			ready = append(ready, addr)
+		}
+	}
+	for len(ready) > 0 {
+		sort.Strings(ready)
+		v := ready[0]
+		ready = ready[1:]
+		order = append(order, v)
+		for _, d := range dependents[v] {
+			if waiting[d]--; waiting[d] == 0 {
+				ready = append(ready, d)
+			}
+		}
+	}
+	return order
+}

@@ -1,0 +1,123 @@
+package planner
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/config"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/gocty"
+)
+
+// Instance is one instance of a step: the step itself, or one element of its
+// for_each or count.
+type Instance struct {
+	Addr Addr
+	Step *config.Step
+	Rep  Repetition
+}
+
+// Expand evaluates a step's for_each or count and returns its instances,
+// sorted by key. for_each and count must be known when the plan is made: they
+// may use variables and locals, and the recorded output of steps that will
+// not run, but not the output of a step that has yet to run.
+func Expand(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instance, hcl.Diagnostics) {
+	switch {
+	case s.ForEach != nil:
+		return expandForEach(s, refs, scope)
+	case s.Count != nil:
+		return expandCount(s, refs, scope)
+	}
+	return []*Instance{{Addr: Addr{Step: s.Name}, Step: s}}, nil
+}
+
+func expandForEach(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instance, hcl.Diagnostics) {
+	ctx := scope.EvalContext(refs, Repetition{})
+	v, diags := s.ForEach.Value(ctx)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	bad := func(detail string) ([]*Instance, hcl.Diagnostics) {
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError, Summary: "Invalid for_each argument", Detail: detail,
+			Subject: s.ForEach.Range().Ptr(), Expression: s.ForEach, EvalContext: ctx,
+		}}
+	}
+	switch ty := v.Type(); {
+	case !v.IsWhollyKnown():
+		return bad("The for_each value depends on a step that has not run yet, so its keys cannot be known when the plan is made. Use variables, locals or files for for_each.")
+	case v.IsNull():
+		return bad("The for_each value must not be null.")
+	case ty.IsSetType():
+		if !ty.ElementType().Equals(cty.String) {
+			if conv, err := convert.Convert(v, cty.Set(cty.String)); err == nil {
+				v = conv
+			} else {
+				return bad("A set given to for_each must hold strings.")
+			}
+		}
+		var out []*Instance
+		for _, k := range v.AsValueSlice() {
+			out = append(out, &Instance{Addr: Addr{Step: s.Name, Key: k}, Step: s, Rep: Repetition{EachKey: k, EachValue: k}})
+		}
+		return sortInstances(out), nil
+	case ty.IsMapType() || ty.IsObjectType():
+		var out []*Instance
+		for k, ev := range v.AsValueMap() {
+			key := cty.StringVal(k)
+			out = append(out, &Instance{Addr: Addr{Step: s.Name, Key: key}, Step: s, Rep: Repetition{EachKey: key, EachValue: ev}})
+		}
+		return sortInstances(out), nil
+	}
+	return bad(fmt.Sprintf("for_each takes a map or a set of strings, not a %s. To use a list, convert it: toset(list), or build a map with a for expression.", v.Type().FriendlyName()))
+}
+
+func expandCount(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instance, hcl.Diagnostics) {
+	ctx := scope.EvalContext(refs, Repetition{})
+	v, diags := s.Count.Value(ctx)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	var n int
+	if conv, err := convert.Convert(v, cty.Number); err != nil || !conv.IsWhollyKnown() || conv.IsNull() || gocty.FromCtyValue(conv, &n) != nil || n < 0 {
+		detail := "count must be a whole number, zero or more."
+		if !v.IsWhollyKnown() {
+			detail = "The count value depends on a step that has not run yet, so it cannot be known when the plan is made."
+		}
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError, Summary: "Invalid count argument", Detail: detail,
+			Subject: s.Count.Range().Ptr(), Expression: s.Count, EvalContext: ctx,
+		}}
+	}
+	out := make([]*Instance, n)
+	for i := range n {
+		idx := cty.NumberIntVal(int64(i))
+		out[i] = &Instance{Addr: Addr{Step: s.Name, Key: idx}, Step: s, Rep: Repetition{CountIndex: idx}}
+	}
+	return out, nil
+}
+
+func sortInstances(in []*Instance) []*Instance {
+	sort.Slice(in, func(i, j int) bool { return in[i].Addr.Key.AsString() < in[j].Addr.Key.AsString() })
+	return in
+}
+
+// InstancesValue builds the value of a step from its instance values: the
+// single value, an object keyed by for_each key, or a tuple for count.
+func InstancesValue(s *config.Step, insts []*Instance, vals []cty.Value) cty.Value {
+	switch {
+	case s.ForEach != nil:
+		m := map[string]cty.Value{}
+		for i, inst := range insts {
+			m[inst.Addr.Key.AsString()] = vals[i]
+		}
+		return cty.ObjectVal(m)
+	case s.Count != nil:
+		return cty.TupleVal(vals)
+	case len(vals) == 1:
+		return vals[0]
+	}
+	return UnknownStep
+}

@@ -1,0 +1,260 @@
+package planner
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/config"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Node kinds of the graph.
+const (
+	KindStep   = "step"
+	KindLocal  = "local"
+	KindOutput = "output"
+)
+
+// Node is a vertex of the dependency graph: a step (all its instances), a
+// local value or an output.
+type Node struct {
+	Addr  string // step.NAME, local.NAME or output.NAME
+	Kind  string
+	Name  string
+	Refs  []*config.Ref
+	Deps  []string // addresses of the nodes this one depends on, sorted
+	Range hcl.Range
+}
+
+// Graph is the dependency graph of a configuration.
+type Graph struct {
+	Nodes map[string]*Node
+	Order []string // topological: dependencies first, ties broken by address
+}
+
+// String lists the edges as "dependent -> dependency" lines, sorted.
+func (g *Graph) String() string {
+	var lines []string
+	for _, addr := range sortedKeys(g.Nodes) {
+		for _, d := range g.Nodes[addr].Deps {
+			lines = append(lines, addr+" -> "+d)
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Steps returns the step nodes in graph order.
+func (g *Graph) Steps() []*Node {
+	var out []*Node
+	for _, a := range g.Order {
+		if n := g.Nodes[a]; n.Kind == KindStep {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// BuildGraph finds the references of every step, local and output of cfg,
+// checks them, and orders the nodes. A cycle is one diagnostic naming every
+// node in it. The graph is usable only when the diagnostics have no errors.
+func BuildGraph(cfg *config.Config) (*Graph, hcl.Diagnostics) {
+	g := &Graph{Nodes: map[string]*Node{}}
+	var diags hcl.Diagnostics
+	for _, name := range cfg.StepNames() {
+		s := cfg.Steps[name]
+		n := &Node{Addr: s.Address(), Kind: KindStep, Name: name, Range: s.DeclRange}
+		for _, e := range s.Exprs() {
+			refs, d := exprRefs(e)
+			n.Refs, diags = append(n.Refs, refs...), append(diags, d...)
+		}
+		for i := range s.DependsOn {
+			n.Refs = append(n.Refs, &s.DependsOn[i])
+		}
+		g.Nodes[n.Addr] = n
+	}
+	for _, name := range sortedKeys(cfg.Locals) {
+		l := cfg.Locals[name]
+		n := &Node{Addr: "local." + name, Kind: KindLocal, Name: name, Range: l.DeclRange}
+		n.Refs, diags = appendRefs(n.Refs, diags, l.Expr)
+		g.Nodes[n.Addr] = n
+	}
+	for _, name := range sortedKeys(cfg.Outputs) {
+		o := cfg.Outputs[name]
+		n := &Node{Addr: "output." + name, Kind: KindOutput, Name: name, Range: o.DeclRange}
+		if o.Value != nil {
+			n.Refs, diags = appendRefs(n.Refs, diags, o.Value)
+		}
+		g.Nodes[n.Addr] = n
+	}
+	for _, addr := range sortedKeys(g.Nodes) {
+		diags = append(diags, g.connect(cfg, g.Nodes[addr])...)
+	}
+	if diags.HasErrors() {
+		return g, diags
+	}
+	if cycles := g.cycles(); len(cycles) > 0 {
+		return g, cycleDiags(g, cycles)
+	}
+	g.Order = g.topoOrder()
+	return g, diags
+}
+
+func appendRefs(refs []*config.Ref, diags hcl.Diagnostics, e hcl.Expression) ([]*config.Ref, hcl.Diagnostics) {
+	more, d := exprRefs(e)
+	return append(refs, more...), append(diags, d...)
+}
+
+// exprRefs parses every traversal of an expression into a Ref.
+func exprRefs(e hcl.Expression) ([]*config.Ref, hcl.Diagnostics) {
+	var refs []*config.Ref
+	var diags hcl.Diagnostics
+	for _, t := range e.Variables() {
+		ref, d := config.ParseRef(t)
+		diags = append(diags, d...)
+		if ref != nil {
+			refs = append(refs, ref)
+		}
+	}
+	return refs, diags
+}
+
+// connect checks a node's references and records its dependencies.
+func (g *Graph) connect(cfg *config.Config, n *Node) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	deps := map[string]bool{}
+	for _, ref := range n.Refs {
+		d := checkRef(cfg, n, ref)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		switch ref.Type {
+		case config.RootStep, config.RootLocal:
+			deps[ref.Type+"."+ref.Name] = true
+		}
+	}
+	n.Deps = sortedKeys(deps)
+	return diags
+}
+
+// StepAttributes are the attributes a step exposes to later expressions.
+var StepAttributes = []string{"output", "result", "tool_calls", "model", "finish_reason", "usage", "request_id"}
+
+func checkRef(cfg *config.Config, n *Node, ref *config.Ref) hcl.Diagnostics {
+	switch ref.Type {
+	case config.RootVar:
+		return undeclared(ref, "input variable", cfg.Variables)
+	case config.RootLocal:
+		return undeclared(ref, "local value", cfg.Locals)
+	case config.RootEach, config.RootCount:
+		return checkRepetitionRef(cfg, n, ref)
+	case config.RootStep:
+		if d := undeclared(ref, "step", cfg.Steps); d != nil {
+			return d
+		}
+		if n.Kind == KindStep && ref.Name == n.Name {
+			return hcl.Diagnostics{{
+				Severity: hcl.DiagError,
+				Summary:  "Self-referential step",
+				Detail:   fmt.Sprintf("Step %q refers to itself; a step cannot use its own output.", n.Name),
+				Subject:  ref.SourceRange.Ptr(),
+			}}
+		}
+		return checkStepAttr(cfg.Steps[ref.Name], ref)
+	}
+	return nil
+}
+
+func undeclared[T any](ref *config.Ref, kind string, declared map[string]T) hcl.Diagnostics {
+	if _, ok := declared[ref.Name]; ok {
+		return nil
+	}
+	detail := fmt.Sprintf("No %s named %q is declared.", kind, ref.Name)
+	if s := config.NameSuggestion(ref.Name, sortedKeys(declared)); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Reference to undeclared " + kind,
+		Detail:   detail,
+		Subject:  ref.SourceRange.Ptr(),
+	}}
+}
+
+func checkRepetitionRef(cfg *config.Config, n *Node, ref *config.Ref) hcl.Diagnostics {
+	var s *config.Step
+	if n.Kind == KindStep {
+		s = cfg.Steps[n.Name]
+	}
+	valid := ref.Type == config.RootEach && (ref.Name == "key" || ref.Name == "value") ||
+		ref.Type == config.RootCount && ref.Name == "index"
+	inScope := s != nil && (ref.Type == config.RootEach && s.ForEach != nil || ref.Type == config.RootCount && s.Count != nil)
+	switch {
+	case !valid:
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid reference",
+			Detail:   "Use each.key, each.value or count.index.",
+			Subject:  ref.SourceRange.Ptr(),
+		}}
+	case !inScope:
+		what := "for_each"
+		if ref.Type == config.RootCount {
+			what = "count"
+		}
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("Reference to %q in context without %s", ref.Type, what),
+			Detail:   fmt.Sprintf("%s.%s can be used only inside a step that sets %s.", ref.Type, ref.Name, what),
+			Subject:  ref.SourceRange.Ptr(),
+		}}
+	}
+	return nil
+}
+
+// checkStepAttr checks the instance key and the first attribute of a
+// reference to a step.
+func checkStepAttr(s *config.Step, ref *config.Ref) hcl.Diagnostics {
+	instanced := s.ForEach != nil || s.Count != nil
+	errAt := func(summary, detail string) hcl.Diagnostics {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: ref.SourceRange.Ptr()}}
+	}
+	if ref.Key != cty.NilVal && !instanced {
+		return errAt("Unexpected step instance key",
+			fmt.Sprintf("Step %q has no for_each or count, so it has no instances; refer to it as step.%s.ATTRIBUTE.", s.Name, s.Name))
+	}
+	if len(ref.Remaining) == 0 {
+		return nil
+	}
+	attr, ok := ref.Remaining[0].(hcl.TraverseAttr)
+	if !ok {
+		return nil
+	}
+	if instanced && ref.Key == cty.NilVal {
+		return errAt("Missing step instance key",
+			fmt.Sprintf("Step %q has for_each or count, so its attributes belong to its instances: step.%s[KEY].%s.", s.Name, s.Name, attr.Name))
+	}
+	for _, a := range StepAttributes {
+		if a == attr.Name {
+			return nil
+		}
+	}
+	detail := fmt.Sprintf("A step has no attribute named %q.", attr.Name)
+	if sug := config.NameSuggestion(attr.Name, StepAttributes); sug != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", sug)
+	} else {
+		detail += " Its attributes are " + strings.Join(StepAttributes, ", ") + "."
+	}
+	return errAt("Unsupported attribute", detail)
+}
+
+func sortedKeys[T any](m map[string]T) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

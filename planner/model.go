@@ -1,0 +1,170 @@
+package planner
+
+import (
+	"fmt"
+	"slices"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/config"
+	"github.com/promptform/promptform/gateway"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/gocty"
+)
+
+// Model is a model block with its attributes evaluated.
+type Model struct {
+	Name              string
+	ID                string
+	MaxTokens         *int
+	Temperature       *float64
+	Stream            *bool
+	Params            map[string]cty.Value
+	RequestsPerMinute int
+	MaxConcurrency    int
+	Gateway           *config.Gateway
+}
+
+// ResolveModels evaluates the attributes of every model block, which may
+// refer to variables only.
+func ResolveModels(cfg *config.Config, scope *Scope) (map[string]*Model, hcl.Diagnostics) {
+	models := map[string]*Model{}
+	var diags hcl.Diagnostics
+	ctx := scope.VarContext()
+	for _, name := range sortedKeys(cfg.Models) {
+		m, d := resolveModel(cfg, cfg.Models[name], ctx)
+		diags = append(diags, d...)
+		models[name] = m
+	}
+	return models, diags
+}
+
+func resolveModel(cfg *config.Config, mc *config.Model, ctx *hcl.EvalContext) (*Model, hcl.Diagnostics) {
+	m := &Model{Name: mc.Name, Gateway: cfg.Gateway(mc)}
+	var diags hcl.Diagnostics
+	var id cty.Value
+	id, diags = evalAs(mc.ID, ctx, cty.String, "id")
+	if id.IsKnown() && !id.IsNull() {
+		m.ID = id.AsString()
+		if m.ID == "" {
+			diags = append(diags, exprDiag(mc.ID, "Invalid model id", "The model id must not be empty; use a gateway model id such as \"claude-haiku-4-5-20251001\"."))
+		}
+	}
+	var d hcl.Diagnostics
+	m.MaxTokens, d = optInt(mc.MaxTokens, ctx, "max_tokens", 1)
+	diags = append(diags, d...)
+	m.Temperature, d = optFloat(mc.Temperature, ctx, "temperature")
+	diags = append(diags, d...)
+	m.Stream, d = optBool(mc.Stream, ctx, "stream")
+	diags = append(diags, d...)
+	params, known, d := evalParams(mc.Params, ctx)
+	diags = append(diags, d...)
+	if known {
+		m.Params = params
+	}
+	rpm, d := optInt(mc.RequestsPerMinute, ctx, "requests_per_minute", 1)
+	diags = append(diags, d...)
+	if rpm != nil {
+		m.RequestsPerMinute = *rpm
+	}
+	conc, d := optInt(mc.MaxConcurrency, ctx, "max_concurrency", 1)
+	diags = append(diags, d...)
+	if conc != nil {
+		m.MaxConcurrency = *conc
+	}
+	return m, diags
+}
+
+// evalAs evaluates expr and converts it to ty; a nil expr gives a null.
+func evalAs(expr hcl.Expression, ctx *hcl.EvalContext, ty cty.Type, name string) (cty.Value, hcl.Diagnostics) {
+	if expr == nil {
+		return cty.NullVal(ty), nil
+	}
+	v, diags := expr.Value(ctx)
+	if diags.HasErrors() {
+		return cty.UnknownVal(ty), diags
+	}
+	conv, err := convert.Convert(v, ty)
+	if err != nil {
+		return cty.UnknownVal(ty), hcl.Diagnostics{{
+			Severity:    hcl.DiagError,
+			Summary:     "Incorrect attribute value type",
+			Detail:      fmt.Sprintf("Inappropriate value for attribute %q: %s.", name, err),
+			Subject:     expr.Range().Ptr(),
+			Expression:  expr,
+			EvalContext: ctx,
+		}}
+	}
+	return conv, nil
+}
+
+func optInt(expr hcl.Expression, ctx *hcl.EvalContext, name string, minVal int) (*int, hcl.Diagnostics) {
+	v, diags := evalAs(expr, ctx, cty.Number, name)
+	if diags.HasErrors() || v.IsNull() || !v.IsKnown() {
+		return nil, diags
+	}
+	var n int
+	if err := gocty.FromCtyValue(v, &n); err != nil || n < minVal {
+		return nil, hcl.Diagnostics{exprDiag(expr, "Invalid "+name,
+			fmt.Sprintf("%s must be a whole number of at least %d, not %s.", name, minVal, v.AsBigFloat().Text('g', -1)))}
+	}
+	return &n, nil
+}
+
+func optFloat(expr hcl.Expression, ctx *hcl.EvalContext, name string) (*float64, hcl.Diagnostics) {
+	v, diags := evalAs(expr, ctx, cty.Number, name)
+	if diags.HasErrors() || v.IsNull() || !v.IsKnown() {
+		return nil, diags
+	}
+	f, _ := v.AsBigFloat().Float64()
+	if name == "temperature" && (f < 0 || f > 2) {
+		return nil, hcl.Diagnostics{exprDiag(expr, "Invalid temperature",
+			fmt.Sprintf("temperature must be between 0 and 2, not %s.", v.AsBigFloat().Text('g', -1)))}
+	}
+	return &f, nil
+}
+
+func optBool(expr hcl.Expression, ctx *hcl.EvalContext, name string) (*bool, hcl.Diagnostics) {
+	v, diags := evalAs(expr, ctx, cty.Bool, name)
+	if diags.HasErrors() || v.IsNull() || !v.IsKnown() {
+		return nil, diags
+	}
+	b := v.True()
+	return &b, nil
+}
+
+// reservedParams are request fields that have their own attribute or block;
+// params may not set them.
+var reservedParams = gateway.RequestFields()
+
+// evalParams evaluates a params object into its members; known is false
+// when the object depends on values known only after apply.
+func evalParams(expr hcl.Expression, ctx *hcl.EvalContext) (params map[string]cty.Value, known bool, diags hcl.Diagnostics) {
+	if expr == nil {
+		return nil, true, nil
+	}
+	v, diags := expr.Value(ctx)
+	if diags.HasErrors() || v.IsNull() {
+		return nil, true, diags
+	}
+	if !v.IsWhollyKnown() {
+		return nil, false, nil
+	}
+	ty := v.Type()
+	if !ty.IsObjectType() && !ty.IsMapType() {
+		return nil, true, hcl.Diagnostics{exprDiag(expr, "Invalid params", "params must be an object of request fields, such as { model_region = \"global\" }.")}
+	}
+	out := v.AsValueMap()
+	for _, k := range sortedKeys(out) {
+		if slices.Contains(reservedParams, k) {
+			diags = append(diags, exprDiag(expr, "Reserved request field in params",
+				fmt.Sprintf("params sets %q, which promptform builds from its own attribute or block; set it there instead.", k)))
+			delete(out, k)
+		}
+	}
+	return out, true, diags
+}
+
+func exprDiag(expr hcl.Expression, summary, detail string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: summary, Detail: detail, Subject: expr.Range().Ptr()}
+}

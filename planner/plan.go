@@ -1,0 +1,234 @@
+package planner
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/config"
+	"github.com/promptform/promptform/gateway"
+	"github.com/promptform/promptform/state"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Action is what apply will do with a step instance.
+type Action int
+
+// Actions, as DESIGN.md §4 defines them.
+const (
+	Keep         Action = iota // identical request recorded: reuse the response
+	Run                        // not recorded
+	Rerun                      // recorded, but the request differs
+	RunIfChanged               // depends on a step that will run; decided at apply time
+	Drop                       // recorded, gone from the configuration
+)
+
+// Symbol returns the plan symbol of the action.
+func (a Action) Symbol() string {
+	return [...]string{" ", "+", "~", "?", "-"}[a]
+}
+
+// String names the action.
+func (a Action) String() string {
+	return [...]string{"keep", "run", "rerun", "run if inputs change", "drop"}[a]
+}
+
+// Change is the plan for one step instance.
+type Change struct {
+	Address   string
+	Addr      Addr
+	Action    Action
+	Reason    string
+	Rendered  *Rendered        // nil for Drop
+	Request   *gateway.Request // nil while the request is not known
+	Hash      string           // "" while the request is not known
+	Canonical []byte
+	Prior     *state.Step // the recorded instance, or nil
+}
+
+// Options are the inputs of a plan besides the configuration.
+type Options struct {
+	Vars  map[string]cty.Value
+	State *state.State
+	// Offline plans for the offline model: responses it recorded count as
+	// kept. Otherwise they are rerun against the real gateway.
+	Offline bool
+}
+
+// Plan is the result of planning: every step instance with its action.
+type Plan struct {
+	Config  *config.Config
+	Graph   *Graph
+	Models  map[string]*Model
+	Vars    map[string]cty.Value
+	Changes []*Change // instances in graph order, then drops
+	Outputs map[string]cty.Value
+	Offline bool
+}
+
+// Build plans cfg against the recorded state. It calls no model.
+func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
+	g, diags := BuildGraph(cfg)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	st := opts.State
+	if st == nil {
+		st = state.New()
+	}
+	scope := NewScope(cfg, opts.Vars)
+	models, d := ResolveModels(cfg, scope)
+	diags = append(diags, d...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	p := &Plan{Config: cfg, Graph: g, Models: models, Vars: opts.Vars, Outputs: map[string]cty.Value{}, Offline: opts.Offline}
+	willRun := map[string]bool{}
+	seen := map[string]bool{}
+	for _, addr := range g.Order {
+		n := g.Nodes[addr]
+		switch n.Kind {
+		case KindLocal:
+			v, d := n.evalIn(cfg.Locals[n.Name].Expr, scope)
+			diags = append(diags, d...)
+			scope.SetLocal(n.Name, v)
+		case KindOutput:
+			v, d := n.evalIn(cfg.Outputs[n.Name].Value, scope)
+			diags = append(diags, d...)
+			p.Outputs[n.Name] = v
+		case KindStep:
+			diags = append(diags, p.planStep(n, scope, st, willRun, seen)...)
+		}
+	}
+	for _, a := range st.Addresses() {
+		if !seen[a] {
+			p.Changes = append(p.Changes, &Change{Address: a, Action: Drop, Reason: "no longer in the configuration", Prior: st.Steps[a]})
+		}
+	}
+	return p, diags
+}
+
+// evalIn evaluates a local's or output's expression.
+func (n *Node) evalIn(expr hcl.Expression, scope *Scope) (cty.Value, hcl.Diagnostics) {
+	return expr.Value(scope.EvalContext(n.Refs, Repetition{}))
+}
+
+func (p *Plan) planStep(n *Node, scope *Scope, st *state.State, willRun, seen map[string]bool) hcl.Diagnostics {
+	s := p.Config.Steps[n.Name]
+	insts, diags := Expand(s, n.Refs, scope)
+	vals := make([]cty.Value, len(insts))
+	for i, inst := range insts {
+		c, d := p.planInstance(inst, n, scope, st, willRun)
+		diags = append(diags, d...)
+		seen[inst.Addr.String()] = true
+		vals[i] = UnknownStep
+		if c == nil {
+			continue
+		}
+		p.Changes = append(p.Changes, c)
+		if c.Action == Keep {
+			vals[i] = StepValue(c.Prior)
+		} else {
+			willRun[n.Name] = true
+		}
+	}
+	if diags.HasErrors() {
+		// Dependents cannot be planned precisely; let them see unknowns.
+		scope.SetStep(n.Name, cty.DynamicVal)
+		return diags
+	}
+	scope.SetStep(n.Name, InstancesValue(s, insts, vals))
+	return diags
+}
+
+func (p *Plan) planInstance(inst *Instance, n *Node, scope *Scope, st *state.State, willRun map[string]bool) (*Change, hcl.Diagnostics) {
+	r, diags := Render(inst, n.Refs, p.Models, scope)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	c := &Change{Address: inst.Addr.String(), Addr: inst.Addr, Rendered: r, Prior: st.Steps[inst.Addr.String()]}
+	if !r.Known {
+		c.Action, c.Reason = Run, "new"
+		if c.Prior != nil {
+			c.Action, c.Reason = RunIfChanged, upstreamReason(n, willRun)
+		}
+		return c, diags
+	}
+	req, err := r.Request()
+	if err == nil {
+		c.Request = req
+		c.Hash, c.Canonical, err = Hash(req)
+	}
+	if err != nil {
+		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot encode request", Detail: err.Error(), Subject: inst.Step.DeclRange.Ptr()})
+	}
+	c.Action, c.Reason = Decide(c.Prior, c.Hash, req, p.Offline)
+	return c, diags
+}
+
+// Decide compares a rendered request with its record: the action and why.
+func Decide(prior *state.Step, hash string, req *gateway.Request, offline bool) (Action, string) {
+	switch {
+	case prior == nil:
+		return Run, "new"
+	case prior.RequestHash == hash && (offline || !prior.Offline):
+		return Keep, "unchanged"
+	case prior.RequestHash == hash:
+		return Rerun, "recorded by the offline model"
+	}
+	var old gateway.Request
+	if err := json.Unmarshal(prior.Request, &old); err != nil {
+		return Rerun, "request changed"
+	}
+	switch {
+	case old.Model != req.Model:
+		return Rerun, "model changed"
+	case !jsonEqual(old.Messages, req.Messages):
+		return Rerun, "prompt changed"
+	}
+	return Rerun, "parameters changed"
+}
+
+func jsonEqual(a, b any) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
+}
+
+// upstreamReason names the upstream steps that will run.
+func upstreamReason(n *Node, willRun map[string]bool) string {
+	var names []string
+	for _, d := range n.Deps {
+		if name, ok := strings.CutPrefix(d, "step."); ok && willRun[name] && !slices.Contains(names, d) {
+			names = append(names, d)
+		}
+	}
+	if len(names) == 0 {
+		return "inputs known after apply"
+	}
+	reason := "upstream " + names[0]
+	for _, nm := range names[1:] {
+		reason += ", " + nm
+	}
+	return reason + " will run"
+}
+
+// Counts returns how many changes have each action.
+func (p *Plan) Counts() map[Action]int {
+	counts := map[Action]int{}
+	for _, c := range p.Changes {
+		counts[c.Action]++
+	}
+	return counts
+}
+
+// HasChanges reports whether applying the plan would do anything.
+func (p *Plan) HasChanges() bool {
+	for _, c := range p.Changes {
+		if c.Action != Keep {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,206 @@
+package state
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+// Version is the state format version this package writes. Load refuses
+// newer versions rather than lose what it does not understand.
+const Version = 1
+
+// Dir and File name where state lives, relative to the configuration directory.
+const (
+	Dir  = ".promptform"
+	File = "state.json"
+)
+
+// Path returns the state file path for a configuration directory.
+func Path(configDir string) string { return filepath.Join(configDir, Dir, File) }
+
+// State is the recorded run of a pipeline.
+type State struct {
+	Version           int                `json:"version"`
+	Lineage           string             `json:"lineage"`
+	Serial            uint64             `json:"serial"`
+	PromptformVersion string             `json:"promptform_version,omitempty"`
+	Steps             map[string]*Step   `json:"steps"`
+	Outputs           map[string]*Output `json:"outputs"`
+}
+
+// Step is the record of one finished step instance, keyed by its address
+// (step.NAME or step.NAME["key"]).
+type Step struct {
+	Address string `json:"address"`
+	Name    string `json:"name"`
+	// Key is the instance key as JSON (a string for for_each, a number for
+	// count), or absent for a single step.
+	Key json.RawMessage `json:"key,omitempty"`
+
+	// RequestHash is "sha256:" and the hex SHA-256 of Request.
+	RequestHash string `json:"request_hash"`
+	// Request is the canonical JSON of what was sent, never the API key.
+	Request json.RawMessage `json:"request"`
+	// Response is the decoded gateway response, re-encoded.
+	Response json.RawMessage `json:"response,omitempty"`
+	// Offline is true when the built-in offline model answered.
+	Offline bool `json:"offline,omitempty"`
+
+	Output       string          `json:"output"`
+	Result       json.RawMessage `json:"result,omitempty"`
+	ToolCalls    []ToolCall      `json:"tool_calls"`
+	Model        string          `json:"model"`
+	FinishReason string          `json:"finish_reason"`
+	Usage        Usage           `json:"usage"`
+	RequestID    string          `json:"request_id,omitempty"`
+
+	StartedAt  time.Time `json:"started_at"`
+	DurationMS int64     `json:"duration_ms"`
+	Attempts   int       `json:"attempts"`
+}
+
+// ToolCall is a recorded tool call, its arguments as JSON text.
+type ToolCall struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Arguments string `json:"arguments"`
+}
+
+// Usage is a recorded token count.
+type Usage struct {
+	InputTokens  int `json:"input_tokens"`
+	OutputTokens int `json:"output_tokens"`
+	TotalTokens  int `json:"total_tokens"`
+}
+
+// Output is a recorded output value: its JSON and its cty type as JSON.
+type Output struct {
+	Value     json.RawMessage `json:"value"`
+	Type      json.RawMessage `json:"type"`
+	Sensitive bool            `json:"sensitive,omitempty"`
+}
+
+// New returns an empty state with a fresh lineage.
+func New() *State {
+	return &State{
+		Version: Version,
+		Lineage: newLineage(),
+		Steps:   map[string]*Step{},
+		Outputs: map[string]*Output{},
+	}
+}
+
+func newLineage() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+// Load reads the state at path. A missing file gives an empty state (and
+// no error); a file that cannot be decoded gives an error that says so and
+// what to do, never an empty state.
+func Load(path string) (*State, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return New(), nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("state: read %s: %w", path, err)
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("state: %s is not valid state JSON (%v); it may be truncated or edited by hand. "+
+			"Restore it from version control or a backup, or move it away to start from an empty state", path, err)
+	}
+	if s.Version > Version {
+		return nil, fmt.Errorf("state: %s has format version %d, newer than this promptform understands (%d); upgrade promptform", path, s.Version, Version)
+	}
+	if s.Lineage == "" {
+		return nil, fmt.Errorf("state: %s has no lineage; it is not a promptform state file", path)
+	}
+	if s.Steps == nil {
+		s.Steps = map[string]*Step{}
+	}
+	if s.Outputs == nil {
+		s.Outputs = map[string]*Output{}
+	}
+	return &s, nil
+}
+
+// Save writes the state to path atomically, creating the directory, and
+// increments the serial.
+func (s *State) Save(path string) error {
+	s.Serial++
+	s.Version = Version
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		s.Serial--
+		return fmt.Errorf("state: encode: %w", err)
+	}
+	if err := WriteFileAtomic(path, append(b, '\n'), 0o644); err != nil {
+		s.Serial--
+		return err
+	}
+	return nil
+}
+
+// Addresses returns the recorded step addresses, sorted.
+func (s *State) Addresses() []string {
+	out := make([]string, 0, len(s.Steps))
+	for a := range s.Steps {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// WriteFileAtomic writes data to a temporary file beside path, syncs it and
+// renames it over path, so that readers never see a partial file.
+func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("state: create %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return fmt.Errorf("state: write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	cleanup := func(err error) error {
+		f.Close()
+		os.Remove(tmp)
+		return fmt.Errorf("state: write %s: %w", path, err)
+	}
+	if _, err := f.Write(data); err != nil {
+		return cleanup(err)
+	}
+	if err := f.Chmod(perm); err != nil {
+		return cleanup(err)
+	}
+	if err := f.Sync(); err != nil {
+		return cleanup(err)
+	}
+	if err := f.Close(); err != nil {
+		return cleanup(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("state: write %s: %w", path, err)
+	}
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
