@@ -39,7 +39,7 @@ func Functions(baseDir string) map[string]function.Function {
 		"coalescelist": stdlib.CoalesceListFunc, "compact": stdlib.CompactFunc,
 		"concat": stdlib.ConcatFunc, "contains": stdlib.ContainsFunc, "distinct": stdlib.DistinctFunc,
 		"element": stdlib.ElementFunc, "flatten": stdlib.FlattenFunc, "index": stdlib.IndexFunc,
-		"keys": stdlib.KeysFunc, "length": stdlib.LengthFunc, "lookup": stdlib.LookupFunc,
+		"keys": stdlib.KeysFunc, "length": lengthFunc, "lookup": stdlib.LookupFunc,
 		"merge": stdlib.MergeFunc, "range": stdlib.RangeFunc, "reverse": stdlib.ReverseListFunc,
 		"setproduct": stdlib.SetProductFunc, "slice": stdlib.SliceFunc, "sort": stdlib.SortFunc,
 		"values": stdlib.ValuesFunc, "zipmap": stdlib.ZipmapFunc,
@@ -72,6 +72,36 @@ func Functions(baseDir string) map[string]function.Function {
 	}
 	return fns
 }
+
+// lengthFunc is length as Terraform has it: the characters of a string, or
+// the elements of a collection.
+var lengthFunc = function.New(&function.Spec{
+	Params: []function.Parameter{{Name: "value", Type: cty.DynamicPseudoType, AllowDynamicType: true, AllowUnknown: true, AllowMarked: true}},
+	Type: func(args []cty.Value) (cty.Type, error) {
+		ty := args[0].Type()
+		if ty == cty.String || ty == cty.DynamicPseudoType || ty.IsCollectionType() || ty.IsTupleType() || ty.IsObjectType() {
+			return cty.Number, nil
+		}
+		return cty.NilType, function.NewArgErrorf(0, "length takes a string, a list, a set, a map, a tuple or an object, not %s", ty.FriendlyName())
+	},
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		v, marks := args[0].Unmark()
+		switch {
+		case v.Type() == cty.String:
+			n, err := stdlib.Strlen(v)
+			return n.WithMarks(marks), err
+		case v.Type().IsObjectType():
+			if !v.IsKnown() {
+				return cty.UnknownVal(cty.Number).WithMarks(marks), nil
+			}
+			return cty.NumberIntVal(int64(len(v.Type().AttributeTypes()))).WithMarks(marks), nil
+		case !v.IsKnown():
+			return cty.UnknownVal(cty.Number).WithMarks(marks), nil
+		}
+		n, err := stdlib.Length(v)
+		return n.WithMarks(marks), err
+	},
+})
 
 var strContainsFunc = stringPredicate("substr", strings.Contains)
 var startsWithFunc = stringPredicate("prefix", strings.HasPrefix)

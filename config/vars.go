@@ -234,7 +234,7 @@ func (vd *Validation) check(name string, ctx *hcl.EvalContext) hcl.Diagnostics {
 	return hcl.Diagnostics{{
 		Severity:    hcl.DiagError,
 		Summary:     "Invalid value for variable",
-		Detail:      fmt.Sprintf("%s\n\nThis was checked by the validation rule at %s.", msg, vd.DeclRange),
+		Detail:      msg,
 		Subject:     vd.Condition.Range().Ptr(),
 		Expression:  vd.Condition,
 		EvalContext: ctx,

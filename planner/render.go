@@ -30,10 +30,12 @@ type Rendered struct {
 	Known       bool
 }
 
-// RenderedMessage is one message; Content may be unknown.
+// RenderedMessage is one message; Content may be unknown. Display is the
+// content as the plan shows it, known parts and unknown ones.
 type RenderedMessage struct {
 	Role    string
 	Content cty.Value
+	Display []Segment
 }
 
 // Render evaluates a step instance's request in scope. Step attributes
@@ -101,7 +103,7 @@ func (r *Rendered) renderMessages(s *config.Step, ctx *hcl.EvalContext) hcl.Diag
 			return
 		}
 		r.Known = r.Known && v.IsKnown()
-		r.Messages = append(r.Messages, RenderedMessage{Role: role, Content: v})
+		r.Messages = append(r.Messages, RenderedMessage{Role: role, Content: v, Display: displaySegments(expr, v, ctx)})
 	}
 	if s.System != nil {
 		add("system", s.System)

@@ -1,0 +1,150 @@
+package cli
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/config"
+	"github.com/promptform/promptform/executor"
+	"github.com/promptform/promptform/gateway"
+	"github.com/promptform/promptform/planner"
+)
+
+// EnvGatewayURL overrides every gateway's URL.
+const EnvGatewayURL = "PROMPTFORM_GATEWAY_URL"
+
+func runApply(m *Meta, args []string) int {
+	var pf planFlags
+	fs := pf.bind(m, "apply", "apply [-auto-approve] [-parallelism=N] [-json] [-offline] [-var NAME=VALUE]... [-var-file=FILE]...")
+	autoApprove := fs.Bool("auto-approve", false, "run without asking for confirmation")
+	parallelism := fs.Int("parallelism", executor.DefaultParallelism, "how many calls may be in flight at once")
+	if !m.parseFlags(fs, args, 0) {
+		return 1
+	}
+	if *parallelism < 1 {
+		fmt.Fprintln(m.Stderr, "Error: -parallelism must be at least 1.")
+		return 1
+	}
+	view := m.applyView(pf.json)
+	p, st, ok := m.makePlan(&pf, view)
+	if !ok {
+		return 1
+	}
+	view.plan(m, p)
+	if p.HasChanges() && !*autoApprove && !m.confirm(pf.json) {
+		return 1
+	}
+	clients, diags := m.clients(p, pf.offline)
+	if diags.HasErrors() {
+		view.diags(m, diags)
+		return 1
+	}
+	res := executor.Run(m.ctx, p, st, executor.Options{
+		Parallelism: *parallelism,
+		Client:      clients,
+		Offline:     pf.offline,
+		StatePath:   m.statePath(),
+		Hook:        view.hook(m),
+		CallContext: m.abandon,
+	})
+	view.diags(m, res.Diagnostics)
+	view.result(m, p, res)
+	if res.Diagnostics.HasErrors() || res.Interrupted {
+		return 1
+	}
+	return 0
+}
+
+// confirm asks on a terminal; it refuses when stdin is not one.
+func (m *Meta) confirm(jsonOut bool) bool {
+	if !m.StdinTTY || jsonOut {
+		writeDiags(m, m.Stderr, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Apply needs confirmation",
+			Detail: "apply asks before it spends tokens, but standard input is not a terminal (or -json is set), so it cannot ask. " +
+				"Review the plan and run apply -auto-approve to go ahead without asking.",
+		}})
+		return false
+	}
+	fmt.Fprintf(m.Stderr, "\n%s\n  Only 'yes' will be accepted.\n\n  Enter a value: ", m.bold("Do you want to run these steps?"))
+	line, _ := bufio.NewReader(m.Stdin).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		fmt.Fprintln(m.Stderr, "\nApply cancelled.")
+		return false
+	}
+	fmt.Fprintln(m.Stderr)
+	return true
+}
+
+// clients returns the chat client of each model: the offline model, or one
+// gateway client per gateway block. Every gateway that a step about to run
+// needs must have its key; a missing one is an error before anything runs.
+func (m *Meta) clients(p *planner.Plan, offline bool) (func(*planner.Model) executor.ChatClient, hcl.Diagnostics) {
+	if offline {
+		return func(*planner.Model) executor.ChatClient { return gateway.Offline{} }, nil
+	}
+	var diags hcl.Diagnostics
+	byGateway := map[*config.Gateway]*gateway.Client{}
+	for _, c := range p.Changes {
+		if c.Action == planner.Keep || c.Action == planner.Drop {
+			continue
+		}
+		g := c.Rendered.Model.Gateway
+		if _, done := byGateway[g]; done {
+			continue
+		}
+		key := os.Getenv(g.APIKeyEnv)
+		if key == "" {
+			diags = append(diags, missingKey(g, c.Rendered.Model))
+		}
+		byGateway[g] = gateway.New(clientConfig(g, key))
+	}
+	var mu sync.Mutex
+	return func(model *planner.Model) executor.ChatClient {
+		mu.Lock()
+		defer mu.Unlock()
+		c, ok := byGateway[model.Gateway]
+		if !ok {
+			c = gateway.New(clientConfig(model.Gateway, os.Getenv(model.Gateway.APIKeyEnv)))
+			byGateway[model.Gateway] = c
+		}
+		return c
+	}, diags
+}
+
+func clientConfig(g *config.Gateway, key string) gateway.Config {
+	cfg := gateway.Config{
+		BaseURL:    g.URL,
+		APIKey:     key,
+		Auth:       g.Auth,
+		Timeout:    g.Timeout,
+		MaxRetries: g.MaxRetries,
+		UserAgent:  "promptform/" + Version,
+	}
+	if u := os.Getenv(EnvGatewayURL); u != "" {
+		cfg.BaseURL = u
+	}
+	if cfg.MaxRetries == 0 {
+		cfg.MaxRetries = -1 // max_retries = 0 means no retries
+	}
+	return cfg
+}
+
+func missingKey(g *config.Gateway, model *planner.Model) *hcl.Diagnostic {
+	var subject *hcl.Range
+	if g.DeclRange.Filename != "" {
+		subject = g.DeclRange.Ptr()
+	}
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Missing API key",
+		Detail: fmt.Sprintf("The environment variable %s is not set, and %s (model.%s) needs it to call %s. "+
+			"Set it to your API key (export %s=...), or run with -offline to try the pipeline without a model.",
+			g.APIKeyEnv, g.Address(), model.Name, g.URL, g.APIKeyEnv),
+		Subject: subject,
+	}
+}

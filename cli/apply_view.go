@@ -1,0 +1,153 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/promptform/promptform/executor"
+	"github.com/promptform/promptform/planner"
+	"github.com/promptform/promptform/state"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// applyView shows an apply: the plan, progress, the result and outputs.
+type applyView interface {
+	planView
+	hook(m *Meta) executor.Hook
+	result(m *Meta, p *planner.Plan, res *executor.Result)
+}
+
+func (m *Meta) applyView(jsonOut bool) applyView {
+	if jsonOut {
+		return &applyJSON{planJSON{events: newJSONEvents(m.Stdout)}}
+	}
+	return applyHuman{}
+}
+
+type applyHuman struct{ humanDiags }
+
+// plan prints the plan on stderr: during apply, stdout carries only outputs.
+func (applyHuman) plan(m *Meta, p *planner.Plan) {
+	out := m.Stdout
+	m.Stdout = m.Stderr
+	planHuman{}.plan(m, p)
+	m.Stdout = out
+}
+
+func (applyHuman) hook(m *Meta) executor.Hook { return &humanHook{m: m, w: m.Stderr} }
+
+func (applyHuman) result(m *Meta, p *planner.Plan, res *executor.Result) {
+	summary := fmt.Sprintf("%d called, %d reused, %d failed, %d skipped.", res.Called, res.Reused, res.Failed, res.Skipped)
+	switch {
+	case res.Interrupted:
+		fmt.Fprintf(m.Stderr, "\n%s %s What finished is recorded; apply again to run the rest.\n", m.red("Apply interrupted."), summary)
+	case res.Diagnostics.HasErrors():
+		fmt.Fprintf(m.Stderr, "\n%s %s What finished is recorded.\n", m.red("Apply failed."), summary)
+	default:
+		fmt.Fprintf(m.Stderr, "\n%s %s\n", m.green("Apply complete!"), summary)
+	}
+	writeOutputs(m, m.Stdout, p, res.Outputs)
+}
+
+// writeOutputs prints name = value lines, sorted, sensitive ones redacted.
+func writeOutputs(m *Meta, w io.Writer, p *planner.Plan, outputs map[string]cty.Value) {
+	if len(outputs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n%s\n\n", m.green("Outputs:"))
+	for _, name := range sortedKeys(outputs) {
+		val := formatValue(outputs[name])
+		if o := p.Config.Outputs[name]; o != nil && o.Sensitive {
+			val = "(sensitive value)"
+		}
+		fmt.Fprintf(w, "%s = %s\n", name, val)
+	}
+}
+
+// humanHook prints one line per event on stderr.
+type humanHook struct {
+	m  *Meta
+	w  io.Writer
+	mu sync.Mutex
+}
+
+var _ executor.Hook = (*humanHook)(nil)
+
+func (h *humanHook) line(format string, args ...any) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	fmt.Fprintf(h.w, format+"\n", args...)
+}
+
+func (h *humanHook) StepStarted(addr, model string) {
+	h.line("%s: calling %s...", h.m.bold(addr), model)
+}
+
+func (h *humanHook) StepFinished(addr string, rec *state.Step, reused bool, elapsed time.Duration) {
+	if reused {
+		h.line("%s: %s", h.m.bold(addr), h.m.faint("unchanged, recorded response reused"))
+		return
+	}
+	h.line("%s: %s after %s (%s, %d tokens in, %d out)", h.m.bold(addr), h.m.green("done"),
+		elapsed.Round(time.Millisecond), rec.Model, rec.Usage.InputTokens, rec.Usage.OutputTokens)
+}
+
+func (h *humanHook) StepFailed(addr string, err error) {
+	h.line("%s: %s", h.m.bold(addr), h.m.red("failed"))
+}
+
+func (h *humanHook) StepSkipped(addr, cause string) {
+	h.line("%s: %s", h.m.bold(addr), h.m.yellow("skipped ("+cause+")"))
+}
+
+type applyJSON struct{ planJSON }
+
+func (v *applyJSON) hook(m *Meta) executor.Hook { return &jsonHook{events: v.events} }
+
+func (v *applyJSON) result(m *Meta, p *planner.Plan, res *executor.Result) {
+	v.events.emit("apply_complete", map[string]any{
+		"called": res.Called, "reused": res.Reused, "failed": res.Failed, "skipped": res.Skipped,
+		"interrupted": res.Interrupted, "success": !res.Diagnostics.HasErrors() && !res.Interrupted,
+	})
+	outs := map[string]any{}
+	for name, val := range res.Outputs {
+		outs[name] = outputJSON(val, p.Config.Outputs[name].Sensitive)
+	}
+	v.events.emit("outputs", map[string]any{"outputs": outs})
+}
+
+// jsonHook writes step events as NDJSON.
+type jsonHook struct {
+	events *jsonEvents
+	mu     sync.Mutex
+}
+
+var _ executor.Hook = (*jsonHook)(nil)
+
+func (h *jsonHook) emit(typ string, fields map[string]any) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.events.emit(typ, fields)
+}
+
+func (h *jsonHook) StepStarted(addr, model string) {
+	h.emit("step_started", map[string]any{"address": addr, "model": model})
+}
+
+func (h *jsonHook) StepFinished(addr string, rec *state.Step, reused bool, elapsed time.Duration) {
+	h.emit("step_finished", map[string]any{
+		"address": addr, "reused": reused, "model": rec.Model, "request_id": rec.RequestID,
+		"request_hash": rec.RequestHash, "finish_reason": rec.FinishReason, "usage": rec.Usage,
+		"elapsed_ms": elapsed.Milliseconds(), "output": rec.Output,
+	})
+}
+
+func (h *jsonHook) StepFailed(addr string, err error) {
+	h.emit("step_failed", map[string]any{"address": addr, "error": err.Error()})
+}
+
+func (h *jsonHook) StepSkipped(addr, cause string) {
+	h.emit("step_skipped", map[string]any{"address": addr, "cause": cause})
+}

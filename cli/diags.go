@@ -1,0 +1,121 @@
+package cli
+
+import (
+	"encoding/json"
+	"io"
+	"sort"
+
+	"github.com/hashicorp/hcl/v2"
+	"golang.org/x/term"
+)
+
+// diagView prints diagnostics: as text for humans, as JSON events with -json.
+type diagView interface {
+	diags(m *Meta, diags hcl.Diagnostics)
+}
+
+type humanDiags struct{}
+
+// diags writes diagnostics with source snippets, sorted by position.
+func (humanDiags) diags(m *Meta, diags hcl.Diagnostics) {
+	writeDiags(m, m.Stderr, diags)
+}
+
+func writeDiags(m *Meta, w io.Writer, diags hcl.Diagnostics) {
+	if len(diags) == 0 {
+		return
+	}
+	files := map[string]*hcl.File{}
+	if m.parser != nil {
+		files = m.parser.Files()
+	}
+	width := 78
+	if f, ok := w.(interface{ Fd() uintptr }); ok {
+		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 20 {
+			width = cols - 2
+		}
+	}
+	wr := hcl.NewDiagnosticTextWriter(w, files, uint(width), m.Color)
+	for _, d := range sortedDiags(diags) {
+		wr.WriteDiagnostic(d)
+	}
+}
+
+// sortedDiags orders diagnostics by file, line and column; those without a
+// location come last, in their order.
+func sortedDiags(diags hcl.Diagnostics) hcl.Diagnostics {
+	out := append(hcl.Diagnostics(nil), diags...)
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i].Subject, out[j].Subject
+		switch {
+		case a == nil || b == nil:
+			return a != nil && b == nil
+		case a.Filename != b.Filename:
+			return a.Filename < b.Filename
+		case a.Start.Line != b.Start.Line:
+			return a.Start.Line < b.Start.Line
+		}
+		return a.Start.Column < b.Start.Column
+	})
+	return out
+}
+
+// jsonDiag is a diagnostic in -json output.
+type jsonDiag struct {
+	Severity string     `json:"severity"`
+	Summary  string     `json:"summary"`
+	Detail   string     `json:"detail,omitempty"`
+	Range    *jsonRange `json:"range,omitempty"`
+}
+
+type jsonRange struct {
+	Filename string  `json:"filename"`
+	Start    jsonPos `json:"start"`
+	End      jsonPos `json:"end"`
+}
+
+type jsonPos struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	Byte   int `json:"byte"`
+}
+
+func toJSONDiag(d *hcl.Diagnostic) jsonDiag {
+	jd := jsonDiag{Severity: "error", Summary: d.Summary, Detail: d.Detail}
+	if d.Severity == hcl.DiagWarning {
+		jd.Severity = "warning"
+	}
+	if r := d.Subject; r != nil {
+		jd.Range = &jsonRange{
+			Filename: r.Filename,
+			Start:    jsonPos{r.Start.Line, r.Start.Column, r.Start.Byte},
+			End:      jsonPos{r.End.Line, r.End.Column, r.End.Byte},
+		}
+	}
+	return jd
+}
+
+// jsonEvents writes NDJSON events, each with a type field.
+type jsonEvents struct{ enc *json.Encoder }
+
+func newJSONEvents(w io.Writer) *jsonEvents {
+	e := &jsonEvents{enc: json.NewEncoder(w)}
+	e.enc.SetEscapeHTML(false)
+	e.emit("version", map[string]any{"promptform": Version, "format_version": "1.0"})
+	return e
+}
+
+func (e *jsonEvents) emit(typ string, fields map[string]any) {
+	ev := map[string]any{"type": typ}
+	for k, v := range fields {
+		ev[k] = v
+	}
+	e.enc.Encode(ev)
+}
+
+// diags writes one diagnostic event per diagnostic.
+func (e *jsonEvents) diags(m *Meta, diags hcl.Diagnostics) {
+	for _, d := range sortedDiags(diags) {
+		e.emit("diagnostic", map[string]any{"diagnostic": toJSONDiag(d)})
+	}
+}

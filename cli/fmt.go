@@ -1,0 +1,7 @@
+package cli
+
+import "github.com/promptform/promptform/cli/fmtcmd"
+
+func runFmt(m *Meta, args []string) int {
+	return fmtcmd.Run(args, m.Dir, m.Stdout, m.Stderr)
+}

@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/executor"
+	"github.com/promptform/promptform/state"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+)
+
+func runOutput(m *Meta, args []string) int {
+	fs := m.newFlags("output", "output [-json] [-raw] [NAME]")
+	jsonOut := fs.Bool("json", false, "print outputs as JSON")
+	raw := fs.Bool("raw", false, "print one output's string value as it is, without quotes")
+	if !m.parseFlags(fs, args, 1) {
+		return 1
+	}
+	name := fs.Arg(0)
+	if *raw && name == "" {
+		return m.fail("Output name required", "-raw prints one output: promptform output -raw NAME.")
+	}
+	st, diags := m.loadState()
+	if diags.HasErrors() {
+		writeDiags(m, m.Stderr, diags)
+		return 1
+	}
+	if name != "" {
+		o, ok := st.Outputs[name]
+		if !ok {
+			return m.fail("Output not found", fmt.Sprintf("The state holds no output named %q. Run apply first, or check the name: promptform output lists them.", name))
+		}
+		return m.printOne(name, o, *jsonOut, *raw)
+	}
+	if *jsonOut {
+		all := map[string]any{}
+		for n, o := range st.Outputs {
+			v, err := executor.OutputValue(o)
+			if err != nil {
+				return m.fail("Corrupt output in state", fmt.Sprintf("Output %q cannot be decoded: %s.", n, err))
+			}
+			all[n] = outputJSON(v, o.Sensitive)
+		}
+		b, _ := json.MarshalIndent(all, "", "  ")
+		fmt.Fprintln(m.Stdout, string(b))
+		return 0
+	}
+	if len(st.Outputs) == 0 {
+		fmt.Fprintln(m.Stderr, "No outputs found. Declare output blocks and run apply.")
+		return 0
+	}
+	for _, n := range sortedKeys(st.Outputs) {
+		o := st.Outputs[n]
+		v, err := executor.OutputValue(o)
+		if err != nil {
+			return m.fail("Corrupt output in state", fmt.Sprintf("Output %q cannot be decoded: %s.", n, err))
+		}
+		text := formatValue(v)
+		if o.Sensitive {
+			text = "(sensitive value)"
+		}
+		fmt.Fprintf(m.Stdout, "%s = %s\n", n, text)
+	}
+	return 0
+}
+
+func (m *Meta) printOne(name string, o *state.Output, jsonOut, raw bool) int {
+	v, err := executor.OutputValue(o)
+	if err != nil {
+		return m.fail("Corrupt output in state", fmt.Sprintf("Output %q cannot be decoded: %s.", name, err))
+	}
+	switch {
+	case raw:
+		s, err := rawString(v)
+		if err != nil {
+			return m.fail("Unsupported value for raw output", fmt.Sprintf("Output %q is a %s; -raw prints only strings, numbers and booleans. Use -json.", name, v.Type().FriendlyName()))
+		}
+		fmt.Fprint(m.Stdout, s)
+	case jsonOut:
+		fmt.Fprintln(m.Stdout, string(o.Value))
+	case o.Sensitive:
+		fmt.Fprintln(m.Stdout, "(sensitive value)")
+	default:
+		fmt.Fprintln(m.Stdout, formatValue(v))
+	}
+	return 0
+}
+
+func rawString(v cty.Value) (string, error) {
+	if v.IsNull() {
+		return "", nil
+	}
+	switch v.Type() {
+	case cty.String:
+		return v.AsString(), nil
+	case cty.Number:
+		return v.AsBigFloat().Text('f', -1), nil
+	case cty.Bool:
+		return fmt.Sprint(v.True()), nil
+	}
+	return "", fmt.Errorf("not a primitive")
+}
+
+// outputJSON is an output in -json form, as Terraform writes it.
+func outputJSON(v cty.Value, sensitive bool) map[string]any {
+	out := map[string]any{"sensitive": sensitive}
+	if b, err := ctyjson.Marshal(v, v.Type()); err == nil && v.IsWhollyKnown() {
+		out["value"] = json.RawMessage(b)
+	}
+	if b, err := ctyjson.MarshalType(v.Type()); err == nil {
+		out["type"] = json.RawMessage(b)
+	}
+	return out
+}
+
+// fail prints one error diagnostic and returns exit code 1.
+func (m *Meta) fail(summary, detail string) int {
+	writeDiags(m, m.Stderr, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail}})
+	return 1
+}

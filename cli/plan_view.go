@@ -1,0 +1,145 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/planner"
+)
+
+const knownAfterApply = "(known after apply)"
+
+type planHuman struct{ humanDiags }
+
+// plan prints every step that will not simply be kept, with its model and
+// rendered messages, then a summary line.
+func (planHuman) plan(m *Meta, p *planner.Plan) {
+	w := m.Stdout
+	if !p.HasChanges() {
+		fmt.Fprintf(w, "%s Every step's request is unchanged, so all %d recorded responses will be reused.\n",
+			m.green("No changes."), len(p.Changes))
+		return
+	}
+	fmt.Fprintf(w, "promptform will perform the following actions:\n\n")
+	for _, c := range p.Changes {
+		if c.Action == planner.Keep {
+			continue
+		}
+		m.printChange(w, c)
+	}
+	fmt.Fprintln(w, m.planSummary(p))
+}
+
+func (m *Meta) symbol(a planner.Action) string {
+	switch a {
+	case planner.Run:
+		return m.green("+")
+	case planner.Rerun, planner.RunIfChanged:
+		return m.yellow(a.Symbol())
+	case planner.Drop:
+		return m.red("-")
+	}
+	return " "
+}
+
+func (m *Meta) printChange(w io.Writer, c *planner.Change) {
+	fmt.Fprintf(w, "  %s %s  %s\n", m.symbol(c.Action), m.bold(c.Address), m.faint("("+c.Reason+")"))
+	r := c.Rendered
+	if r == nil {
+		fmt.Fprintln(w)
+		return
+	}
+	fmt.Fprintf(w, "      %-8s %s (%s)\n", "model:", r.Model.Name, r.Model.ID)
+	if s := settings(r); s != "" {
+		fmt.Fprintf(w, "      %-8s %s\n", "with:", s)
+	}
+	for _, msg := range r.Messages {
+		fmt.Fprintf(w, "      %-8s %s\n", msg.Role+":", indentText(m.segmentsText(msg.Display), 15))
+	}
+	fmt.Fprintln(w)
+}
+
+// settings lists the request's parameters besides the messages.
+func settings(r *planner.Rendered) string {
+	var parts []string
+	if r.MaxTokens != nil {
+		parts = append(parts, fmt.Sprintf("max_tokens = %d", *r.MaxTokens))
+	}
+	if r.Temperature != nil {
+		parts = append(parts, fmt.Sprintf("temperature = %g", *r.Temperature))
+	}
+	for _, k := range sortedKeys(r.Params) {
+		parts = append(parts, fmt.Sprintf("%s = %s", k, formatValue(r.Params[k])))
+	}
+	if !r.Known && len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, ", ")
+}
+
+// segmentsText renders a message's content with (known after apply) where
+// a part depends on a step that has not run.
+func (m *Meta) segmentsText(segs []planner.Segment) string {
+	var sb strings.Builder
+	for _, s := range segs {
+		if s.Unknown && s.Ref != "" {
+			sb.WriteString(m.cyan("(" + s.Ref + ", known after apply)"))
+		} else if s.Unknown {
+			sb.WriteString(m.cyan(knownAfterApply))
+		} else {
+			sb.WriteString(s.Text)
+		}
+	}
+	return sb.String()
+}
+
+// indentText indents every non-empty line after the first by n spaces.
+func indentText(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i := 1; i < len(lines); i++ {
+		if lines[i] != "" {
+			lines[i] = strings.Repeat(" ", n) + lines[i]
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *Meta) planSummary(p *planner.Plan) string {
+	c := p.Counts()
+	s := fmt.Sprintf("%s %d to run, %d to rerun", m.bold("Plan:"), c[planner.Run], c[planner.Rerun])
+	if n := c[planner.RunIfChanged]; n > 0 {
+		s += fmt.Sprintf(", %d to run if inputs change", n)
+	}
+	return s + fmt.Sprintf(", %d to drop, %d kept.", c[planner.Drop], c[planner.Keep])
+}
+
+type planJSON struct{ events *jsonEvents }
+
+func (v *planJSON) diags(m *Meta, d hcl.Diagnostics) { v.events.diags(m, d) }
+
+// plan writes one planned_step event per instance and a summary.
+func (v *planJSON) plan(m *Meta, p *planner.Plan) {
+	for _, c := range p.Changes {
+		v.events.emit("planned_step", plannedStep(c))
+	}
+	counts := p.Counts()
+	v.events.emit("summary", map[string]any{"changes": map[string]int{
+		"run": counts[planner.Run], "rerun": counts[planner.Rerun], "run_if_changed": counts[planner.RunIfChanged],
+		"drop": counts[planner.Drop], "keep": counts[planner.Keep],
+	}})
+}
+
+func plannedStep(c *planner.Change) map[string]any {
+	ev := map[string]any{"address": c.Address, "action": c.Action.String(), "reason": c.Reason}
+	if c.Rendered != nil {
+		ev["model"] = c.Rendered.Model.ID
+	}
+	if c.Canonical != nil {
+		ev["request"] = json.RawMessage(c.Canonical)
+		ev["request_hash"] = c.Hash
+	}
+	return ev
+}

@@ -1,0 +1,75 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/planner"
+	"github.com/promptform/promptform/state"
+)
+
+func runValidate(m *Meta, args []string) int {
+	fs := m.newFlags("validate", "validate [-json]")
+	jsonOut := fs.Bool("json", false, "print the result as JSON")
+	if !m.parseFlags(fs, args, 0) {
+		return 1
+	}
+	diags := m.validate()
+	if *jsonOut {
+		return m.validateJSON(diags)
+	}
+	writeDiags(m, m.Stderr, diags)
+	if diags.HasErrors() {
+		return 1
+	}
+	fmt.Fprintln(m.Stdout, m.green("Success!")+" The configuration is valid.")
+	return 0
+}
+
+// validate loads and type-checks the configuration without state or
+// network: every request is rendered with upstream outputs unknown, and
+// variables without a value are unknown rather than an error.
+func (m *Meta) validate() hcl.Diagnostics {
+	cfg, diags := m.loadConfig()
+	if diags.HasErrors() {
+		return diags
+	}
+	vars, varDiags := m.parser.CollectVariables(cfg, nil, os.Environ())
+	for _, d := range varDiags {
+		if d.Summary != "No value for required variable" {
+			diags = append(diags, d)
+		}
+	}
+	if diags.HasErrors() {
+		return diags
+	}
+	_, planDiags := planner.Build(cfg, planner.Options{Vars: vars, State: state.New()})
+	return append(diags, planDiags...)
+}
+
+func (m *Meta) validateJSON(diags hcl.Diagnostics) int {
+	out := struct {
+		FormatVersion string     `json:"format_version"`
+		Valid         bool       `json:"valid"`
+		ErrorCount    int        `json:"error_count"`
+		WarningCount  int        `json:"warning_count"`
+		Diagnostics   []jsonDiag `json:"diagnostics"`
+	}{FormatVersion: "1.0", Diagnostics: []jsonDiag{}}
+	for _, d := range sortedDiags(diags) {
+		out.Diagnostics = append(out.Diagnostics, toJSONDiag(d))
+		if d.Severity == hcl.DiagError {
+			out.ErrorCount++
+		} else {
+			out.WarningCount++
+		}
+	}
+	out.Valid = out.ErrorCount == 0
+	b, _ := json.MarshalIndent(out, "", "  ")
+	fmt.Fprintln(m.Stdout, string(b))
+	if !out.Valid {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,51 @@
+package executor
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/promptform/promptform/gateway"
+	"github.com/promptform/promptform/planner"
+	"github.com/promptform/promptform/state"
+)
+
+// newRecord builds the state record of a finished call.
+func newRecord(c *call, resp *gateway.Response, started time.Time, offline bool) *state.Step {
+	respJSON, _ := json.Marshal(resp)
+	rec := &state.Step{
+		Address:      c.inst.Addr.String(),
+		Name:         c.inst.Step.Name,
+		Key:          c.inst.Addr.KeyJSON(),
+		RequestHash:  c.hash,
+		Request:      c.canonical,
+		Response:     respJSON,
+		Offline:      offline,
+		Output:       resp.Text(),
+		ToolCalls:    []state.ToolCall{},
+		Model:        resp.Model,
+		FinishReason: resp.FinishReason(),
+		RequestID:    resp.RequestID,
+		StartedAt:    started.UTC().Truncate(time.Millisecond),
+		DurationMS:   time.Since(started).Milliseconds(),
+		Attempts:     max(resp.Attempts, 1),
+	}
+	if rec.Model == "" {
+		rec.Model = c.req.Model
+	}
+	for _, tc := range resp.AllToolCalls() {
+		rec.ToolCalls = append(rec.ToolCalls, state.ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
+	}
+	if u := resp.Usage; u != nil {
+		rec.Usage = state.Usage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, TotalTokens: u.TotalTokens}
+	}
+	return rec
+}
+
+// call is one instance's request, ready to send.
+type call struct {
+	inst      *planner.Instance
+	req       *gateway.Request
+	hash      string
+	canonical []byte
+	model     *planner.Model
+}

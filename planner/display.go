@@ -1,0 +1,84 @@
+package planner
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// Segment is a piece of a message as the plan shows it: known text, or a
+// part that is known only after apply.
+type Segment struct {
+	Text    string
+	Unknown bool
+	Ref     string // for an unknown part that is a plain reference: its spelling
+}
+
+// displaySegments renders a text expression for the plan. A template is
+// rendered part by part, so that the known text around an unknown
+// interpolation stays visible; any other expression is all known or all
+// unknown.
+func displaySegments(expr hcl.Expression, v cty.Value, ctx *hcl.EvalContext) []Segment {
+	if v.IsKnown() {
+		return []Segment{{Text: v.AsString()}}
+	}
+	tmpl, ok := expr.(*hclsyntax.TemplateExpr)
+	if !ok {
+		return []Segment{{Unknown: true}}
+	}
+	var segs []Segment
+	for _, part := range tmpl.Parts {
+		pv, diags := part.Value(ctx)
+		if !diags.HasErrors() {
+			pv, _ = convert.Convert(pv, cty.String)
+		}
+		switch {
+		case diags.HasErrors() || pv == cty.NilVal || !pv.IsKnown():
+			segs = appendSegment(segs, Segment{Unknown: true, Ref: refSpelling(part)})
+		case pv.IsNull():
+		default:
+			segs = appendSegment(segs, Segment{Text: pv.AsString()})
+		}
+	}
+	return segs
+}
+
+// appendSegment merges adjacent text segments.
+func appendSegment(segs []Segment, s Segment) []Segment {
+	if n := len(segs); n > 0 && !s.Unknown && !segs[n-1].Unknown {
+		segs[n-1].Text += s.Text
+		return segs
+	}
+	return append(segs, s)
+}
+
+// refSpelling returns "step.a.output" for a plain reference expression, or "".
+func refSpelling(e hclsyntax.Expression) string {
+	if w, ok := e.(*hclsyntax.TemplateWrapExpr); ok {
+		e = w.Wrapped
+	}
+	st, ok := e.(*hclsyntax.ScopeTraversalExpr)
+	if !ok {
+		return ""
+	}
+	var sb strings.Builder
+	for _, t := range st.Traversal {
+		switch t := t.(type) {
+		case hcl.TraverseRoot:
+			sb.WriteString(t.Name)
+		case hcl.TraverseAttr:
+			sb.WriteString("." + t.Name)
+		case hcl.TraverseIndex:
+			if t.Key.Type() == cty.String {
+				sb.WriteString(fmt.Sprintf("[%q]", t.Key.AsString()))
+			} else if t.Key.Type() == cty.Number {
+				sb.WriteString("[" + t.Key.AsBigFloat().Text('f', -1) + "]")
+			}
+		}
+	}
+	return sb.String()
+}
