@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -31,12 +30,13 @@ type Options struct {
 	Client func(*planner.Model) ChatClient
 	// Offline marks recorded responses as the offline model's.
 	Offline bool
-	// StatePath is where the state is saved after each finished instance.
+	// StatePath is where the state is saved after each finished instance;
+	// the state is not saved when it is empty.
 	StatePath string
 	// Hook receives progress events; NopHook when nil.
 	Hook Hook
 	// CallContext bounds requests in flight. Cancelling Run's context
-	// stops new steps from starting; cancelling CallContext also abandons
+	// stops new calls from starting; cancelling CallContext also abandons
 	// the calls in flight. Run's context is used when nil.
 	CallContext context.Context
 }
@@ -52,26 +52,13 @@ type Result struct {
 	Interrupted bool
 }
 
-// run is the shared state of one walk.
-type run struct {
-	plan  *planner.Plan
-	st    *state.State
-	opts  Options
-	scope *planner.Scope
-	sem   chan struct{}
-	ctx   context.Context
-	call  context.Context
-	done  map[string]chan struct{}
-
-	mu     sync.Mutex
-	failed map[string]bool // nodes that failed or were skipped
-	res    Result
-}
-
-// Run applies the plan: every node runs once all its dependencies have,
-// at most Parallelism calls are in flight, a failed node's dependents are
-// skipped, and every finished instance is saved to the state at once.
-// Dropped instances are removed from the state and outputs recorded.
+// Run applies the plan. A scheduler starts every node once all its
+// dependencies have finished: locals, outputs and the rendering of requests
+// happen at once, and calls go into a queue ordered by graph position and
+// instance key, from which at most Parallelism run at a time. A failed
+// node's dependents are skipped; every finished instance is saved to the
+// state at once. At the end dropped instances are removed from the state and
+// outputs recorded. Run returns when nothing is in flight.
 func Run(ctx context.Context, plan *planner.Plan, st *state.State, opts Options) *Result {
 	if opts.Parallelism < 1 {
 		opts.Parallelism = DefaultParallelism
@@ -79,253 +66,341 @@ func Run(ctx context.Context, plan *planner.Plan, st *state.State, opts Options)
 	if opts.Hook == nil {
 		opts.Hook = NopHook{}
 	}
-	r := &run{
-		plan: plan, st: st, opts: opts,
-		scope:  planner.NewScope(plan.Config, plan.Vars),
-		sem:    make(chan struct{}, opts.Parallelism),
-		ctx:    ctx,
-		call:   opts.CallContext,
-		done:   map[string]chan struct{}{},
-		failed: map[string]bool{},
-		res:    Result{Outputs: map[string]cty.Value{}},
+	if opts.CallContext == nil {
+		opts.CallContext = ctx
 	}
-	if r.call == nil {
-		r.call = ctx
+	s := newScheduler(ctx, plan, st, opts)
+	s.loop()
+	s.finish()
+	return &s.res
+}
+
+// finished is the outcome of one call, sent back to the scheduler.
+type finished struct {
+	c       *call
+	resp    *gateway.Response
+	err     error
+	started time.Time
+}
+
+// call is one instance's request, ready to send.
+type call struct {
+	node      *nodeRun
+	index     int // the instance's position in its step
+	inst      *planner.Instance
+	req       *gateway.Request
+	hash      string
+	canonical []byte
+	model     *planner.Model
+}
+
+// nodeRun is the progress of one graph node.
+type nodeRun struct {
+	node     *planner.Node
+	order    int
+	waiting  int // dependencies not finished yet
+	insts    []*planner.Instance
+	vals     []cty.Value
+	pending  int // instances still to finish
+	failed   bool
+	finished bool
+}
+
+type scheduler struct {
+	ctx   context.Context
+	plan  *planner.Plan
+	st    *state.State
+	opts  Options
+	scope *planner.Scope
+	nodes map[string]*nodeRun
+	deps  map[string][]string // dependency -> dependents
+	queue []*call
+	ready []*nodeRun
+	busy  int
+	done  chan finished
+	res   Result
+}
+
+func newScheduler(ctx context.Context, plan *planner.Plan, st *state.State, opts Options) *scheduler {
+	s := &scheduler{
+		ctx: ctx, plan: plan, st: st, opts: opts,
+		scope: planner.NewScope(plan.Config, plan.Vars),
+		nodes: map[string]*nodeRun{},
+		deps:  map[string][]string{},
+		done:  make(chan finished),
+		res:   Result{Outputs: map[string]cty.Value{}},
 	}
-	for _, addr := range plan.Graph.Order {
-		r.done[addr] = make(chan struct{})
+	for i, addr := range plan.Graph.Order {
+		n := plan.Graph.Nodes[addr]
+		s.nodes[addr] = &nodeRun{node: n, order: i, waiting: len(n.Deps)}
+		for _, d := range n.Deps {
+			s.deps[d] = append(s.deps[d], addr)
+		}
+		if len(n.Deps) == 0 {
+			s.ready = append(s.ready, s.nodes[addr])
+		}
 	}
-	var wg sync.WaitGroup
-	for _, addr := range plan.Graph.Order {
-		wg.Add(1)
+	return s
+}
+
+// loop runs until every node has finished and no call is in flight.
+func (s *scheduler) loop() {
+	for {
+		s.startReady()
+		s.dispatch()
+		if s.busy == 0 {
+			break
+		}
+		select {
+		case f := <-s.done:
+			s.busy--
+			s.callFinished(f)
+		case <-s.ctx.Done():
+			s.interrupt()
+			f := <-s.done
+			s.busy--
+			s.callFinished(f)
+		}
+	}
+	for _, addr := range s.plan.Graph.Order {
+		if n := s.nodes[addr]; !n.finished {
+			s.skip(n, "interrupted")
+		}
+	}
+}
+
+// startReady evaluates ready nodes in graph order until none is ready.
+func (s *scheduler) startReady() {
+	for len(s.ready) > 0 {
+		sort.Slice(s.ready, func(i, j int) bool { return s.ready[i].order < s.ready[j].order })
+		n := s.ready[0]
+		s.ready = s.ready[1:]
+		s.start(n)
+	}
+}
+
+// dispatch starts queued calls while there is room and no interrupt.
+func (s *scheduler) dispatch() {
+	for s.busy < s.opts.Parallelism && len(s.queue) > 0 && s.ctx.Err() == nil {
+		c := s.queue[0]
+		s.queue = s.queue[1:]
+		s.busy++
+		s.opts.Hook.StepStarted(c.inst.Addr.String(), c.req.Model)
 		go func() {
-			defer wg.Done()
-			defer close(r.done[addr])
-			r.visit(plan.Graph.Nodes[addr])
+			started := time.Now()
+			resp, err := s.opts.Client(c.model).Chat(s.opts.CallContext, c.req)
+			s.done <- finished{c: c, resp: resp, err: err, started: started}
 		}()
 	}
-	wg.Wait()
-	r.finish()
-	return &r.res
 }
 
-// visit waits for a node's dependencies, then evaluates or runs it.
-func (r *run) visit(n *planner.Node) {
-	for _, d := range n.Deps {
-		<-r.done[d]
-	}
-	if cause := r.blocked(n); cause != "" {
-		r.skip(n, cause)
+// interrupt stops dispatching: queued calls are dropped, and their steps
+// are reported as skipped when the loop ends.
+func (s *scheduler) interrupt() {
+	s.res.Interrupted = true
+	s.queue = nil
+}
+
+// start evaluates a node whose dependencies have all finished.
+func (s *scheduler) start(n *nodeRun) {
+	if cause := s.blocked(n); cause != "" {
+		s.skip(n, cause)
 		return
 	}
-	var diags hcl.Diagnostics
-	switch n.Kind {
+	cfg := s.plan.Config
+	ctx := s.scope.EvalContext(n.node.Refs, planner.Repetition{})
+	switch n.node.Kind {
 	case planner.KindLocal:
-		var v cty.Value
-		v, diags = r.plan.Config.Locals[n.Name].Expr.Value(r.scope.EvalContext(n.Refs, planner.Repetition{}))
-		r.scope.SetLocal(n.Name, v)
+		v, diags := cfg.Locals[n.node.Name].Expr.Value(ctx)
+		s.scope.SetLocal(n.node.Name, v)
+		s.complete(n, diags)
 	case planner.KindOutput:
-		var v cty.Value
-		v, diags = r.plan.Config.Outputs[n.Name].Value.Value(r.scope.EvalContext(n.Refs, planner.Repetition{}))
-		r.mu.Lock()
-		r.res.Outputs[n.Name] = v
-		r.mu.Unlock()
+		v, diags := cfg.Outputs[n.node.Name].Value.Value(ctx)
+		s.res.Outputs[n.node.Name] = v
+		s.complete(n, diags)
 	case planner.KindStep:
-		diags = r.runStep(n)
+		s.startStep(n)
 	}
-	if diags.HasErrors() {
-		r.markFailed(n.Addr)
-	}
-	r.addDiags(diags)
 }
 
-// blocked returns why a node cannot run: a failed dependency or an
-// interruption; "" when it can.
-func (r *run) blocked(n *planner.Node) string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, d := range n.Deps {
-		if r.failed[d] {
+// blocked returns why a node cannot run, or "".
+func (s *scheduler) blocked(n *nodeRun) string {
+	for _, d := range n.node.Deps {
+		if s.nodes[d].failed {
 			return d + " did not finish"
 		}
 	}
-	if r.ctx.Err() != nil && n.Kind == planner.KindStep {
-		r.res.Interrupted = true
+	if s.ctx.Err() != nil && n.node.Kind == planner.KindStep {
+		s.res.Interrupted = true
 		return "interrupted"
 	}
 	return ""
 }
 
-func (r *run) skip(n *planner.Node, cause string) {
-	r.markFailed(n.Addr)
-	if n.Kind != planner.KindStep {
-		return
-	}
-	r.mu.Lock()
-	r.res.Skipped++
-	r.mu.Unlock()
-	r.opts.Hook.StepSkipped(n.Addr, cause)
-}
-
-func (r *run) markFailed(addr string) {
-	r.mu.Lock()
-	r.failed[addr] = true
-	r.mu.Unlock()
-}
-
-func (r *run) addDiags(diags hcl.Diagnostics) {
-	if len(diags) == 0 {
-		return
-	}
-	r.mu.Lock()
-	r.res.Diagnostics = append(r.res.Diagnostics, diags...)
-	r.mu.Unlock()
-}
-
-// runStep expands a step and runs its instances concurrently.
-func (r *run) runStep(n *planner.Node) hcl.Diagnostics {
-	s := r.plan.Config.Steps[n.Name]
-	insts, diags := planner.Expand(s, n.Refs, r.scope)
+// startStep expands a step, re-uses what is recorded and queues the rest.
+func (s *scheduler) startStep(n *nodeRun) {
+	step := s.plan.Config.Steps[n.node.Name]
+	insts, diags := planner.Expand(step, n.node.Refs, s.scope)
 	if diags.HasErrors() {
-		return diags
+		s.complete(n, diags)
+		return
 	}
-	vals := make([]cty.Value, len(insts))
-	instDiags := make([]hcl.Diagnostics, len(insts))
-	var wg sync.WaitGroup
+	n.insts, n.vals, n.pending = insts, make([]cty.Value, len(insts)), len(insts)
 	for i, inst := range insts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			vals[i], instDiags[i] = r.runInstance(n, inst)
-		}()
-	}
-	wg.Wait()
-	complete := true
-	for i, d := range instDiags {
+		c, d := s.prepare(n, i, inst)
 		diags = append(diags, d...)
-		complete = complete && vals[i] != cty.NilVal
+		if c != nil {
+			s.queue = append(s.queue, c)
+		}
 	}
-	if !complete && !diags.HasErrors() {
-		r.markFailed(n.Addr) // interrupted: dependents are skipped, with no error of its own
+	sort.SliceStable(s.queue, func(i, j int) bool { return s.queue[i].node.order < s.queue[j].node.order })
+	s.addDiags(diags)
+	if n.pending == 0 {
+		s.complete(n, nil)
 	}
-	if complete && !diags.HasErrors() {
-		r.scope.SetStep(n.Name, planner.InstancesValue(s, insts, vals))
-	}
-	return diags
 }
 
-// runInstance renders an instance's request and either re-uses its record
-// or sends it.
-func (r *run) runInstance(n *planner.Node, inst *planner.Instance) (cty.Value, hcl.Diagnostics) {
-	addr := inst.Addr.String()
-	rendered, diags := planner.Render(inst, n.Refs, r.plan.Models, r.scope)
+// prepare renders an instance's request. A recorded identical request is
+// re-used at once (nil call); otherwise the call to make is returned.
+func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*call, hcl.Diagnostics) {
+	rendered, diags := planner.Render(inst, n.node.Refs, s.plan.Models, s.scope)
 	if diags.HasErrors() {
-		r.opts.Hook.StepFailed(addr, errors.New(diags.Error()))
-		return cty.NilVal, diags
+		s.instanceFailed(n, inst, nil)
+		return nil, diags
 	}
-	c := &call{inst: inst, model: rendered.Model}
+	c := &call{node: n, index: i, inst: inst, model: rendered.Model}
 	var err error
 	if c.req, err = rendered.Request(); err == nil {
 		c.hash, c.canonical, err = planner.Hash(c.req)
 	}
 	if err != nil {
-		return cty.NilVal, r.fail(inst, err, "Cannot encode request")
+		return nil, s.instanceFailed(n, inst, fmt.Errorf("cannot encode request: %w", err))
 	}
-	r.mu.Lock()
-	prior := r.st.Steps[addr]
-	r.mu.Unlock()
-	if action, _ := planner.Decide(prior, c.hash, c.req, r.opts.Offline); action == planner.Keep {
-		r.mu.Lock()
-		r.res.Reused++
-		r.mu.Unlock()
-		r.opts.Hook.StepFinished(addr, prior, true, 0)
-		return planner.StepValue(prior), nil
+	addr := inst.Addr.String()
+	prior := s.st.Steps[addr]
+	if action, _ := planner.Decide(prior, c.hash, c.req, s.opts.Offline); action == planner.Keep {
+		s.res.Reused++
+		s.opts.Hook.StepFinished(addr, prior, true, 0)
+		n.vals[i] = planner.StepValue(prior)
+		n.pending--
+		return nil, nil
 	}
-	rec, err := r.send(c)
-	if err != nil && r.ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		r.mu.Lock()
-		r.res.Interrupted = true
-		r.res.Skipped++
-		r.mu.Unlock()
-		r.opts.Hook.StepSkipped(addr, "interrupted")
-		return cty.NilVal, nil
-	}
-	if err != nil {
-		return cty.NilVal, r.fail(inst, err, "Model request failed")
-	}
-	return planner.StepValue(rec), nil
+	return c, nil
 }
 
-// send makes the call within the parallelism bound and records it.
-func (r *run) send(c *call) (*state.Step, error) {
-	select {
-	case r.sem <- struct{}{}:
-	case <-r.ctx.Done():
-		return nil, context.Canceled
+// callFinished records a call's outcome.
+func (s *scheduler) callFinished(f finished) {
+	n, addr := f.c.node, f.c.inst.Addr.String()
+	err := f.err
+	if err == nil && len(f.resp.Choices) == 0 {
+		err = fmt.Errorf("the response holds no choices (request id %q)", f.resp.RequestID)
 	}
-	defer func() { <-r.sem }()
-	addr := c.inst.Addr.String()
-	r.opts.Hook.StepStarted(addr, c.req.Model)
-	started := time.Now()
-	resp, err := r.opts.Client(c.model).Chat(r.call, c.req)
-	if err == nil && len(resp.Choices) == 0 {
-		err = fmt.Errorf("the response holds no choices (request id %q)", resp.RequestID)
+	switch {
+	case err != nil && s.opts.CallContext.Err() != nil && errors.Is(err, context.Canceled):
+		s.res.Skipped++
+		s.opts.Hook.StepSkipped(addr, "interrupted")
+		n.failed = true
+		n.pending--
+	case err != nil:
+		s.addDiags(s.instanceFailed(n, f.c.inst, err))
+	default:
+		rec := newRecord(f.c, f.resp, f.started, s.opts.Offline)
+		s.st.Steps[addr] = rec
+		s.res.Called++
+		if err := s.save(); err != nil {
+			s.addDiags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot save state", Detail: err.Error()}})
+		}
+		s.opts.Hook.StepFinished(addr, rec, false, time.Since(f.started))
+		n.vals[f.c.index] = planner.StepValue(rec)
+		n.pending--
 	}
-	if err != nil {
-		return nil, err
+	if n.pending == 0 {
+		s.complete(n, nil)
 	}
-	rec := newRecord(c, resp, started, r.opts.Offline)
-	r.mu.Lock()
-	r.st.Steps[addr] = rec
-	r.res.Called++
-	err = r.save()
-	r.mu.Unlock()
-	r.opts.Hook.StepFinished(addr, rec, false, time.Since(started))
-	return rec, err
 }
 
-// save writes the state; the caller holds r.mu.
-func (r *run) save() error {
-	if r.opts.StatePath == "" {
+// instanceFailed counts a failed instance and returns its diagnostic (none
+// when err is nil: the caller has them).
+func (s *scheduler) instanceFailed(n *nodeRun, inst *planner.Instance, err error) hcl.Diagnostics {
+	addr := inst.Addr.String()
+	n.failed = true
+	n.pending--
+	s.res.Failed++
+	if err == nil {
+		s.opts.Hook.StepFailed(addr, errors.New("the request could not be rendered"))
 		return nil
 	}
-	return r.st.Save(r.opts.StatePath)
-}
-
-func (r *run) fail(inst *planner.Instance, err error, summary string) hcl.Diagnostics {
-	addr := inst.Addr.String()
-	r.mu.Lock()
-	r.res.Failed++
-	r.mu.Unlock()
-	r.opts.Hook.StepFailed(addr, err)
+	s.opts.Hook.StepFailed(addr, err)
 	return hcl.Diagnostics{{
 		Severity: hcl.DiagError,
-		Summary:  summary,
+		Summary:  "Model request failed",
 		Detail:   fmt.Sprintf("%s: %s", addr, err),
 		Subject:  inst.Step.DeclRange.Ptr(),
 	}}
 }
 
+// complete finishes a node and makes its dependents ready.
+func (s *scheduler) complete(n *nodeRun, diags hcl.Diagnostics) {
+	s.addDiags(diags)
+	n.failed = n.failed || diags.HasErrors()
+	if n.node.Kind == planner.KindStep && !n.failed {
+		step := s.plan.Config.Steps[n.node.Name]
+		s.scope.SetStep(n.node.Name, planner.InstancesValue(step, n.insts, n.vals))
+	}
+	s.finishNode(n)
+}
+
+func (s *scheduler) finishNode(n *nodeRun) {
+	n.finished = true
+	for _, d := range s.deps[n.node.Addr] {
+		dn := s.nodes[d]
+		dn.waiting--
+		if dn.waiting == 0 {
+			s.ready = append(s.ready, dn)
+		}
+	}
+}
+
+// skip finishes a node that does not run.
+func (s *scheduler) skip(n *nodeRun, cause string) {
+	n.failed = true
+	if n.node.Kind == planner.KindStep {
+		s.res.Skipped++
+		s.opts.Hook.StepSkipped(n.node.Addr, cause)
+	}
+	s.finishNode(n)
+}
+
+func (s *scheduler) addDiags(diags hcl.Diagnostics) {
+	s.res.Diagnostics = append(s.res.Diagnostics, diags...)
+}
+
+// save writes the state.
+func (s *scheduler) save() error {
+	if s.opts.StatePath == "" {
+		return nil
+	}
+	return s.st.Save(s.opts.StatePath)
+}
+
 // finish removes dropped instances, records outputs and saves the state.
-func (r *run) finish() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+func (s *scheduler) finish() {
 	changed := false
-	for _, c := range r.plan.Changes {
-		if c.Action == planner.Drop && r.ctx.Err() == nil {
-			delete(r.st.Steps, c.Address)
+	for _, c := range s.plan.Changes {
+		if c.Action == planner.Drop && !s.res.Interrupted {
+			delete(s.st.Steps, c.Address)
 			changed = true
 		}
 	}
-	if len(r.failed) == 0 {
-		changed = recordOutputs(r.st, r.plan, r.res.Outputs) || changed
+	if s.res.Failed == 0 && s.res.Skipped == 0 && !s.res.Diagnostics.HasErrors() {
+		changed = recordOutputs(s.st, s.plan, s.res.Outputs) || changed
 	}
 	if changed {
-		if err := r.save(); err != nil {
-			r.res.Diagnostics = append(r.res.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot save state", Detail: err.Error()})
+		if err := s.save(); err != nil {
+			s.addDiags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot save state", Detail: err.Error()}})
 		}
 	}
-	sortDiags(r.res.Diagnostics)
+	sortDiags(s.res.Diagnostics)
 }
 
 // sortDiags orders diagnostics by file, line and column.
@@ -334,7 +409,7 @@ func sortDiags(diags hcl.Diagnostics) {
 		a, b := diags[i].Subject, diags[j].Subject
 		switch {
 		case a == nil || b == nil:
-			return a != nil
+			return a != nil && b == nil
 		case a.Filename != b.Filename:
 			return a.Filename < b.Filename
 		case a.Start.Line != b.Start.Line:

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/promptform/promptform/gateway"
-	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
 )
 
@@ -39,13 +38,4 @@ func newRecord(c *call, resp *gateway.Response, started time.Time, offline bool)
 		rec.Usage = state.Usage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, TotalTokens: u.TotalTokens}
 	}
 	return rec
-}
-
-// call is one instance's request, ready to send.
-type call struct {
-	inst      *planner.Instance
-	req       *gateway.Request
-	hash      string
-	canonical []byte
-	model     *planner.Model
 }
