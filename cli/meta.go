@@ -5,14 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/config"
 	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
-	"github.com/zclconf/go-cty/cty"
 )
 
 // Meta is what every command shares: streams, the working directory and the
@@ -70,36 +68,16 @@ func (m *Meta) parseFlags(fs *flag.FlagSet, args []string, maxArgs int) bool {
 	return true
 }
 
-// loadConfig parses the configuration directory.
+// loadConfig parses the configuration directory. When it has errors, the
+// references are checked too, so that one run reports every problem.
 func (m *Meta) loadConfig() (*config.Config, hcl.Diagnostics) {
 	m.parser = config.NewParser()
-	return m.parser.LoadDir(m.Dir)
-}
-
-// loaded is a configuration with its variables and graph, ready to plan.
-type loaded struct {
-	cfg   *config.Config
-	vars  map[string]cty.Value
-	graph *planner.Graph
-}
-
-// load parses the configuration, collects variables and builds the graph,
-// printing diagnostics; ok is false when there were errors.
-func (m *Meta) load(vf *varFlags, view diagView) (*loaded, bool) {
-	cfg, diags := m.loadConfig()
-	if diags.HasErrors() {
-		view.diags(m, diags)
-		return nil, false
+	cfg, diags := m.parser.LoadDir(m.Dir)
+	if diags.HasErrors() && len(cfg.Steps)+len(cfg.Locals)+len(cfg.Outputs) > 0 {
+		_, graphDiags := planner.BuildGraph(cfg)
+		diags = append(diags, graphDiags...)
 	}
-	l := &loaded{cfg: cfg}
-	l.vars, diags = m.parser.CollectVariables(cfg, vf.args, os.Environ())
-	if !diags.HasErrors() {
-		var gDiags hcl.Diagnostics
-		l.graph, gDiags = planner.BuildGraph(cfg)
-		diags = append(diags, gDiags...)
-	}
-	view.diags(m, diags)
-	return l, !diags.HasErrors()
+	return cfg, diags
 }
 
 // statePath is where the state of the working directory lives.

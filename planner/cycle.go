@@ -99,7 +99,7 @@ func cycleDiags(g *Graph, cycles [][]string) hcl.Diagnostics {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Dependency cycle",
-			Detail: fmt.Sprintf("These depend on each other, so none of them can run first: %s → %s. Remove one of the references.",
+			Detail: fmt.Sprintf("These refer to each other in a cycle, each to the next, so none of them can run first:\n  %s → %s\nRemove one of the references.",
 				strings.Join(c, " → "), c[0]),
 			Subject: subject.Ptr(),
 		})

@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/promptform/promptform/gateway"
+	"github.com/promptform/promptform/gateway/gatewaytest"
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"promptform": func() { os.Exit(Main(os.Args[1:])) },
+	})
+}
+
+// TestScripts runs the end-to-end scripts in testdata/script. Each script
+// has its own fake gateway on loopback, reachable through
+// PROMPTFORM_GATEWAY_URL, and these commands:
+//
+//	gateway requests        print the recorded requests: one line per request,
+//	                        "METHOD PATH auth=<Authorization header>", then
+//	                        the body as canonical JSON
+//	gateway count N         fail unless exactly N chat requests were recorded
+//	gateway key KEY         require Authorization: KEY from now on
+//	gateway reply STATUS TEXT   queue one reply: a JSON error body with TEXT as
+//	                        its message for STATUS >= 400, else TEXT as the answer
+//	gateway reply-raw STATUS BODY   queue one reply with BODY as it is
+func TestScripts(t *testing.T) {
+	t.Parallel()
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			srv := gatewaytest.NewServer()
+			env.Defer(srv.Close)
+			env.Values["gateway"] = srv
+			env.Setenv(EnvGatewayURL, srv.URL())
+			env.Setenv("NO_COLOR", "1")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"gateway": cmdGateway,
+		},
+	})
+}
+
+func cmdGateway(ts *testscript.TestScript, neg bool, args []string) {
+	srv := ts.Value("gateway").(*gatewaytest.Server)
+	if neg {
+		ts.Fatalf("gateway does not support !")
+	}
+	if len(args) == 0 {
+		ts.Fatalf("usage: gateway requests|count N|key KEY|reply STATUS TEXT|reply-raw STATUS BODY")
+	}
+	switch args[0] {
+	case "requests":
+		var buf bytes.Buffer
+		for _, r := range srv.Requests() {
+			fmt.Fprintf(&buf, "%s %s auth=%s\n", r.Method, r.Path, r.Header.Get("Authorization"))
+			if len(r.Body) > 0 {
+				canon, err := gateway.CanonicalJSON(r.Body)
+				if err != nil {
+					canon = r.Body
+				}
+				buf.Write(canon)
+				buf.WriteByte('\n')
+			}
+		}
+		ts.Stdout().Write(buf.Bytes())
+	case "count":
+		want, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		n := 0
+		for _, r := range srv.Requests() {
+			if r.Method == "POST" {
+				n++
+			}
+		}
+		if n != want {
+			ts.Fatalf("the gateway saw %d chat requests, want %d", n, want)
+		}
+	case "key":
+		srv.RequireKey(args[1])
+	case "reply", "reply-raw":
+		status, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		rep := gatewaytest.Reply{Status: status}
+		switch {
+		case args[0] == "reply-raw":
+			rep.Raw = args[2]
+		case status >= 400:
+			rep = gatewaytest.ErrorReply(status, args[2], "detail from the fake")
+		default:
+			rep.Text = args[2]
+		}
+		srv.Enqueue(rep)
+	default:
+		ts.Fatalf("unknown gateway command %q", args[0])
+	}
+}
+
