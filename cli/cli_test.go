@@ -102,4 +102,3 @@ func cmdGateway(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("unknown gateway command %q", args[0])
 	}
 }
-
