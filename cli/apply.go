@@ -98,7 +98,7 @@ func (m *Meta) clients(p *planner.Plan, offline bool) (func(*planner.Model) exec
 			continue
 		}
 		key := os.Getenv(g.APIKeyEnv)
-		if key == "" {
+		if key == "" && g.KeyRequired {
 			diags = append(diags, missingKey(g, c.Rendered.Model))
 		}
 		byGateway[g] = gateway.New(clientConfig(g, key))

@@ -24,13 +24,17 @@ const (
 // Its attributes are literals; the API key itself is never configuration,
 // only the name of the environment variable that holds it.
 type Gateway struct {
-	Name       string // "" for the default gateway
-	URL        string // never empty after decoding
-	Region     string
-	APIKeyEnv  string
-	Timeout    time.Duration
-	MaxRetries int
-	Auth       string // "raw" or "bearer"
+	Name      string // "" for the default gateway
+	URL       string // never empty after decoding
+	Region    string
+	APIKeyEnv string
+	// KeyRequired is true when a call needs a key: always on the LLM
+	// Gateway ("raw" auth), and elsewhere when api_key_env is set, since
+	// local servers often need none.
+	KeyRequired bool
+	Timeout     time.Duration
+	MaxRetries  int
+	Auth        string // "raw" or "bearer"
 
 	DeclRange hcl.Range
 }
@@ -47,13 +51,14 @@ func (g *Gateway) Address() string {
 
 func defaultGateway(name string) *Gateway {
 	return &Gateway{
-		Name:       name,
-		URL:        DefaultGatewayURL,
-		Region:     "us",
-		APIKeyEnv:  DefaultAPIKeyEnv,
-		Timeout:    DefaultTimeout,
-		MaxRetries: DefaultMaxRetries,
-		Auth:       "raw",
+		Name:        name,
+		URL:         DefaultGatewayURL,
+		Region:      "us",
+		APIKeyEnv:   DefaultAPIKeyEnv,
+		Timeout:     DefaultTimeout,
+		MaxRetries:  DefaultMaxRetries,
+		Auth:        "raw",
+		KeyRequired: true,
 	}
 }
 
@@ -96,6 +101,7 @@ func decodeGatewayBlock(block *hcl.Block) (*Gateway, hcl.Diagnostics) {
 	}
 	g.Auth = defaultAuth(g.URL)
 	diags = append(diags, decodeLiteral(attrs["api_key_env"], &g.APIKeyEnv)...)
+	_, keyEnvSet := attrs["api_key_env"]
 	diags = append(diags, decodeLiteral(attrs["max_retries"], &g.MaxRetries)...)
 	if g.MaxRetries < 0 {
 		diags = append(diags, attrError(attrs["max_retries"], "Invalid max_retries", "max_retries must not be negative."))
@@ -106,6 +112,7 @@ func decodeGatewayBlock(block *hcl.Block) (*Gateway, hcl.Diagnostics) {
 		diags = append(diags, attrError(attrs["auth"], "Invalid gateway auth",
 			fmt.Sprintf("auth must be \"raw\" (the LLM Gateway) or \"bearer\" (other OpenAI-compatible servers), not %q.", g.Auth)))
 	}
+	g.KeyRequired = g.Auth == "raw" || keyEnvSet
 	return g, diags
 }
 

@@ -28,7 +28,11 @@ func displaySegments(expr hcl.Expression, v cty.Value, ctx *hcl.EvalContext) []S
 	}
 	tmpl, ok := expr.(*hclsyntax.TemplateExpr)
 	if !ok {
-		return []Segment{{Unknown: true}}
+		seg := Segment{Unknown: true}
+		if se, ok := expr.(hclsyntax.Expression); ok {
+			seg.Ref = refSpelling(se)
+		}
+		return []Segment{seg}
 	}
 	var segs []Segment
 	for _, part := range tmpl.Parts {
