@@ -147,14 +147,19 @@ func boolFold(all bool) function.Function {
 		Params: []function.Parameter{{Name: "list", Type: cty.List(cty.Bool)}},
 		Type:   function.StaticReturnType(cty.Bool),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			unknown := false
 			for it := args[0].ElementIterator(); it.Next(); {
 				_, v := it.Element()
-				if v.IsNull() {
-					continue
-				}
-				if v.True() != all {
+				switch {
+				case v.IsNull():
+				case !v.IsKnown():
+					unknown = true
+				case v.True() != all:
 					return cty.BoolVal(!all), nil
 				}
+			}
+			if unknown {
+				return cty.UnknownVal(cty.Bool), nil
 			}
 			return cty.BoolVal(all), nil
 		},

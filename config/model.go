@@ -33,7 +33,7 @@ func (m *Model) Address() string { return "model." + m.Name }
 var modelSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "id", Required: true},
-		{Name: "max_tokens"}, {Name: "temperature"}, {Name: "params"},
+		{Name: "max_tokens"}, {Name: "temperature"}, {Name: "stream"}, {Name: "params"},
 		{Name: "requests_per_minute"}, {Name: "max_concurrency"}, {Name: "gateway"},
 	},
 }

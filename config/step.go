@@ -58,7 +58,7 @@ var stepSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "model", Required: true},
 		{Name: "system"}, {Name: "prompt"},
-		{Name: "max_tokens"}, {Name: "temperature"}, {Name: "params"},
+		{Name: "max_tokens"}, {Name: "temperature"}, {Name: "stream"}, {Name: "params"},
 		{Name: "for_each"}, {Name: "count"}, {Name: "depends_on"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: blockMessage}},
@@ -109,29 +109,31 @@ func decodeStepBlock(block *hcl.Block) (*Step, hcl.Diagnostics) {
 			DeclRange: b.DefRange,
 		})
 	}
-	diags = append(diags, s.checkShape(attrs)...)
+	diags = append(diags, s.checkShape(attrs, len(content.Blocks))...)
 	return s, diags
 }
 
 // checkShape reports combinations of attributes that cannot go together.
-func (s *Step) checkShape(attrs hcl.Attributes) hcl.Diagnostics {
+// messages counts the message blocks, decoded or not, so that a broken
+// message block does not also make the step lack a prompt.
+func (s *Step) checkShape(attrs hcl.Attributes, messages int) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	switch {
-	case s.Prompt != nil && len(s.Messages) > 0:
+	case s.Prompt != nil && messages > 0:
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Conflicting prompt and messages",
 			Detail:   fmt.Sprintf("Step %q sets both prompt and message blocks. Use prompt (with an optional system) or ordered message blocks, not both.", s.Name),
 			Subject:  attrs["prompt"].NameRange.Ptr(),
 		})
-	case s.System != nil && len(s.Messages) > 0:
+	case s.System != nil && messages > 0:
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Conflicting system and messages",
 			Detail:   fmt.Sprintf("Step %q sets system and message blocks. With message blocks, give the system prompt as a message with role = \"system\".", s.Name),
 			Subject:  attrs["system"].NameRange.Ptr(),
 		})
-	case s.Prompt == nil && len(s.Messages) == 0:
+	case s.Prompt == nil && messages == 0:
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Missing prompt",

@@ -186,13 +186,19 @@ func (r rawVar) value(ty cty.Type) (cty.Value, hcl.Diagnostics) {
 		return cty.StringVal(r.str), nil
 	}
 	expr, diags := hclsyntax.ParseExpression([]byte(r.str), r.source, hcl.InitialPos)
+	var v cty.Value
+	if !diags.HasErrors() {
+		v, diags = expr.Value(nil)
+	}
 	if diags.HasErrors() {
+		// A variable without a type takes a value that is not an HCL
+		// expression (-var topic=hello) as the string it is.
 		if ty == cty.DynamicPseudoType {
 			return cty.StringVal(r.str), nil
 		}
 		return cty.DynamicVal, diags
 	}
-	return expr.Value(nil)
+	return v, nil
 }
 
 // validateVars runs every variable's validation blocks.

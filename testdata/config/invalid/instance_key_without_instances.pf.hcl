@@ -1,0 +1,13 @@
+model "fast" {
+  id = "claude-haiku-4-5-20251001"
+}
+
+step "a" {
+  model  = model.fast
+  prompt = "Hello"
+}
+
+step "b" {
+  model  = model.fast
+  prompt = "Shorten: ${step.a["x"].output}" # ERROR: Unexpected step instance key
+}

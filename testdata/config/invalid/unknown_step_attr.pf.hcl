@@ -1,0 +1,9 @@
+model "fast" {
+  id = "claude-haiku-4-5-20251001"
+}
+
+step "a" {
+  model  = model.fast
+  prompt = "Hello"
+  promt  = "Hello again" # ERROR: Unsupported argument
+}
