@@ -1,0 +1,126 @@
+package gatewaytest
+
+import (
+	"net/http"
+
+	"github.com/promptform/promptform/gateway"
+)
+
+// Magic model ids: a chat request for one of these gets a canned answer
+// (see the package doc).
+const (
+	ModelFail500       = "fail-500"
+	ModelFail400       = "fail-400"
+	ModelFail401       = "fail-401"
+	ModelFail429       = "fail-429"
+	ModelMalformedJSON = "malformed-json"
+)
+
+// isMagic reports whether model is a magic id.
+func isMagic(model string) bool {
+	switch model {
+	case ModelFail500, ModelFail400, ModelFail401, ModelFail429, ModelMalformedJSON:
+		return true
+	}
+	return false
+}
+
+// magic returns the canned reply for a magic model id; ok is false for any
+// other model.
+func (s *Server) magic(req *gateway.Request) (rep Reply, ok bool) {
+	switch req.Model {
+	case ModelFail500:
+		if fb, ok := fallback(req); ok {
+			return Reply{}.finish(fb), true
+		}
+		return Reply{Status: http.StatusInternalServerError,
+			Body: nestedError(http.StatusInternalServerError, "internal server error (gatewaytest "+ModelFail500+")")}, true
+	case ModelFail400:
+		return ErrorReply(http.StatusBadRequest, "invalid request body",
+			"model "+ModelFail400+" is not supported"), true
+	case ModelFail401:
+		return authError(), true
+	case ModelFail429:
+		return s.throttle(req), true
+	case ModelMalformedJSON:
+		return Reply{Raw: `{"request_id":"` + requestID(req) + `","choices":[{"message":{"role":"assistant","content":"trunc`}, true
+	}
+	return Reply{}, false
+}
+
+// throttle answers fail-429: 429 and success alternately for each distinct
+// request.
+func (s *Server) throttle(req *gateway.Request) Reply {
+	h := requestHash(req)
+	s.mu.Lock()
+	wasThrottled := s.throttled[h]
+	if wasThrottled {
+		delete(s.throttled, h)
+	} else {
+		s.throttled[h] = true
+	}
+	s.mu.Unlock()
+	if wasThrottled {
+		return Reply{}
+	}
+	return Reply{
+		Status: http.StatusTooManyRequests,
+		Header: http.Header{
+			"Retry-After":           {"0"},
+			"X-Ratelimit-Limit":     {"30"},
+			"X-Ratelimit-Remaining": {"0"},
+			"X-Ratelimit-Reset":     {"60"},
+			"X-Ratelimit-Model":     {req.Model},
+			"X-Ratelimit-Service":   {"llmgw"},
+		},
+		Body: map[string]any{
+			"request_id": requestID(req),
+			"message":    "too many requests for this action",
+			"code":       http.StatusTooManyRequests,
+		},
+	}
+}
+
+// fallback returns the request as the first fallbacks[] entry whose model
+// is not magic makes it: that entry's model, and its overrides on top of the
+// request.
+func fallback(req *gateway.Request) (*gateway.Request, bool) {
+	for _, fb := range req.Fallbacks {
+		if isMagic(fb.Model) {
+			continue
+		}
+		next := *req
+		next.Model, next.Fallbacks, next.FallbackConfig = fb.Model, nil, nil
+		if fb.Messages != nil {
+			next.Messages = fb.Messages
+		}
+		if fb.Temperature != nil {
+			next.Temperature = fb.Temperature
+		}
+		if fb.MaxTokens != nil {
+			next.MaxTokens = fb.MaxTokens
+		}
+		return &next, true
+	}
+	return nil, false
+}
+
+// defaultModels is the catalog a new Server serves.
+func defaultModels() []gateway.Model {
+	full := []string{"max_tokens", "temperature", "tools", "tool_choice", "response_format", "stream"}
+	entry := func(id, creator string, params []string) gateway.Model {
+		return gateway.Model{ID: id, Name: id, Creator: creator, ContextLength: 200000,
+			SupportedParameters: params, AvailableRegions: []string{"us", "global"}}
+	}
+	models := []gateway.Model{
+		entry("claude-haiku-4-5-20251001", "anthropic", full),
+		entry("claude-sonnet-4-6", "anthropic", full),
+		entry("gemini-2.5-flash", "google", full),
+		entry("gpt-5-mini", "openai", full),
+		entry("qwen3.5-4b-32k-fast", "assemblyai", []string{"max_tokens", "temperature", "stream"}),
+	}
+	for _, id := range []string{ModelFail400, ModelFail401, ModelFail429, ModelFail500, ModelMalformedJSON} {
+		models = append(models, entry(id, "gatewaytest", full))
+	}
+	return models
+}
