@@ -3,9 +3,9 @@ package cli
 import (
 	"encoding/json"
 	"io"
-	"sort"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/config"
 	"golang.org/x/term"
 )
 
@@ -41,22 +41,10 @@ func writeDiags(m *Meta, w io.Writer, diags hcl.Diagnostics) {
 	}
 }
 
-// sortedDiags orders diagnostics by file, line and column; those without a
-// location come last, in their order.
+// sortedDiags returns the diagnostics ordered by position.
 func sortedDiags(diags hcl.Diagnostics) hcl.Diagnostics {
 	out := append(hcl.Diagnostics(nil), diags...)
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i].Subject, out[j].Subject
-		switch {
-		case a == nil || b == nil:
-			return a != nil && b == nil
-		case a.Filename != b.Filename:
-			return a.Filename < b.Filename
-		case a.Start.Line != b.Start.Line:
-			return a.Start.Line < b.Start.Line
-		}
-		return a.Start.Column < b.Start.Column
-	})
+	config.SortDiagnostics(out)
 	return out
 }
 

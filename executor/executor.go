@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/config"
 	"github.com/promptform/promptform/gateway"
 	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
@@ -400,21 +401,5 @@ func (s *scheduler) finish() {
 			s.addDiags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot save state", Detail: err.Error()}})
 		}
 	}
-	sortDiags(s.res.Diagnostics)
-}
-
-// sortDiags orders diagnostics by file, line and column.
-func sortDiags(diags hcl.Diagnostics) {
-	sort.SliceStable(diags, func(i, j int) bool {
-		a, b := diags[i].Subject, diags[j].Subject
-		switch {
-		case a == nil || b == nil:
-			return a != nil && b == nil
-		case a.Filename != b.Filename:
-			return a.Filename < b.Filename
-		case a.Start.Line != b.Start.Line:
-			return a.Start.Line < b.Start.Line
-		}
-		return a.Start.Column < b.Start.Column
-	})
+	config.SortDiagnostics(s.res.Diagnostics)
 }

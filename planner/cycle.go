@@ -9,7 +9,7 @@ import (
 )
 
 // cycles returns the strongly connected components with more than one node
-// (Tarjan's algorithm), each rotated to start at its smallest address.
+// (Tarjan's algorithm), each sorted.
 func (g *Graph) cycles() [][]string {
 	index := map[string]int{}
 	low := map[string]int{}
@@ -45,7 +45,7 @@ func (g *Graph) cycles() [][]string {
 			}
 		}
 		if len(scc) > 1 {
-			out = append(out, g.cyclePath(scc))
+			out = append(out, scc)
 		}
 	}
 	for _, v := range sortedKeys(g.Nodes) {
@@ -53,40 +53,67 @@ func (g *Graph) cycles() [][]string {
 			visit(v)
 		}
 	}
+	for _, scc := range out {
+		sort.Strings(scc)
+	}
 	sort.Slice(out, func(i, j int) bool { return out[i][0] < out[j][0] })
 	return out
 }
 
-// cyclePath orders the nodes of a component along its edges, starting at the
-// smallest address: a → b → … → a.
+// cyclePath returns a shortest cycle through the smallest address of the
+// component, following real edges: a → b → … (and back to a). The
+// component's other nodes, if any, are not on it; see others.
 func (g *Graph) cyclePath(scc []string) []string {
 	in := map[string]bool{}
 	for _, v := range scc {
 		in[v] = true
 	}
 	sort.Strings(scc)
-	path := []string{scc[0]}
-	seen := map[string]bool{scc[0]: true}
-	for cur := scc[0]; ; {
-		nextNode := ""
+	start := scc[0]
+	prev := map[string]string{start: ""}
+	queue := []string{start}
+	end := ""
+	for len(queue) > 0 && end == "" {
+		cur := queue[0]
+		queue = queue[1:]
 		for _, w := range g.Nodes[cur].Deps {
-			if in[w] && !seen[w] {
-				nextNode = w
+			if w == start {
+				end = cur
 				break
 			}
+			if _, seen := prev[w]; in[w] && !seen {
+				prev[w] = cur
+				queue = append(queue, w)
+			}
 		}
-		if nextNode == "" {
-			return path
-		}
-		path = append(path, nextNode)
-		seen[nextNode] = true
-		cur = nextNode
 	}
+	var path []string
+	for v := end; v != ""; v = prev[v] {
+		path = append([]string{v}, path...)
+	}
+	return path
+}
+
+// others returns the members of scc that are not on path, sorted.
+func others(scc, path []string) []string {
+	on := map[string]bool{}
+	for _, v := range path {
+		on[v] = true
+	}
+	var out []string
+	for _, v := range scc {
+		if !on[v] {
+			out = append(out, v)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func cycleDiags(g *Graph, cycles [][]string) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, c := range cycles {
+	for _, scc := range cycles {
+		c := g.cyclePath(scc)
 		// The reference that closes the cycle: from the last node back to the first.
 		last := g.Nodes[c[len(c)-1]]
 		subject := last.Range
@@ -96,12 +123,16 @@ func cycleDiags(g *Graph, cycles [][]string) hcl.Diagnostics {
 				break
 			}
 		}
+		detail := fmt.Sprintf("These refer to each other in a cycle, each to the next, so none of them can run first:\n  %s → %s\n",
+			strings.Join(c, " → "), c[0])
+		if rest := others(scc, c); len(rest) > 0 {
+			detail += fmt.Sprintf("Caught in cycles with them: %s.\n", strings.Join(rest, ", "))
+		}
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
 			Summary:  "Dependency cycle",
-			Detail: fmt.Sprintf("These refer to each other in a cycle, each to the next, so none of them can run first:\n  %s → %s\nRemove one of the references.",
-				strings.Join(c, " → "), c[0]),
-			Subject: subject.Ptr(),
+			Detail:   detail + "Remove one of the references.",
+			Subject:  subject.Ptr(),
 		})
 	}
 	return diags

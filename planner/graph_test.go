@@ -259,6 +259,42 @@ step "a" {
 			wantCycles:  []string{"local.x → step.a → local.x"},
 			wantSubject: []int{11},
 		},
+		"one component, two cycles through the first step": {
+			src: modelSrc + `
+step "a" {
+  model  = model.fast
+  prompt = "${step.b.output} ${step.c.output}"
+}
+step "b" {
+  model  = model.fast
+  prompt = step.a.output
+}
+step "c" {
+  model  = model.fast
+  prompt = step.a.output
+}
+`,
+			wantCycles:  []string{"step.a → step.b → step.a\nCaught in cycles with them: step.c."},
+			wantSubject: []int{12},
+		},
+		"one component, a second cycle away from the first step": {
+			src: modelSrc + `
+step "a" {
+  model  = model.fast
+  prompt = step.b.output
+}
+step "b" {
+  model  = model.fast
+  prompt = "${step.a.output} ${step.c.output}"
+}
+step "c" {
+  model  = model.fast
+  prompt = step.b.output
+}
+`,
+			wantCycles:  []string{"step.a → step.b → step.a\nCaught in cycles with them: step.c."},
+			wantSubject: []int{12},
+		},
 		"two separate cycles": {
 			src: modelSrc + `
 step "d" {

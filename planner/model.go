@@ -19,6 +19,7 @@ type Model struct {
 	MaxTokens         *int
 	Temperature       *float64
 	Stream            *bool
+	StreamExpr        hcl.Expression // where Stream was set, for diagnostics
 	Params            map[string]cty.Value
 	RequestsPerMinute int
 	MaxConcurrency    int
@@ -56,6 +57,7 @@ func resolveModel(cfg *config.Config, mc *config.Model, ctx *hcl.EvalContext) (*
 	m.Temperature, d = optFloat(mc.Temperature, ctx, "temperature")
 	diags = append(diags, d...)
 	m.Stream, d = optBool(mc.Stream, ctx, "stream")
+	m.StreamExpr = mc.Stream
 	diags = append(diags, d...)
 	params, known, d := evalParams(mc.Params, ctx)
 	diags = append(diags, d...)

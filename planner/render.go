@@ -64,11 +64,18 @@ func Render(inst *Instance, refs []*config.Ref, models map[string]*Model, scope 
 		r.Temperature = v
 		r.noteKnown(s.Temperature, ctx)
 	}
+	streamExpr := r.Model.StreamExpr
 	if s.Stream != nil {
 		v, d := optBool(s.Stream, ctx, "stream")
 		diags = append(diags, d...)
 		r.Stream = v
 		r.noteKnown(s.Stream, ctx)
+		streamExpr = s.Stream
+	}
+	if r.Stream != nil && *r.Stream {
+		diags = append(diags, exprDiag(streamExpr, "Streaming not supported yet",
+			"This version of promptform sends every request without streaming; remove stream = true (or set it to false). "+
+				"The recorded result does not depend on it."))
 	}
 	r.Params = map[string]cty.Value{}
 	for k, v := range r.Model.Params {

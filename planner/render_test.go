@@ -48,6 +48,7 @@ model "m" {
   id          = "m1"
   max_tokens  = 100
   temperature = 0
+  stream      = true
   params      = { model_region = "global", keep = true }
 }
 step "a" {
@@ -55,11 +56,11 @@ step "a" {
   prompt      = "P"
   max_tokens  = 50
   temperature = 1.5
-  stream      = true
+  stream      = false
   params      = { model_region = "eu", reasoning = { effort = "low" } }
 }
 `,
-			want: `{"keep":true,"max_tokens":50,"messages":[{"content":"P","role":"user"}],"model":"m1","model_region":"eu","reasoning":{"effort":"low"},"stream":true,"temperature":1.5}`,
+			want: `{"keep":true,"max_tokens":50,"messages":[{"content":"P","role":"user"}],"model":"m1","model_region":"eu","reasoning":{"effort":"low"},"stream":false,"temperature":1.5}`,
 		},
 		"step temperature 0 over the model's": {
 			src: `
@@ -160,6 +161,7 @@ func TestRenderErrors(t *testing.T) {
 		"params sets messages":     {step: "prompt = \"x\"\nparams = { messages = [] }", want: "Reserved request field in params"},
 		"prompt of the wrong type": {step: "prompt = [\"x\"]", want: "Incorrect attribute value type"},
 		"stream not a bool":        {step: "prompt = \"x\"\nstream = \"often\"", want: "Incorrect attribute value type"},
+		"stream not supported yet": {step: "prompt = \"x\"\nstream = true", want: "Streaming not supported yet"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -29,7 +29,7 @@ step "examples" {
   model       = model.fast
   temperature = 0.7
   max_tokens  = 800
-  stream      = true
+  stream      = false
   prompt      = "Give examples for:\n${step.outline.output}"
 }
 
