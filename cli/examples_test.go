@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/promptform/promptform/gateway/gatewaytest"
+	"github.com/promptform/promptform/state"
+)
+
+// TestExamples validates, plans and applies every examples/* directory,
+// offline and against the fake gateway, so that examples cannot rot.
+func TestExamples(t *testing.T) {
+	dirs, err := filepath.Glob("../examples/*")
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no examples found: %v", err)
+	}
+	srv := gatewaytest.NewServer()
+	defer srv.Close()
+	t.Setenv(EnvGatewayURL, srv.URL())
+	t.Setenv("ASSEMBLYAI_API_KEY", "example-key")
+	for _, src := range dirs {
+		t.Run(filepath.Base(src), func(t *testing.T) {
+			dir := copyDir(t, src)
+			mustRun(t, dir, "validate")
+			mustRun(t, dir, "plan", "-offline")
+			out := mustRun(t, dir, "apply", "-auto-approve", "-offline")
+			st, err := state.Load(state.Path(dir))
+			if err != nil || len(st.Steps) == 0 {
+				t.Fatalf("offline apply recorded nothing (err %v)", err)
+			}
+			if again := mustRun(t, dir, "apply", "-auto-approve", "-offline"); again != out {
+				t.Errorf("a second offline apply printed other outputs\nfirst:  %s\nsecond: %s", out, again)
+			}
+			before := len(srv.Requests())
+			mustRun(t, dir, "apply", "-auto-approve")
+			if sent := len(srv.Requests()) - before; sent != len(st.Steps) {
+				t.Errorf("against the gateway: %d requests, want one per step (%d)", sent, len(st.Steps))
+			}
+		})
+	}
+}
+
+// mustRun runs a command in dir and returns its stdout; it fails the test
+// on a non-zero exit.
+func mustRun(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	ctx := context.Background()
+	code := Run(ctx, ctx, append([]string{"-chdir=" + dir, "-no-color"}, args...), Streams{
+		Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr,
+	})
+	if code != 0 {
+		t.Fatalf("promptform %s: exit %d\n%s%s", strings.Join(args, " "), code, stdout.String(), stderr.String())
+	}
+	return stdout.String()
+}
+
+// copyDir copies the files of an example (not its state) into a temporary
+// directory.
+func copyDir(t *testing.T, src string) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() {
+			if d.Name() == state.Dir {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
