@@ -51,7 +51,7 @@ func init() {
 // first stops new steps from starting, the second abandons calls in flight.
 func Main(args []string) int {
 	stop, abandon := interrupts()
-	noColor := os.Getenv("NO_COLOR") != "" || !isatty.IsTerminal(os.Stderr.Fd())
+	noColor := os.Getenv("NO_COLOR") != "" || !isatty.IsTerminal(os.Stdout.Fd()) || !isatty.IsTerminal(os.Stderr.Fd())
 	s := Streams{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		StdinTTY: isatty.IsTerminal(os.Stdin.Fd()),

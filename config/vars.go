@@ -54,11 +54,11 @@ func (p *Parser) CollectVariables(cfg *Config, args []VarArg, environ []string) 
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot read variable files", Detail: err.Error()})
 	}
 	for _, f := range auto {
-		diags = append(diags, p.readVarFile(cfg, f, raw, false)...)
+		diags = append(diags, p.readVarFile(cfg, f, raw)...)
 	}
 	for _, a := range args {
 		if a.File != "" {
-			diags = append(diags, p.readVarFile(cfg, a.File, raw, true)...)
+			diags = append(diags, p.readVarFile(cfg, a.File, raw)...)
 			continue
 		}
 		if _, ok := cfg.Variables[a.Name]; !ok {
@@ -89,7 +89,10 @@ func autoVarFiles(dir string) ([]string, error) {
 	return append(files, matches...), nil
 }
 
-func (p *Parser) readVarFile(cfg *Config, path string, raw map[string]rawVar, explicit bool) hcl.Diagnostics {
+// readVarFile reads one variable file into raw. A value for an undeclared
+// variable is a warning, as in Terraform: files are often shared between
+// configurations.
+func (p *Parser) readVarFile(cfg *Config, path string, raw map[string]rawVar) hcl.Diagnostics {
 	if _, err := os.Stat(path); err != nil {
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
@@ -112,11 +115,7 @@ func (p *Parser) readVarFile(cfg *Config, path string, raw map[string]rawVar, ex
 	for _, name := range sortedKeys(attrs) {
 		attr := attrs[name]
 		if _, ok := cfg.Variables[name]; !ok {
-			sev := hcl.DiagWarning
-			if explicit {
-				sev = hcl.DiagError
-			}
-			diags = append(diags, undeclaredVar(name, path, cfg, attr.NameRange.Ptr(), sev))
+			diags = append(diags, undeclaredVar(name, path, cfg, attr.NameRange.Ptr(), hcl.DiagWarning))
 			continue
 		}
 		raw[name] = rawVar{expr: attr.Expr, source: path, rng: attr.Expr.Range().Ptr()}
