@@ -10,7 +10,7 @@ import (
 	"github.com/promptform/promptform/planner"
 )
 
-const knownAfterApply = "(known after apply)"
+const knownAfterApply = planner.KnownAfterApply
 
 type planHuman struct{ humanDiags }
 
@@ -58,6 +58,9 @@ func (m *Meta) printChange(w io.Writer, c *planner.Change) {
 	}
 	for _, msg := range r.Messages {
 		fmt.Fprintf(w, "      %-8s %s\n", msg.Role+":", indentText(m.segmentsText(msg.Display), 15))
+		for _, note := range msg.Notes {
+			fmt.Fprintf(w, "               %s\n", m.faint(note))
+		}
 	}
 	fmt.Fprintln(w)
 }

@@ -42,16 +42,26 @@ func (s *Step) Exprs() []hcl.Expression {
 		}
 	}
 	for _, m := range s.Messages {
-		out = append(out, m.Role, m.Content)
+		for _, e := range []hcl.Expression{m.Role, m.Content, m.Name, m.ToolCallID, m.ToolCalls, m.CacheControl} {
+			if e != nil {
+				out = append(out, e)
+			}
+		}
 	}
 	return out
 }
 
-// Message is a message block of a step.
+// Message is a message block of a step. Content is a string, a list of
+// text parts, or null (an assistant turn that only carries tool calls);
+// absent attributes are nil.
 type Message struct {
-	Role      hcl.Expression
-	Content   hcl.Expression
-	DeclRange hcl.Range
+	Role         hcl.Expression
+	Content      hcl.Expression
+	Name         hcl.Expression
+	ToolCallID   hcl.Expression
+	ToolCalls    hcl.Expression
+	CacheControl hcl.Expression
+	DeclRange    hcl.Range
 }
 
 var stepSchema = &hcl.BodySchema{
@@ -67,7 +77,7 @@ var stepSchema = &hcl.BodySchema{
 var messageSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "role", Required: true},
-		{Name: "content", Required: true},
+		{Name: "content"}, {Name: "name"}, {Name: "tool_call_id"}, {Name: "tool_calls"}, {Name: "cache_control"},
 	},
 }
 
@@ -104,9 +114,13 @@ func decodeStepBlock(block *hcl.Block) (*Step, hcl.Diagnostics) {
 			continue
 		}
 		s.Messages = append(s.Messages, &Message{
-			Role:      mc.Attributes["role"].Expr,
-			Content:   mc.Attributes["content"].Expr,
-			DeclRange: b.DefRange,
+			Role:         mc.Attributes["role"].Expr,
+			Content:      exprOf(mc.Attributes["content"]),
+			Name:         exprOf(mc.Attributes["name"]),
+			ToolCallID:   exprOf(mc.Attributes["tool_call_id"]),
+			ToolCalls:    exprOf(mc.Attributes["tool_calls"]),
+			CacheControl: exprOf(mc.Attributes["cache_control"]),
+			DeclRange:    b.DefRange,
 		})
 	}
 	diags = append(diags, s.checkShape(attrs, len(content.Blocks))...)

@@ -86,3 +86,7 @@ func refSpelling(e hclsyntax.Expression) string {
 	}
 	return sb.String()
 }
+
+// KnownAfterApply is how the plan shows a value that depends on a step that
+// has not run.
+const KnownAfterApply = "(known after apply)"

@@ -64,7 +64,7 @@ func TestExpandInstances(t *testing.T) {
 				if c.Address != c.Addr.String() {
 					t.Errorf("address %q differs from Addr %q", c.Address, c.Addr)
 				}
-				got = append(got, c.Address+" = "+c.Rendered.Messages[0].Content.AsString())
+				got = append(got, c.Address+" = "+c.Rendered.Messages[0].Wire.Content.String())
 			}
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("wrong instances\ngot:  %q\nwant: %q", got, tc.want)

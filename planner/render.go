@@ -30,12 +30,15 @@ type Rendered struct {
 	Known       bool
 }
 
-// RenderedMessage is one message; Content may be unknown. Display is the
-// content as the plan shows it, known parts and unknown ones.
+// RenderedMessage is one message. Wire is the message as sent, complete
+// only when the request is Known. Display is the content as the plan shows
+// it, known parts and unknown ones; Notes are its other fields
+// ("tool_call_id = call_1").
 type RenderedMessage struct {
 	Role    string
-	Content cty.Value
+	Wire    gateway.Message
 	Display []Segment
+	Notes   []string
 }
 
 // Render evaluates a step instance's request in scope. Step attributes
@@ -97,43 +100,6 @@ func (r *Rendered) noteKnown(expr hcl.Expression, ctx *hcl.EvalContext) {
 	}
 }
 
-func (r *Rendered) renderMessages(s *config.Step, ctx *hcl.EvalContext) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	add := func(role string, expr hcl.Expression) {
-		v, d := evalAs(expr, ctx, cty.String, "content")
-		diags = append(diags, d...)
-		if d.HasErrors() {
-			return
-		}
-		if v.IsNull() {
-			diags = append(diags, exprDiag(expr, "Null message content", "The text of a message must not be null."))
-			return
-		}
-		r.Known = r.Known && v.IsKnown()
-		r.Messages = append(r.Messages, RenderedMessage{Role: role, Content: v, Display: displaySegments(expr, v, ctx)})
-	}
-	if s.System != nil {
-		add("system", s.System)
-	}
-	if s.Prompt != nil {
-		add("user", s.Prompt)
-	}
-	for _, m := range s.Messages {
-		role, d := evalAs(m.Role, ctx, cty.String, "role")
-		diags = append(diags, d...)
-		if d.HasErrors() {
-			continue
-		}
-		if !role.IsKnown() || role.IsNull() || !validRole(role.AsString()) {
-			diags = append(diags, exprDiag(m.Role, "Invalid message role",
-				"A message role must be \"system\", \"user\", \"assistant\" or \"tool\", known when the plan is made."))
-			continue
-		}
-		add(role.AsString(), m.Content)
-	}
-	return diags
-}
-
 func validRole(role string) bool {
 	for _, r := range messageRoles {
 		if r == role {
@@ -156,7 +122,7 @@ func (r *Rendered) Request() (*gateway.Request, error) {
 		Stream:      r.Stream,
 	}
 	for _, m := range r.Messages {
-		req.Messages = append(req.Messages, gateway.Message{Role: m.Role, Content: gateway.TextContent(m.Content.AsString())})
+		req.Messages = append(req.Messages, m.Wire)
 	}
 	if len(r.Params) > 0 {
 		req.Extra = map[string]json.RawMessage{}

@@ -103,6 +103,38 @@ step "a" {
 `,
 			want: `{"messages":[{"content":"S","role":"system"},{"content":"Q1","role":"user"},{"content":"A1","role":"assistant"},{"content":"Q2","role":"user"}],"model":"m1"}`,
 		},
+		"tool history, names, parts and cache control": {
+			src: `
+model "m" { id = "m1" }
+step "a" {
+  model = model.m
+  message {
+    role          = "system"
+    content       = ["Part one.", "Part two."]
+    cache_control = { type = "ephemeral", ttl = "1h" }
+  }
+  message {
+    role    = "user"
+    name    = "ana"
+    content = "Look up HCL."
+  }
+  message {
+    role       = "assistant"
+    content    = null
+    tool_calls = [{ id = "call_1", name = "lookup", arguments = { term = "HCL" } }]
+  }
+  message {
+    role         = "tool"
+    tool_call_id = "call_1"
+    content      = jsonencode({ definition = "a config language" })
+  }
+}
+`,
+			want: `{"messages":[{"cache_control":{"ttl":"1h","type":"ephemeral"},"content":[{"text":"Part one.","type":"text"},{"text":"Part two.","type":"text"}],"role":"system"},` +
+				`{"content":"Look up HCL.","name":"ana","role":"user"},` +
+				`{"content":null,"role":"assistant","tool_calls":[{"function":{"arguments":"{\"term\":\"HCL\"}","name":"lookup"},"id":"call_1","type":"function"}]},` +
+				`{"content":"{\"definition\":\"a config language\"}","role":"tool","tool_call_id":"call_1"}],"model":"m1"}`,
+		},
 		"variables, locals and functions": {
 			src: `
 variable "topic" {
@@ -162,6 +194,12 @@ func TestRenderErrors(t *testing.T) {
 		"prompt of the wrong type": {step: "prompt = [\"x\"]", want: "Incorrect attribute value type"},
 		"stream not a bool":        {step: "prompt = \"x\"\nstream = \"often\"", want: "Incorrect attribute value type"},
 		"stream not supported yet": {step: "prompt = \"x\"\nstream = true", want: "Streaming not supported yet"},
+		"tool message without id":  {step: "message {\n role = \"tool\"\n content = \"r\"\n}", want: "Missing tool_call_id"},
+		"tool calls on a user":     {step: "message {\n role = \"user\"\n content = \"q\"\n tool_calls = []\n}", want: "Unexpected tool_calls"},
+		"message without content":  {step: "message {\n role = \"user\"\n}", want: "Missing message content"},
+		"null content, no calls":   {step: "message {\n role = \"assistant\"\n content = null\n}", want: "Null message content"},
+		"malformed tool calls":     {step: "message {\n role = \"assistant\"\n tool_calls = [{ id = \"c\" }]\n}", want: "Invalid tool_calls"},
+		"parts that are not text":  {step: "message {\n role = \"user\"\n content = [[1]]\n}", want: "Incorrect attribute value type"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
