@@ -38,7 +38,8 @@ func runApply(m *Meta, args []string) int {
 	if p.HasChanges() && !*autoApprove && !m.confirm(pf.json) {
 		return 1
 	}
-	clients, diags := m.clients(p, pf.offline)
+	limits := executor.NewLimits()
+	clients, diags := m.clients(p, pf.offline, limits)
 	if diags.HasErrors() {
 		view.diags(m, diags)
 		return 1
@@ -50,6 +51,7 @@ func runApply(m *Meta, args []string) int {
 		StatePath:   m.statePath(),
 		Hook:        view.hook(m),
 		CallContext: m.abandon,
+		Limits:      limits,
 	})
 	view.diags(m, res.Diagnostics)
 	view.result(m, p, res)
@@ -83,7 +85,7 @@ func (m *Meta) confirm(jsonOut bool) bool {
 // clients returns the chat client of each model: the offline model, or one
 // gateway client per gateway block. Every gateway that a step about to run
 // needs must have its key; a missing one is an error before anything runs.
-func (m *Meta) clients(p *planner.Plan, offline bool) (func(*planner.Model) executor.ChatClient, hcl.Diagnostics) {
+func (m *Meta) clients(p *planner.Plan, offline bool, limits *executor.Limits) (func(*planner.Model) executor.ChatClient, hcl.Diagnostics) {
 	if offline {
 		return func(*planner.Model) executor.ChatClient { return gateway.Offline{} }, nil
 	}
@@ -101,7 +103,7 @@ func (m *Meta) clients(p *planner.Plan, offline bool) (func(*planner.Model) exec
 		if key == "" && g.KeyRequired {
 			diags = append(diags, missingKey(g, c.Rendered.Model))
 		}
-		byGateway[g] = gateway.New(clientConfig(g, key))
+		byGateway[g] = gateway.New(clientConfig(g, key, limits))
 	}
 	var mu sync.Mutex
 	return func(model *planner.Model) executor.ChatClient {
@@ -109,21 +111,22 @@ func (m *Meta) clients(p *planner.Plan, offline bool) (func(*planner.Model) exec
 		defer mu.Unlock()
 		c, ok := byGateway[model.Gateway]
 		if !ok {
-			c = gateway.New(clientConfig(model.Gateway, os.Getenv(model.Gateway.APIKeyEnv)))
+			c = gateway.New(clientConfig(model.Gateway, os.Getenv(model.Gateway.APIKeyEnv), limits))
 			byGateway[model.Gateway] = c
 		}
 		return c
 	}, diags
 }
 
-func clientConfig(g *config.Gateway, key string) gateway.Config {
+func clientConfig(g *config.Gateway, key string, limits *executor.Limits) gateway.Config {
 	cfg := gateway.Config{
-		BaseURL:    g.URL,
-		APIKey:     key,
-		Auth:       g.Auth,
-		Timeout:    g.Timeout,
-		MaxRetries: g.MaxRetries,
-		UserAgent:  "promptform/" + Version,
+		OnRateLimit: limits.Observe,
+		BaseURL:     g.URL,
+		APIKey:      key,
+		Auth:        g.Auth,
+		Timeout:     g.Timeout,
+		MaxRetries:  g.MaxRetries,
+		UserAgent:   "promptform/" + Version,
 	}
 	if u := os.Getenv(EnvGatewayURL); u != "" {
 		cfg.BaseURL = u

@@ -40,6 +40,9 @@ type Options struct {
 	// stops new calls from starting; cancelling CallContext also abandons
 	// the calls in flight. Run's context is used when nil.
 	CallContext context.Context
+	// Limits paces calls per model (max_concurrency, requests_per_minute
+	// and the gateway's rate-limit answers); new limits when nil.
+	Limits *Limits
 }
 
 // Result is what a run did.
@@ -69,6 +72,9 @@ func Run(ctx context.Context, plan *planner.Plan, st *state.State, opts Options)
 	}
 	if opts.CallContext == nil {
 		opts.CallContext = ctx
+	}
+	if opts.Limits == nil {
+		opts.Limits = NewLimits()
 	}
 	s := newScheduler(ctx, plan, st, opts)
 	s.loop()
@@ -144,23 +150,32 @@ func newScheduler(ctx context.Context, plan *planner.Plan, st *state.State, opts
 	return s
 }
 
-// loop runs until every node has finished and no call is in flight.
+// loop runs until every node has finished and no call is in flight or
+// queued. Between events it sleeps until the earliest time a model's pacing
+// lets a queued call start.
 func (s *scheduler) loop() {
+	stop := s.ctx.Done()
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
 	for {
 		s.startReady()
-		s.dispatch()
-		if s.busy == 0 {
+		wake := s.dispatch()
+		if s.busy == 0 && len(s.queue) == 0 {
 			break
+		}
+		var tick <-chan time.Time
+		if len(s.queue) > 0 && (!wake.IsZero() || s.busy == 0) {
+			timer.Reset(max(time.Until(wake), time.Millisecond))
+			tick = timer.C
 		}
 		select {
 		case f := <-s.done:
 			s.busy--
 			s.callFinished(f)
-		case <-s.ctx.Done():
+		case <-tick:
+		case <-stop:
 			s.interrupt()
-			f := <-s.done
-			s.busy--
-			s.callFinished(f)
+			stop = nil
 		}
 	}
 	for _, addr := range s.plan.Graph.Order {
@@ -180,19 +195,43 @@ func (s *scheduler) startReady() {
 	}
 }
 
-// dispatch starts queued calls while there is room and no interrupt.
-func (s *scheduler) dispatch() {
-	for s.busy < s.opts.Parallelism && len(s.queue) > 0 && s.ctx.Err() == nil {
-		c := s.queue[0]
-		s.queue = s.queue[1:]
-		s.busy++
-		s.opts.Hook.StepStarted(c.inst.Addr.String(), c.req.Model)
-		go func() {
-			started := time.Now()
-			resp, err := s.opts.Client(c.model).Chat(s.opts.CallContext, c.req)
-			s.done <- finished{c: c, resp: resp, err: err, started: started}
-		}()
+// dispatch starts queued calls, in queue order, while -parallelism and each
+// model's limits allow. It returns the earliest time a held call could
+// start, or the zero time when held calls wait for calls in flight.
+func (s *scheduler) dispatch() (wake time.Time) {
+	if s.ctx.Err() != nil {
+		return time.Time{}
 	}
+	held := s.queue[:0]
+	for _, c := range s.queue {
+		if s.busy >= s.opts.Parallelism {
+			held = append(held, c)
+			continue
+		}
+		ok, at := s.opts.Limits.take(c.model)
+		if !ok {
+			held = append(held, c)
+			if !at.IsZero() && (wake.IsZero() || at.Before(wake)) {
+				wake = at
+			}
+			continue
+		}
+		s.startCall(c)
+	}
+	s.queue = held
+	return wake
+}
+
+// startCall sends one call in its own goroutine.
+func (s *scheduler) startCall(c *call) {
+	s.busy++
+	s.opts.Hook.StepStarted(c.inst.Addr.String(), c.req.Model)
+	go func() {
+		started := time.Now()
+		resp, err := s.opts.Client(c.model).Chat(s.opts.CallContext, c.req)
+		s.opts.Limits.release(c.model)
+		s.done <- finished{c: c, resp: resp, err: err, started: started}
+	}()
 }
 
 // interrupt stops dispatching: queued calls are dropped, and their steps

@@ -1,0 +1,133 @@
+package executor
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/promptform/promptform/gateway"
+	"github.com/promptform/promptform/planner"
+	"github.com/promptform/promptform/state"
+)
+
+// timedClient records when each call starts and how many calls to each
+// model are in flight.
+type timedClient struct {
+	mu       sync.Mutex
+	starts   map[string][]time.Time
+	inFlight map[string]int
+	maxSeen  map[string]int
+	hold     time.Duration
+}
+
+func newTimedClient(hold time.Duration) *timedClient {
+	return &timedClient{starts: map[string][]time.Time{}, inFlight: map[string]int{}, maxSeen: map[string]int{}, hold: hold}
+}
+
+func (c *timedClient) Chat(ctx context.Context, req *gateway.Request) (*gateway.Response, error) {
+	c.mu.Lock()
+	c.starts[req.Model] = append(c.starts[req.Model], time.Now())
+	c.inFlight[req.Model]++
+	c.maxSeen[req.Model] = max(c.maxSeen[req.Model], c.inFlight[req.Model])
+	c.mu.Unlock()
+	time.Sleep(c.hold)
+	c.mu.Lock()
+	c.inFlight[req.Model]--
+	c.mu.Unlock()
+	return &gateway.Response{Model: req.Model, Choices: []gateway.Choice{{Message: gateway.Message{Role: "assistant", Content: gateway.TextContent("ok")}}}}, nil
+}
+
+func TestRunPacesRequestsPerMinute(t *testing.T) {
+	t.Parallel()
+	// 3000 per minute: starts at least 20ms apart for model "slow"; "free"
+	// has no limit and must not wait behind it.
+	src := `
+model "slow" {
+  id                  = "slow"
+  requests_per_minute = 3000
+}
+model "free" { id = "free" }
+step "s" {
+  for_each = toset([for i in range(15) : tostring(i)])
+  model    = model.slow
+  prompt   = "s ${each.key}"
+}
+step "f" {
+  for_each = toset([for i in range(5) : tostring(i)])
+  model    = model.free
+  prompt   = "f ${each.key}"
+}
+`
+	st := state.New()
+	plan, path := setup(t, src, st)
+	tc := newTimedClient(0)
+	res := runWith(t, plan, st, path, tc, 10)
+	if res.Diagnostics.HasErrors() || res.Called != 20 {
+		t.Fatalf("called %d, diagnostics %s", res.Called, res.Diagnostics.Error())
+	}
+	starts := tc.starts["slow"]
+	sort.Slice(starts, func(i, j int) bool { return starts[i].Before(starts[j]) })
+	for i := 1; i < len(starts); i++ {
+		// Lower bound only: a busy machine makes gaps longer, never shorter.
+		if gap := starts[i].Sub(starts[i-1]); gap < 19*time.Millisecond {
+			t.Errorf("calls %d and %d to the paced model started %s apart; the limit allows one per 20ms", i-1, i, gap)
+		}
+	}
+	if len(tc.starts["free"]) != 5 {
+		t.Errorf("the unpaced model got %d calls, want 5", len(tc.starts["free"]))
+	}
+}
+
+func TestRunBoundsConcurrencyPerModel(t *testing.T) {
+	t.Parallel()
+	src := `
+model "one" {
+  id              = "one"
+  max_concurrency = 2
+}
+step "s" {
+  count  = 8
+  model  = model.one
+  prompt = "n ${count.index}"
+}
+`
+	st := state.New()
+	plan, path := setup(t, src, st)
+	tc := newTimedClient(5 * time.Millisecond)
+	res := runWith(t, plan, st, path, tc, 10)
+	if res.Called != 8 {
+		t.Fatalf("called %d, want 8: %s", res.Called, res.Diagnostics.Error())
+	}
+	if got := tc.maxSeen["one"]; got > 2 {
+		t.Errorf("%d calls to the model were in flight at once; max_concurrency is 2", got)
+	}
+}
+
+func TestLimitsPause(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1000, 0)
+	l := NewLimits()
+	l.now = func() time.Time { return now }
+	m := &planner.Model{ID: "m", RequestsPerMinute: 60}
+	if ok, _ := l.take(m); !ok {
+		t.Fatal("first call refused")
+	}
+	l.release(m)
+	if ok, at := l.take(m); ok || !at.Equal(now.Add(time.Second)) {
+		t.Errorf("second call within a second: ok=%v retry at %v; want refused until %v", ok, at, now.Add(time.Second))
+	}
+	l.Pause("m", 5*time.Second)
+	now = now.Add(2 * time.Second)
+	if ok, at := l.take(m); ok || !at.Equal(time.Unix(1005, 0)) {
+		t.Errorf("during a pause: ok=%v retry at %v; want refused until 1005", ok, at)
+	}
+	now = now.Add(3 * time.Second)
+	if ok, _ := l.take(m); !ok {
+		t.Error("refused after the pause ended")
+	}
+	if n := l.gates["m"].inFlight; n != 1 {
+		t.Errorf("in flight %d, want 1", n)
+	}
+}
