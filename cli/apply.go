@@ -120,7 +120,6 @@ func (m *Meta) clients(p *planner.Plan, offline bool, limits *executor.Limits) (
 
 func clientConfig(g *config.Gateway, key string, limits *executor.Limits) gateway.Config {
 	cfg := gateway.Config{
-		OnRateLimit: limits.Observe,
 		BaseURL:     g.URL,
 		APIKey:      key,
 		Auth:        g.Auth,
@@ -133,6 +132,9 @@ func clientConfig(g *config.Gateway, key string, limits *executor.Limits) gatewa
 	}
 	if cfg.MaxRetries == 0 {
 		cfg.MaxRetries = -1 // max_retries = 0 means no retries
+	}
+	if limits != nil {
+		cfg.OnRateLimit = limits.Observe
 	}
 	return cfg
 }

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 
+	"github.com/promptform/promptform/config"
 	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
 )
@@ -61,7 +62,12 @@ func (m *Meta) makePlan(pf *planFlags, view planView) (*planner.Plan, *state.Sta
 		view.diags(m, diags)
 		return nil, nil, false
 	}
-	p, moreDiags := planner.Build(cfg, planner.Options{Vars: vars, State: st, Offline: pf.offline})
+	var catalogs map[*config.Gateway]*planner.Catalog
+	if !pf.offline {
+		catalogs, moreDiags = m.catalogs(cfg, true)
+		diags = append(diags, moreDiags...)
+	}
+	p, moreDiags := planner.Build(cfg, planner.Options{Vars: vars, State: st, Offline: pf.offline, Catalogs: catalogs})
 	diags = append(diags, moreDiags...)
 	view.diags(m, diags)
 	return p, st, !diags.HasErrors()

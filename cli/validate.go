@@ -30,7 +30,8 @@ func runValidate(m *Meta, args []string) int {
 
 // validate loads and type-checks the configuration without state or
 // network: every request is rendered with upstream outputs unknown, and
-// variables without a value are unknown rather than an error.
+// variables without a value are unknown rather than an error. Models are
+// checked against the catalogs that plan cached, when there are some.
 func (m *Meta) validate() hcl.Diagnostics {
 	cfg, diags := m.loadConfig()
 	if diags.HasErrors() {
@@ -45,7 +46,9 @@ func (m *Meta) validate() hcl.Diagnostics {
 	if diags.HasErrors() {
 		return diags
 	}
-	_, planDiags := planner.Build(cfg, planner.Options{Vars: vars, State: state.New()})
+	catalogs, catDiags := m.catalogs(cfg, false)
+	diags = append(diags, catDiags...)
+	_, planDiags := planner.Build(cfg, planner.Options{Vars: vars, State: state.New(), Catalogs: catalogs})
 	return append(diags, planDiags...)
 }
 

@@ -36,7 +36,7 @@ func (c *Config) StepNames() []string { return sortedKeys(c.Steps) }
 
 // Gateway returns the gateway a model uses: the one it names, or the
 // default gateway (built from defaults when the configuration has no
-// gateway block).
+// gateway block). The same model always gets the same *Gateway.
 func (c *Config) Gateway(m *Model) *Gateway {
 	name := ""
 	if m != nil && m.Gateway != nil {

@@ -99,5 +99,8 @@ func (p *Parser) LoadDir(dir string) (*Config, hcl.Diagnostics) {
 		diags = append(diags, cfg.addFile(f)...)
 	}
 	diags = append(diags, cfg.checkRefs()...)
+	if _, ok := cfg.Gateways[""]; !ok {
+		cfg.Gateways[""] = defaultGateway("")
+	}
 	return cfg, diags
 }

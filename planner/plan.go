@@ -54,6 +54,10 @@ type Options struct {
 	// Offline plans for the offline model: responses it recorded count as
 	// kept. Otherwise they are rerun against the real gateway.
 	Offline bool
+	// Catalogs are the model catalogs of the gateways, where the caller
+	// could fetch them; steps that will call a model are checked against
+	// them.
+	Catalogs map[*config.Gateway]*Catalog
 }
 
 // Plan is the result of planning: every step instance with its action.
@@ -106,6 +110,7 @@ func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
 			p.Changes = append(p.Changes, &Change{Address: a, Action: Drop, Reason: "no longer in the configuration", Prior: st.Steps[a]})
 		}
 	}
+	diags = append(diags, p.checkCatalog(opts.Catalogs)...)
 	return p, diags
 }
 
