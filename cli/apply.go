@@ -12,6 +12,7 @@ import (
 	"github.com/promptform/promptform/executor"
 	"github.com/promptform/promptform/gateway"
 	"github.com/promptform/promptform/planner"
+	"github.com/promptform/promptform/state"
 )
 
 // EnvGatewayURL overrides every gateway's URL.
@@ -40,6 +41,10 @@ func runApply(m *Meta, args []string) int {
 	}
 	limits := executor.NewLimits()
 	clients, diags := m.clients(p, pf.offline, limits)
+	if err := state.CheckWritable(m.statePath()); err != nil && p.HasChanges() {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write state",
+			Detail: err.Error() + ". apply records every answer as it arrives, so it calls nothing until the state directory is writable."})
+	}
 	if diags.HasErrors() {
 		view.diags(m, diags)
 		return 1
@@ -91,6 +96,7 @@ func (m *Meta) clients(p *planner.Plan, offline bool, limits *executor.Limits) (
 	}
 	var diags hcl.Diagnostics
 	byGateway := map[*config.Gateway]*gateway.Client{}
+	missing := map[string]bool{}
 	for _, c := range p.Changes {
 		if c.Action == planner.Keep || c.Action == planner.Drop {
 			continue
@@ -99,11 +105,13 @@ func (m *Meta) clients(p *planner.Plan, offline bool, limits *executor.Limits) (
 		if _, done := byGateway[g]; done {
 			continue
 		}
-		key := os.Getenv(g.APIKeyEnv)
-		if key == "" && g.KeyRequired {
-			diags = append(diags, missingKey(g, c.Rendered.Model))
+		key := strings.TrimSpace(os.Getenv(g.APIKeyEnv))
+		cfg := clientConfig(g, key, limits)
+		if key == "" && g.KeyRequired && !missing[g.APIKeyEnv] {
+			missing[g.APIKeyEnv] = true
+			diags = append(diags, missingKey(g, c.Rendered.Model, cfg.BaseURL))
 		}
-		byGateway[g] = gateway.New(clientConfig(g, key, limits))
+		byGateway[g] = gateway.New(cfg)
 	}
 	var mu sync.Mutex
 	return func(model *planner.Model) executor.ChatClient {
@@ -139,7 +147,7 @@ func clientConfig(g *config.Gateway, key string, limits *executor.Limits) gatewa
 	return cfg
 }
 
-func missingKey(g *config.Gateway, model *planner.Model) *hcl.Diagnostic {
+func missingKey(g *config.Gateway, model *planner.Model, url string) *hcl.Diagnostic {
 	var subject *hcl.Range
 	if g.DeclRange.Filename != "" {
 		subject = g.DeclRange.Ptr()
@@ -149,7 +157,7 @@ func missingKey(g *config.Gateway, model *planner.Model) *hcl.Diagnostic {
 		Summary:  "Missing API key",
 		Detail: fmt.Sprintf("The environment variable %s is not set, and %s (model.%s) needs it to call %s. "+
 			"Set it to your API key (export %s=...), or run with -offline to try the pipeline without a model.",
-			g.APIKeyEnv, g.Address(), model.Name, g.URL, g.APIKeyEnv),
+			g.APIKeyEnv, g.Address(), model.Name, url, g.APIKeyEnv),
 		Subject: subject,
 	}
 }

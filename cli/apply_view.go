@@ -41,6 +41,8 @@ func (applyHuman) hook(m *Meta) executor.Hook { return &humanHook{m: m, w: m.Std
 func (applyHuman) result(m *Meta, p *planner.Plan, res *executor.Result) {
 	summary := fmt.Sprintf("%d called, %d reused, %d failed, %d skipped.", res.Called, res.Reused, res.Failed, res.Skipped)
 	switch {
+	case res.Unsaved:
+		fmt.Fprintf(m.Stderr, "\n%s %s Steps recorded before the failure are kept; fix the state directory and apply again.\n", m.red("Apply stopped: the state could not be saved."), summary)
 	case res.Interrupted:
 		fmt.Fprintf(m.Stderr, "\n%s %s What finished is recorded; apply again to run the rest.\n", m.red("Apply interrupted."), summary)
 	case res.Diagnostics.HasErrors():

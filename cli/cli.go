@@ -116,7 +116,10 @@ func Run(ctx, abandon context.Context, args []string, s Streams) int {
 		printUsage(s.Stderr)
 		return 1
 	}
-	if st, err := os.Stat(m.Dir); err != nil || !st.IsDir() {
+	if st, err := os.Stat(m.Dir); err != nil {
+		fmt.Fprintf(s.Stderr, "Error: -chdir=%s: no such directory.\n", m.Dir)
+		return 1
+	} else if !st.IsDir() {
 		fmt.Fprintf(s.Stderr, "Error: -chdir=%s: not a directory.\n", m.Dir)
 		return 1
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -21,6 +22,9 @@ func runOutput(m *Meta, args []string) int {
 	name := fs.Arg(0)
 	if *raw && name == "" {
 		return m.fail("Output name required", "-raw prints one output: promptform output -raw NAME.")
+	}
+	if *raw && *jsonOut {
+		return m.fail("Conflicting options", "-raw and -json cannot be used together.")
 	}
 	st, diags := m.loadState()
 	if diags.HasErrors() {
@@ -79,7 +83,11 @@ func (m *Meta) printOne(name string, o *state.Output, jsonOut, raw bool) int {
 		}
 		fmt.Fprint(m.Stdout, s)
 	case jsonOut:
-		fmt.Fprintln(m.Stdout, string(o.Value))
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, o.Value, "", "  "); err != nil {
+			return m.fail("Corrupt output in state", fmt.Sprintf("Output %q is not valid JSON: %s.", name, err))
+		}
+		fmt.Fprintln(m.Stdout, buf.String())
 	case o.Sensitive:
 		fmt.Fprintln(m.Stdout, "(sensitive value)")
 	default:

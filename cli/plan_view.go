@@ -18,8 +18,12 @@ type planHuman struct{ humanDiags }
 // rendered messages, then a summary line.
 func (planHuman) plan(m *Meta, p *planner.Plan) {
 	w := m.Stdout
-	if !p.HasChanges() {
-		fmt.Fprintf(w, "%s Every step's request is unchanged, so all %d recorded responses will be reused.\n",
+	switch {
+	case len(p.Changes) == 0:
+		fmt.Fprintf(w, "%s The configuration has no steps.\n", m.green("No changes."))
+		return
+	case !p.HasChanges():
+		fmt.Fprintf(w, "%s Every step's request is unchanged, so its recorded response will be reused (%d in all).\n",
 			m.green("No changes."), len(p.Changes))
 		return
 	}

@@ -130,9 +130,7 @@ func (c *Config) checkRefs() hcl.Diagnostics {
 		if s.Model.Type != "" {
 			diags = append(diags, checkDeclared(s.Model, "model", c.Models)...)
 		}
-		for _, d := range s.DependsOn {
-			diags = append(diags, checkDeclared(d, "step", c.Steps)...)
-		}
+		// depends_on is checked with the other step references, by the planner.
 	}
 	return diags
 }

@@ -96,23 +96,6 @@ step "a" {
 			noDetail:    "Did you mean",
 			wantSubject: "main.pf.hcl:7,12-28",
 		},
-		"undeclared step in depends_on with a suggestion": {
-			files: map[string]string{"main.pf.hcl": fastModel + `
-step "outline" {
-  model  = model.fast
-  prompt = "x"
-}
-
-step "b" {
-  model      = model.fast
-  prompt     = "y"
-  depends_on = [step.outlin]
-}
-`},
-			wantSummary: "Reference to undeclared step",
-			wantDetail:  `Did you mean "outline"?`,
-			wantSubject: "main.pf.hcl:14,17-28",
-		},
 		"model named by a string": {
 			files: map[string]string{"main.pf.hcl": fastModel + `
 step "a" {

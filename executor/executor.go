@@ -54,6 +54,9 @@ type Result struct {
 	Failed      int
 	Skipped     int
 	Interrupted bool
+	// Unsaved is true when the state could not be written: the run stopped
+	// starting calls, and answers received since the failure are lost.
+	Unsaved bool
 }
 
 // Run applies the plan. A scheduler starts every node once all its
@@ -108,7 +111,8 @@ type nodeRun struct {
 	waiting  int // dependencies not finished yet
 	insts    []*planner.Instance
 	vals     []cty.Value
-	pending  int // instances still to finish
+	over     []bool // instances finished: recorded, re-used, failed or skipped
+	pending  int    // instances still to finish
 	failed   bool
 	finished bool
 }
@@ -178,9 +182,13 @@ func (s *scheduler) loop() {
 			stop = nil
 		}
 	}
+	cause := "interrupted"
+	if s.res.Unsaved {
+		cause = "the state could not be saved"
+	}
 	for _, addr := range s.plan.Graph.Order {
 		if n := s.nodes[addr]; !n.finished {
-			s.skip(n, "interrupted")
+			s.skip(n, cause)
 		}
 	}
 }
@@ -199,7 +207,7 @@ func (s *scheduler) startReady() {
 // model's limits allow. It returns the earliest time a held call could
 // start, or the zero time when held calls wait for calls in flight.
 func (s *scheduler) dispatch() (wake time.Time) {
-	if s.ctx.Err() != nil {
+	if s.ctx.Err() != nil || s.res.Unsaved {
 		return time.Time{}
 	}
 	held := s.queue[:0]
@@ -270,6 +278,9 @@ func (s *scheduler) blocked(n *nodeRun) string {
 			return d + " did not finish"
 		}
 	}
+	if s.res.Unsaved && n.node.Kind == planner.KindStep {
+		return "the state could not be saved"
+	}
 	if s.ctx.Err() != nil && n.node.Kind == planner.KindStep {
 		s.res.Interrupted = true
 		return "interrupted"
@@ -285,7 +296,7 @@ func (s *scheduler) startStep(n *nodeRun) {
 		s.complete(n, diags)
 		return
 	}
-	n.insts, n.vals, n.pending = insts, make([]cty.Value, len(insts)), len(insts)
+	n.insts, n.vals, n.over, n.pending = insts, make([]cty.Value, len(insts)), make([]bool, len(insts)), len(insts)
 	for i, inst := range insts {
 		c, d := s.prepare(n, i, inst)
 		diags = append(diags, d...)
@@ -305,7 +316,7 @@ func (s *scheduler) startStep(n *nodeRun) {
 func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*call, hcl.Diagnostics) {
 	rendered, diags := planner.Render(inst, n.node.Refs, s.plan.Models, s.scope)
 	if diags.HasErrors() {
-		s.instanceFailed(n, inst, nil)
+		s.instanceFailed(n, i, nil)
 		return nil, diags
 	}
 	c := &call{node: n, index: i, inst: inst, model: rendered.Model}
@@ -314,7 +325,7 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*call, h
 		c.hash, c.canonical, err = planner.Hash(c.req)
 	}
 	if err != nil {
-		return nil, s.instanceFailed(n, inst, fmt.Errorf("cannot encode request: %w", err))
+		return nil, s.instanceFailed(n, i, fmt.Errorf("cannot encode request: %w", err))
 	}
 	addr := inst.Addr.String()
 	prior := s.st.Steps[addr]
@@ -322,6 +333,7 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*call, h
 		s.res.Reused++
 		s.opts.Hook.StepFinished(addr, prior, true, 0)
 		n.vals[i] = planner.StepValue(prior)
+		n.over[i] = true
 		n.pending--
 		return nil, nil
 	}
@@ -340,18 +352,23 @@ func (s *scheduler) callFinished(f finished) {
 		s.res.Skipped++
 		s.opts.Hook.StepSkipped(addr, "interrupted")
 		n.failed = true
+		n.over[f.c.index] = true
 		n.pending--
 	case err != nil:
-		s.addDiags(s.instanceFailed(n, f.c.inst, err))
+		s.addDiags(s.instanceFailed(n, f.c.index, err))
 	default:
 		rec := newRecord(f.c, f.resp, f.started, s.opts.Offline)
 		s.st.Steps[addr] = rec
 		s.res.Called++
-		if err := s.save(); err != nil {
-			s.addDiags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot save state", Detail: err.Error()}})
+		if err := s.save(); err != nil && !s.res.Unsaved {
+			s.res.Unsaved = true
+			s.queue = nil // spend nothing more that cannot be recorded
+			s.addDiags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot save state",
+				Detail: err.Error() + ". No new calls were started; the answers of calls still in flight are not recorded."}})
 		}
 		s.opts.Hook.StepFinished(addr, rec, false, time.Since(f.started))
 		n.vals[f.c.index] = planner.StepValue(rec)
+		n.over[f.c.index] = true
 		n.pending--
 	}
 	if n.pending == 0 {
@@ -361,9 +378,11 @@ func (s *scheduler) callFinished(f finished) {
 
 // instanceFailed counts a failed instance and returns its diagnostic (none
 // when err is nil: the caller has them).
-func (s *scheduler) instanceFailed(n *nodeRun, inst *planner.Instance, err error) hcl.Diagnostics {
+func (s *scheduler) instanceFailed(n *nodeRun, i int, err error) hcl.Diagnostics {
+	inst := n.insts[i]
 	addr := inst.Addr.String()
 	n.failed = true
+	n.over[i] = true
 	n.pending--
 	s.res.Failed++
 	if err == nil {
@@ -401,14 +420,40 @@ func (s *scheduler) finishNode(n *nodeRun) {
 	}
 }
 
-// skip finishes a node that does not run.
+// skip finishes a node that does not run, or not to the end: each of its
+// instances that has not finished is reported skipped.
 func (s *scheduler) skip(n *nodeRun, cause string) {
 	n.failed = true
 	if n.node.Kind == planner.KindStep {
-		s.res.Skipped++
-		s.opts.Hook.StepSkipped(n.node.Addr, cause)
+		for _, addr := range s.unfinished(n) {
+			s.res.Skipped++
+			s.opts.Hook.StepSkipped(addr, cause)
+		}
 	}
 	s.finishNode(n)
+}
+
+// unfinished lists the instance addresses of a step that have not finished:
+// of its expansion when it was expanded, else as the plan expected them.
+func (s *scheduler) unfinished(n *nodeRun) []string {
+	var out []string
+	if n.insts != nil {
+		for i, inst := range n.insts {
+			if !n.over[i] {
+				out = append(out, inst.Addr.String())
+			}
+		}
+		return out
+	}
+	for _, c := range s.plan.Changes {
+		if c.Action != planner.Drop && c.Addr.Step == n.node.Name {
+			out = append(out, c.Address)
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, n.node.Addr)
+	}
+	return out
 }
 
 func (s *scheduler) addDiags(diags hcl.Diagnostics) {
@@ -432,9 +477,12 @@ func (s *scheduler) finish() {
 			changed = true
 		}
 	}
-	if s.res.Failed == 0 && s.res.Skipped == 0 && !s.res.Diagnostics.HasErrors() {
-		changed = recordOutputs(s.st, s.plan, s.res.Outputs) || changed
+	for name, v := range s.res.Outputs {
+		if !v.IsWhollyKnown() {
+			delete(s.res.Outputs, name) // its evaluation failed; the error says why
+		}
 	}
+	changed = recordOutputs(s.st, s.plan, s.res.Outputs) || changed
 	if changed {
 		if err := s.save(); err != nil {
 			s.addDiags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot save state", Detail: err.Error()}})

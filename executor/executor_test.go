@@ -273,3 +273,32 @@ step "second" {
 		t.Errorf("state should hold the finished call only, has %v", saved.Addresses())
 	}
 }
+
+func TestRunStopsWhenStateCannotBeSaved(t *testing.T) {
+	t.Parallel()
+	src := `
+model "m" { id = "m1" }
+step "s" {
+  count  = 6
+  model  = model.m
+  prompt = "n ${count.index}"
+}
+`
+	st := state.New()
+	plan, _ := setup(t, src, st)
+	blocker := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fc := &fakeClient{}
+	res := runWith(t, plan, st, filepath.Join(blocker, "state.json"), fc, 1)
+	if !res.Unsaved || !res.Diagnostics.HasErrors() {
+		t.Fatalf("unsaved=%v diagnostics=%s; want a save failure reported", res.Unsaved, res.Diagnostics.Error())
+	}
+	if n := len(fc.callList()); n != 1 {
+		t.Errorf("%d calls were made; after the first answer could not be saved none should start", n)
+	}
+	if res.Skipped != 5 {
+		t.Errorf("skipped %d, want the 5 instances that never started", res.Skipped)
+	}
+}

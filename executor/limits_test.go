@@ -69,10 +69,15 @@ step "f" {
 	}
 	starts := tc.starts["slow"]
 	sort.Slice(starts, func(i, j int) bool { return starts[i].Before(starts[j]) })
-	for i := 1; i < len(starts); i++ {
-		// Lower bound only: a busy machine makes gaps longer, never shorter.
-		if gap := starts[i].Sub(starts[i-1]); gap < 19*time.Millisecond {
-			t.Errorf("calls %d and %d to the paced model started %s apart; the limit allows one per 20ms", i-1, i, gap)
+	// Lower bounds only: a busy machine makes gaps longer, never shorter.
+	// The client sees each start a little after the scheduler made it, so
+	// one gap may look short by that delay; k gaps together never do.
+	const interval, slack = 20 * time.Millisecond, 5 * time.Millisecond
+	for i := range starts {
+		for j := i + 1; j < len(starts); j++ {
+			if gap, min := starts[j].Sub(starts[i]), time.Duration(j-i)*interval-slack; gap < min {
+				t.Errorf("calls %d and %d to the paced model started %s apart; the limit allows no less than %s", i, j, gap, min)
+			}
 		}
 	}
 	if len(tc.starts["free"]) != 5 {

@@ -9,8 +9,9 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
-// recordOutputs stores the known outputs in the state, replacing the old
-// set; it reports whether anything changed.
+// recordOutputs stores the outputs that could be evaluated in the state,
+// replacing the old set, so that no stale value outlives a failed run; it
+// reports whether anything changed.
 func recordOutputs(st *state.State, plan *planner.Plan, outputs map[string]cty.Value) bool {
 	next := map[string]*state.Output{}
 	for name, v := range outputs {

@@ -91,13 +91,14 @@ func BuildGraph(cfg *config.Config) (*Graph, hcl.Diagnostics) {
 	for _, addr := range sortedKeys(g.Nodes) {
 		diags = append(diags, g.connect(cfg, g.Nodes[addr])...)
 	}
-	if diags.HasErrors() {
-		return g, diags
-	}
+	// Cycles are looked for even among bad references, over the edges that
+	// are good, so that one run reports them all.
 	if cycles := g.cycles(); len(cycles) > 0 {
-		return g, cycleDiags(g, cycles)
+		return g, append(diags, cycleDiags(g, cycles)...)
 	}
-	g.Order = g.topoOrder()
+	if !diags.HasErrors() {
+		g.Order = g.topoOrder()
+	}
 	return g, diags
 }
 

@@ -350,6 +350,10 @@ func TestBuildGraphReferenceErrors(t *testing.T) {
 		src        string
 		wantDetail string
 	}{
+		"undeclared step in depends_on": {
+			src:        "prompt = \"b\"\n  depends_on = [step.aa]",
+			wantDetail: `No step named "aa" is declared. Did you mean "a"?`,
+		},
 		"misspelt step attribute": {
 			src:        `prompt = step.a.outptu`,
 			wantDetail: `A step has no attribute named "outptu". Did you mean "output"?`,

@@ -17,10 +17,10 @@ import (
 func (r *Rendered) renderMessages(s *config.Step, ctx *hcl.EvalContext) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	if s.System != nil {
-		diags = append(diags, r.addText("system", s.System, ctx)...)
+		diags = append(diags, r.addText("system", "system", s.System, ctx)...)
 	}
 	if s.Prompt != nil {
-		diags = append(diags, r.addText("user", s.Prompt, ctx)...)
+		diags = append(diags, r.addText("user", "prompt", s.Prompt, ctx)...)
 	}
 	for _, m := range s.Messages {
 		diags = append(diags, r.addBlock(m, ctx)...)
@@ -28,9 +28,10 @@ func (r *Rendered) renderMessages(s *config.Step, ctx *hcl.EvalContext) hcl.Diag
 	return diags
 }
 
-// addText adds a message whose content is one string.
-func (r *Rendered) addText(role string, expr hcl.Expression, ctx *hcl.EvalContext) hcl.Diagnostics {
-	v, diags := evalAs(expr, ctx, cty.String, "content")
+// addText adds a message whose content is one string, from the attribute
+// attr.
+func (r *Rendered) addText(role, attr string, expr hcl.Expression, ctx *hcl.EvalContext) hcl.Diagnostics {
+	v, diags := evalAs(expr, ctx, cty.String, attr)
 	if diags.HasErrors() {
 		return diags
 	}

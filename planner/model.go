@@ -158,6 +158,10 @@ func evalParams(expr hcl.Expression, ctx *hcl.EvalContext) (params map[string]ct
 	}
 	out := v.AsValueMap()
 	for _, k := range sortedKeys(out) {
+		if out[k].IsNull() {
+			delete(out, k) // null means unset: nothing is sent
+			continue
+		}
 		if slices.Contains(reservedParams, k) {
 			diags = append(diags, exprDiag(expr, "Reserved request field in params",
 				fmt.Sprintf("params sets %q, which promptform builds from its own attribute or block; set it there instead.", k)))

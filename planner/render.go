@@ -55,25 +55,32 @@ func Render(inst *Instance, refs []*config.Ref, models map[string]*Model, scope 
 	ctx := scope.EvalContext(refs, inst.Rep)
 	diags := r.renderMessages(s, ctx)
 	r.MaxTokens, r.Temperature, r.Stream = r.Model.MaxTokens, r.Model.Temperature, r.Model.Stream
+	// A step attribute that is null leaves the model's value in place.
 	if s.MaxTokens != nil {
 		v, d := optInt(s.MaxTokens, ctx, "max_tokens", 1)
 		diags = append(diags, d...)
-		r.MaxTokens = v
+		if v != nil {
+			r.MaxTokens = v
+		}
 		r.noteKnown(s.MaxTokens, ctx)
 	}
 	if s.Temperature != nil {
 		v, d := optFloat(s.Temperature, ctx, "temperature")
 		diags = append(diags, d...)
-		r.Temperature = v
+		if v != nil {
+			r.Temperature = v
+		}
 		r.noteKnown(s.Temperature, ctx)
 	}
 	streamExpr := r.Model.StreamExpr
 	if s.Stream != nil {
 		v, d := optBool(s.Stream, ctx, "stream")
 		diags = append(diags, d...)
-		r.Stream = v
+		if v != nil {
+			r.Stream = v
+			streamExpr = s.Stream
+		}
 		r.noteKnown(s.Stream, ctx)
-		streamExpr = s.Stream
 	}
 	if r.Stream != nil && *r.Stream {
 		diags = append(diags, exprDiag(streamExpr, "Streaming not supported yet",

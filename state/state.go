@@ -116,7 +116,7 @@ func Load(path string) (*State, error) {
 		return New(), nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("state: read %s: %w", path, err)
+		return nil, fmt.Errorf("state: %w", err)
 	}
 	var s State
 	if err := json.Unmarshal(b, &s); err != nil {
@@ -153,6 +153,22 @@ func (s *State) Save(path string) error {
 		return err
 	}
 	return nil
+}
+
+// CheckWritable reports whether the state at path can be written, by
+// creating its directory and a temporary file beside it: apply checks it
+// before it spends anything.
+func CheckWritable(path string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("state: cannot create %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".writable-*")
+	if err != nil {
+		return fmt.Errorf("state: cannot write in %s: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
 }
 
 // Addresses returns the recorded step addresses, sorted.
