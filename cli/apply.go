@@ -128,12 +128,12 @@ func (m *Meta) clients(p *planner.Plan, offline bool, limits *executor.Limits) (
 
 func clientConfig(g *config.Gateway, key string, limits *executor.Limits) gateway.Config {
 	cfg := gateway.Config{
-		BaseURL:     g.URL,
-		APIKey:      key,
-		Auth:        g.Auth,
-		Timeout:     g.Timeout,
-		MaxRetries:  g.MaxRetries,
-		UserAgent:   "promptform/" + Version,
+		BaseURL:    g.URL,
+		APIKey:     key,
+		Auth:       g.Auth,
+		Timeout:    g.Timeout,
+		MaxRetries: g.MaxRetries,
+		UserAgent:  "promptform/" + Version,
 	}
 	if u := os.Getenv(EnvGatewayURL); u != "" {
 		cfg.BaseURL = u
