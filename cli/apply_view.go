@@ -36,7 +36,9 @@ func (applyHuman) plan(m *Meta, p *planner.Plan) {
 	m.Stdout = out
 }
 
-func (applyHuman) hook(m *Meta) executor.Hook { return &humanHook{m: m, w: m.Stderr} }
+func (applyHuman) hook(m *Meta) executor.Hook {
+	return &humanHook{m: m, w: m.Stderr, live: m.StderrTTY}
+}
 
 func (applyHuman) result(m *Meta, p *planner.Plan, res *executor.Result) {
 	summary := fmt.Sprintf("%d called, %d reused, %d failed, %d skipped.", res.Called, res.Reused, res.Failed, res.Skipped)
@@ -68,11 +70,16 @@ func writeOutputs(m *Meta, w io.Writer, p *planner.Plan, outputs map[string]cty.
 	}
 }
 
-// humanHook prints one line per event on stderr.
+// humanHook prints one line per event on stderr. On a terminal it also
+// shows the text of one streamed step as it arrives; other steps meanwhile
+// show only their progress lines.
 type humanHook struct {
 	m  *Meta
 	w  io.Writer
 	mu sync.Mutex
+
+	live      bool   // show streamed text
+	streaming string // the step whose text is being shown, or ""
 }
 
 var _ executor.Hook = (*humanHook)(nil)
@@ -80,7 +87,41 @@ var _ executor.Hook = (*humanHook)(nil)
 func (h *humanHook) line(format string, args ...any) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.streaming != "" {
+		fmt.Fprintln(h.w) // end the streamed text's line first
+	}
 	fmt.Fprintf(h.w, format+"\n", args...)
+	if h.streaming != "" {
+		fmt.Fprintf(h.w, "%s ", h.m.bold(h.streaming+":"))
+	}
+}
+
+// StepDelta shows streamed text live, for one step at a time.
+func (h *humanHook) StepDelta(addr, text string) {
+	if !h.live {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch h.streaming {
+	case "":
+		h.streaming = addr
+		fmt.Fprintf(h.w, "%s ", h.m.bold(addr+":"))
+	case addr:
+	default:
+		return
+	}
+	fmt.Fprint(h.w, text)
+}
+
+// endStream closes the live text of addr, if it is the one shown.
+func (h *humanHook) endStream(addr string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.streaming == addr {
+		fmt.Fprintln(h.w)
+		h.streaming = ""
+	}
 }
 
 func (h *humanHook) StepStarted(addr, model string) {
@@ -88,6 +129,7 @@ func (h *humanHook) StepStarted(addr, model string) {
 }
 
 func (h *humanHook) StepFinished(addr string, rec *state.Step, reused bool, elapsed time.Duration) {
+	h.endStream(addr)
 	if reused {
 		h.line("%s: %s", h.m.bold(addr), h.m.faint("unchanged, recorded response reused"))
 		return
@@ -97,10 +139,12 @@ func (h *humanHook) StepFinished(addr string, rec *state.Step, reused bool, elap
 }
 
 func (h *humanHook) StepFailed(addr string, err error) {
+	h.endStream(addr)
 	h.line("%s: %s", h.m.bold(addr), h.m.red("failed"))
 }
 
 func (h *humanHook) StepSkipped(addr, cause string) {
+	h.endStream(addr)
 	h.line("%s: %s", h.m.bold(addr), h.m.yellow("skipped ("+cause+")"))
 }
 
@@ -136,6 +180,10 @@ func (h *jsonHook) emit(typ string, fields map[string]any) {
 
 func (h *jsonHook) StepStarted(addr, model string) {
 	h.emit("step_started", map[string]any{"address": addr, "model": model})
+}
+
+func (h *jsonHook) StepDelta(addr, text string) {
+	h.emit("step_delta", map[string]any{"address": addr, "text": text})
 }
 
 func (h *jsonHook) StepFinished(addr string, rec *state.Step, reused bool, elapsed time.Duration) {

@@ -23,6 +23,8 @@ type Streams struct {
 	Stdout, Stderr io.Writer
 	// StdinTTY reports whether Stdin is a terminal (confirmation prompts).
 	StdinTTY bool
+	// StderrTTY reports whether Stderr is a terminal (live streamed text).
+	StderrTTY bool
 	// Color enables colour on the human views.
 	Color bool
 }
@@ -54,8 +56,9 @@ func Main(args []string) int {
 	noColor := os.Getenv("NO_COLOR") != "" || !isatty.IsTerminal(os.Stdout.Fd()) || !isatty.IsTerminal(os.Stderr.Fd())
 	s := Streams{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		StdinTTY: isatty.IsTerminal(os.Stdin.Fd()),
-		Color:    !noColor,
+		StdinTTY:  isatty.IsTerminal(os.Stdin.Fd()),
+		StderrTTY: isatty.IsTerminal(os.Stderr.Fd()),
+		Color:     !noColor,
 	}
 	return Run(stop, abandon, args, s)
 }

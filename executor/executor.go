@@ -15,9 +15,10 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// ChatClient sends one chat completion request.
+// ChatClient sends one chat completion request, whole or streamed.
 type ChatClient interface {
 	Chat(ctx context.Context, req *gateway.Request) (*gateway.Response, error)
+	ChatStream(ctx context.Context, req *gateway.Request) (*gateway.Stream, error)
 }
 
 // DefaultParallelism is how many calls may be in flight at once by default.
@@ -236,10 +237,36 @@ func (s *scheduler) startCall(c *call) {
 	s.opts.Hook.StepStarted(c.inst.Addr.String(), c.req.Model)
 	go func() {
 		started := time.Now()
-		resp, err := s.opts.Client(c.model).Chat(s.opts.CallContext, c.req)
+		resp, err := s.send(c)
 		s.opts.Limits.release(c.model)
 		s.done <- finished{c: c, resp: resp, err: err, started: started}
 	}()
+}
+
+// send makes one call; a streamed one reports its text as it arrives and
+// ends with the same accumulated response a whole one would give.
+func (s *scheduler) send(c *call) (*gateway.Response, error) {
+	client := s.opts.Client(c.model)
+	if c.req.Stream == nil || !*c.req.Stream {
+		return client.Chat(s.opts.CallContext, c.req)
+	}
+	st, err := client.ChatStream(s.opts.CallContext, c.req)
+	if err != nil {
+		return nil, err
+	}
+	defer st.Close()
+	addr := c.inst.Addr.String()
+	for st.Next() {
+		for _, ch := range st.Current().Choices {
+			if ch.Delta.Content != "" {
+				s.opts.Hook.StepDelta(addr, ch.Delta.Content)
+			}
+		}
+	}
+	if err := st.Err(); err != nil {
+		return nil, err
+	}
+	return st.Response(), nil
 }
 
 // interrupt stops dispatching: queued calls are dropped, and their steps

@@ -60,6 +60,10 @@ func (f *fakeClient) Chat(ctx context.Context, req *gateway.Request) (*gateway.R
 	}, nil
 }
 
+func (f *fakeClient) ChatStream(ctx context.Context, req *gateway.Request) (*gateway.Stream, error) {
+	return nil, errors.New("fakeClient does not stream")
+}
+
 func (f *fakeClient) callList() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()

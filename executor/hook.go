@@ -11,6 +11,9 @@ import (
 type Hook interface {
 	// StepStarted is called before a request is sent.
 	StepStarted(addr, model string)
+	// StepDelta is called with each piece of text of a streamed answer,
+	// in order.
+	StepDelta(addr, text string)
 	// StepFinished is called when an instance is recorded; reused is true
 	// when the recorded response was re-used without a call.
 	StepFinished(addr string, rec *state.Step, reused bool, elapsed time.Duration)
@@ -27,6 +30,9 @@ type NopHook struct{}
 
 // StepStarted does nothing.
 func (NopHook) StepStarted(string, string) {}
+
+// StepDelta does nothing.
+func (NopHook) StepDelta(string, string) {}
 
 // StepFinished does nothing.
 func (NopHook) StepFinished(string, *state.Step, bool, time.Duration) {}

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"errors"
 	"context"
 	"sort"
 	"sync"
@@ -37,6 +38,10 @@ func (c *timedClient) Chat(ctx context.Context, req *gateway.Request) (*gateway.
 	c.inFlight[req.Model]--
 	c.mu.Unlock()
 	return &gateway.Response{Model: req.Model, Choices: []gateway.Choice{{Message: gateway.Message{Role: "assistant", Content: gateway.TextContent("ok")}}}}, nil
+}
+
+func (c *timedClient) ChatStream(ctx context.Context, req *gateway.Request) (*gateway.Stream, error) {
+	return nil, errors.New("timedClient does not stream")
 }
 
 func TestRunPacesRequestsPerMinute(t *testing.T) {

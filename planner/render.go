@@ -72,20 +72,13 @@ func Render(inst *Instance, refs []*config.Ref, models map[string]*Model, scope 
 		}
 		r.noteKnown(s.Temperature, ctx)
 	}
-	streamExpr := r.Model.StreamExpr
 	if s.Stream != nil {
 		v, d := optBool(s.Stream, ctx, "stream")
 		diags = append(diags, d...)
 		if v != nil {
 			r.Stream = v
-			streamExpr = s.Stream
 		}
 		r.noteKnown(s.Stream, ctx)
-	}
-	if r.Stream != nil && *r.Stream {
-		diags = append(diags, exprDiag(streamExpr, "Streaming not supported yet",
-			"This version of promptform sends every request without streaming; remove stream = true (or set it to false). "+
-				"The recorded result does not depend on it."))
 	}
 	r.Params = map[string]cty.Value{}
 	for k, v := range r.Model.Params {

@@ -193,7 +193,6 @@ func TestRenderErrors(t *testing.T) {
 		"params sets messages":     {step: "prompt = \"x\"\nparams = { messages = [] }", want: "Reserved request field in params"},
 		"prompt of the wrong type": {step: "prompt = [\"x\"]", want: "Incorrect attribute value type"},
 		"stream not a bool":        {step: "prompt = \"x\"\nstream = \"often\"", want: "Incorrect attribute value type"},
-		"stream not supported yet": {step: "prompt = \"x\"\nstream = true", want: "Streaming not supported yet"},
 		"tool message without id":  {step: "message {\n role = \"tool\"\n content = \"r\"\n}", want: "Missing tool_call_id"},
 		"tool calls on a user":     {step: "message {\n role = \"user\"\n content = \"q\"\n tool_calls = []\n}", want: "Unexpected tool_calls"},
 		"message without content":  {step: "message {\n role = \"user\"\n}", want: "Missing message content"},
