@@ -58,9 +58,20 @@ func (e *APIError) Class() Class {
 	}
 }
 
-// Classify returns the class of an error returned by this package. A context
-// error that ended the caller's own context is terminal: trying again under
-// the same context cannot help.
+// Classify returns the class of an error returned by this package, and is
+// the retry policy of Client (see the package doc):
+//
+//   - ClassTransient, retried with backoff: 408, 409, 429 and 5xx
+//     (*APIError), attempt timeouts, connection resets, refusals and other
+//     network failures that may pass, and ErrStreamEnded;
+//   - ClassTerminal, failed at once: 400, 404, 422 and every other 4xx,
+//     a malformed or over-long body, a bad chunk, DNS "no such host",
+//     certificate errors, a cancelled context, and anything unknown;
+//   - ClassAuth, failed at once: 401 and 403.
+//
+// A context error that ended the caller's own context is terminal: trying
+// again under the same context cannot help. An *APIError from inside a
+// stream is classed by the code its payload gave.
 func Classify(err error) Class {
 	if err == nil {
 		return ClassNone
@@ -70,7 +81,7 @@ func Classify(err error) Class {
 		return apiErr.Class()
 	}
 	var te *transportError
-	if errors.As(err, &te) && te.transient {
+	if errors.As(err, &te) && te.transient || errors.Is(err, ErrStreamEnded) {
 		return ClassTransient
 	}
 	return ClassTerminal

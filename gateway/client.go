@@ -70,6 +70,17 @@ type Config struct {
 
 	// UserAgent is sent as the User-Agent header. Default DefaultUserAgent.
 	UserAgent string
+
+	// OnRateLimit, when set, is called for every HTTP response that carries
+	// any of the headers x-ratelimit-limit, x-ratelimit-remaining,
+	// x-ratelimit-reset, x-ratelimit-model, Retry-After or retry-after-ms,
+	// or that has status 429: retried attempts, failures and successes
+	// alike, streams included. It is called synchronously from the goroutine
+	// making the request, after the response headers arrive and before any
+	// retry wait, so it must be quick and must not call the Client. When a
+	// Client is shared, it may be called concurrently. RateLimit.Model is
+	// the request's model id when the response does not name one.
+	OnRateLimit func(RateLimit)
 }
 
 // DefaultConfig returns the defaults, without an API key.
@@ -135,13 +146,14 @@ func (c *Client) BaseURL() string { return c.baseURL }
 // Attempts field says how many attempts were made. On failure the error is
 // an *APIError for an HTTP error status, ctx.Err() when ctx ended during a
 // backoff wait, or another error naming the method and URL; use Classify to
-// sort it. Chat does not stream: a Request with Stream set is refused.
+// sort it. Chat does not stream: a Request with Stream set is refused (use
+// ChatStream).
 func (c *Client) Chat(ctx context.Context, req *Request) (*Response, error) {
 	if req == nil {
 		return nil, errors.New("gateway: nil request")
 	}
 	if req.Stream != nil && *req.Stream {
-		return nil, errors.New("gateway: Chat does not stream; unset Request.Stream")
+		return nil, errors.New("gateway: Chat does not stream; unset Request.Stream or use ChatStream")
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
@@ -150,7 +162,7 @@ func (c *Client) Chat(ctx context.Context, req *Request) (*Response, error) {
 	var resp *Response
 	attempts, err := c.retry(ctx, func(ctx context.Context) error {
 		var r Response
-		status, err := c.do(ctx, http.MethodPost, "/chat/completions", body, &r)
+		status, err := c.do(ctx, http.MethodPost, "/chat/completions", req.Model, body, &r)
 		if err != nil {
 			return err
 		}
@@ -168,8 +180,9 @@ func (c *Client) Chat(ctx context.Context, req *Request) (*Response, error) {
 }
 
 // do makes one attempt: it sends the request, reads the body within the size
-// limit and decodes a 2xx body into out. It returns the HTTP status.
-func (c *Client) do(ctx context.Context, method, path string, body []byte, out any) (int, error) {
+// limit and decodes a 2xx body into out. It returns the HTTP status. model
+// is the request's model id, for Config.OnRateLimit.
+func (c *Client) do(ctx context.Context, method, path, model string, body []byte, out any) (int, error) {
 	actx, cancel := ctx, context.CancelFunc(func() {})
 	if c.cfg.Timeout > 0 {
 		actx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
@@ -186,6 +199,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 		return 0, c.transportError(ctx, actx, method, url, err)
 	}
 	defer hresp.Body.Close()
+	c.noteRateLimit(hresp, model)
 
 	data, tooBig, err := readLimited(hresp.Body, c.maxBody)
 	if err != nil {
@@ -197,11 +211,17 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 	if tooBig {
 		return hresp.StatusCode, fmt.Errorf("gateway: %s %s: response body exceeds %d bytes", method, url, c.maxBody)
 	}
+	return hresp.StatusCode, c.decodeBody(hresp.StatusCode, data, out)
+}
+
+// decodeBody decodes a 2xx body into out; the error quotes the start of the
+// body.
+func (c *Client) decodeBody(status int, data []byte, out any) error {
 	if err := json.Unmarshal(data, out); err != nil {
-		return hresp.StatusCode, fmt.Errorf("gateway: %s: response body is not valid JSON: %w (body %q)",
-			statusText(hresp.StatusCode), err, excerpt(data, c.cfg.APIKey))
+		return fmt.Errorf("gateway: %s: response body is not valid JSON: %w (body %q)",
+			statusText(status), err, excerpt(data, c.cfg.APIKey))
 	}
-	return hresp.StatusCode, nil
+	return nil
 }
 
 // newRequest builds one attempt's HTTP request with its headers.

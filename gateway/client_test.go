@@ -73,7 +73,7 @@ func TestChatRefusals(t *testing.T) {
 		want string
 	}{
 		"nil request":  {Config{}, nil, "gateway: nil request"},
-		"stream":       {Config{}, &Request{Model: "m", Prompt: "p", Stream: &stream}, "gateway: Chat does not stream; unset Request.Stream"},
+		"stream":       {Config{}, &Request{Model: "m", Prompt: "p", Stream: &stream}, "gateway: Chat does not stream; unset Request.Stream or use ChatStream"},
 		"unknown auth": {Config{APIKey: "secret-k", Auth: "basic"}, hello(), `gateway: unknown auth scheme "basic" (want "raw" or "bearer")`},
 	}
 	for name, tc := range tests {

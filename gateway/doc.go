@@ -8,9 +8,14 @@
 //     not support;
 //   - the HTTP client (Client, built by New from a Config), with a per-attempt
 //     timeout and a bounded response size;
+//   - streaming (ChatStream, Stream, Chunk): a server-sent event reader
+//     that accumulates the chunks into the same Response a non-streamed
+//     request gives;
 //   - retries with capped exponential backoff and jitter, honouring
 //     Retry-After, for transient failures only (408, 409, 429, 5xx, connection
 //     errors, attempt timeouts);
+//   - rate-limit information (RateLimit, Config.OnRateLimit) read from the
+//     x-ratelimit-* and Retry-After headers;
 //   - one typed error for HTTP failures (*APIError), which decodes every error
 //     body shape the gateway is known to send, and the error classes
 //     (Classify: transient, terminal, auth) that callers use to decide what to
@@ -25,5 +30,23 @@
 // request against the same model. The API key is never written into an error,
 // a log line or a Response.
 //
-// Streaming is not implemented yet: Chat refuses a Request with Stream set.
+// # Retry policy
+//
+// Classify is the policy. Transient failures (408, 409, 429, 5xx, attempt
+// timeouts, connection resets and refusals, a stream cut off before its
+// end) are retried with backoff; terminal ones (400, 404, 422 and every
+// other 4xx, a malformed body, a cancelled context) fail at once; auth
+// failures (401, 403) fail at once too, and no fallback can fix them.
+//
+// The client retries a transient failure at most Config.MaxRetries times
+// (default 4), waiting 0.5s, 1s, 2s, ... capped at 30s, each with equal
+// jitter, or what Retry-After (or retry-after-ms) asks for on a 429 or 503,
+// capped at five minutes. Every wait ends early when ctx does. The gateway
+// itself retries a failed provider call once on its side
+// (fallback_config.retry, on by default; GATEWAY.md §6 and §11), so one
+// Chat call costs at most (MaxRetries+1) × 2 provider calls: the two retry
+// layers multiply but stay bounded. To keep a single layer, set
+// MaxRetries to -1, or send FallbackConfig{Retry: false}. ChatStream retries
+// only before the first byte of the stream is read; a stream that fails
+// part-way is reported, never replayed.
 package gateway

@@ -27,8 +27,9 @@ type APIError struct {
 	RequestID  string   // the body's request_id, else the x-request-id header
 	Details    []string // metadata.errors: one entry per failed check
 
-	// RetryAfter is the wait the Retry-After header asked for, zero when
-	// there was none (see HasRetryAfter).
+	// RetryAfter is the wait the response asked for (retry-after-ms when
+	// present, else Retry-After), zero when there was none (see
+	// HasRetryAfter).
 	RetryAfter time.Duration
 
 	// Body is a truncated excerpt of the raw body when it could not be
@@ -84,7 +85,7 @@ type wireError struct {
 // newAPIError builds the error for a non-2xx response whose body is data.
 func newAPIError(resp *http.Response, data []byte, now time.Time, key string) *APIError {
 	e := &APIError{StatusCode: resp.StatusCode, Header: redactHeader(resp.Header, key)}
-	e.RetryAfter, e.hasRetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), now)
+	e.RetryAfter, e.hasRetryAfter = retryAfter(resp.Header, now)
 	if !decodeErrorBody(e, data) {
 		e.Body = excerpt(data, key)
 	}
@@ -92,6 +93,7 @@ func newAPIError(resp *http.Response, data []byte, now time.Time, key string) *A
 		e.RequestID = resp.Header.Get("X-Request-Id")
 	}
 	e.Message = redact(e.Message, key)
+	e.RequestID = redact(e.RequestID, key)
 	for i, d := range e.Details {
 		e.Details[i] = redact(d, key)
 	}

@@ -33,6 +33,42 @@ func ExampleClient_Chat() {
 	// stop 5 1
 }
 
+func ExampleClient_ChatStream() {
+	srv := gatewaytest.NewServer() // streams when the request says "stream": true
+	defer srv.Close()
+
+	client := gateway.New(gateway.Config{BaseURL: srv.URL(), APIKey: "test-key"})
+	s, err := client.ChatStream(context.Background(), &gateway.Request{
+		Model:    "claude-haiku-4-5-20251001",
+		Messages: []gateway.Message{{Role: "user", Content: gateway.TextContent("Say hello.")}},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer s.Close()
+	var pieces []string
+	for s.Next() {
+		for _, ch := range s.Current().Choices {
+			if ch.Delta.Content != "" {
+				pieces = append(pieces, ch.Delta.Content)
+			}
+		}
+	}
+	if err := s.Err(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	resp := s.Response()
+	fmt.Printf("%q\n", pieces)
+	fmt.Println(resp.Text())
+	fmt.Println(resp.FinishReason(), resp.Usage.TotalTokens, resp.Attempts)
+	// Output:
+	// ["echo: " "Say he" "llo."]
+	// echo: Say hello.
+	// stop 5 1
+}
+
 func ExampleClassify() {
 	srv := gatewaytest.NewServer()
 	defer srv.Close()

@@ -45,7 +45,7 @@ func (c *Client) Models(ctx context.Context) ([]Model, error) {
 		Data []Model `json:"data"`
 	}
 	_, err := c.retry(ctx, func(ctx context.Context) error {
-		_, err := c.do(ctx, http.MethodGet, "/models", nil, &list)
+		_, err := c.do(ctx, http.MethodGet, "/models", "", nil, &list)
 		return err
 	})
 	if err != nil {

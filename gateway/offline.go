@@ -26,8 +26,9 @@ const offlineExcerpt = 60
 //   - else the content is "[offline MODEL] <start of the last user message>
 //     #<8 hex digits of the request hash>".
 //
-// Usage counts words, not tokens. The zero value is ready to use and safe
-// for concurrent use.
+// Usage counts words, not tokens. The Stream field does not change the
+// answer: ChatStream serves the same one in chunks. The zero value is ready
+// to use and safe for concurrent use.
 type Offline struct{}
 
 // Chat answers req. It fails only when ctx has ended, req is nil, or a
@@ -39,7 +40,9 @@ func (Offline) Chat(ctx context.Context, req *Request) (*Response, error) {
 	if req == nil {
 		return nil, errors.New("gateway: nil request")
 	}
-	canonical, err := req.Canonical()
+	plain := *req
+	plain.Stream = nil // streamed or not, the same answer
+	canonical, err := plain.Canonical()
 	if err != nil {
 		return nil, err
 	}

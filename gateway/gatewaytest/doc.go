@@ -16,10 +16,11 @@
 //     ({"error":"Authentication error, ...","status":"error",...}).
 //  2. A body that is not a valid request gets 400 with the flat body shape B
 //     and metadata.errors: not JSON, no model, or neither messages nor prompt.
-//  3. A magic model id (below) gets its canned answer.
-//  4. The next reply queued with Enqueue.
-//  5. The function set with Handle.
-//  6. The default answer (see DefaultAnswer): "echo: <last user message>",
+//  3. With SetRateLimit, a request over its model's limit gets 429.
+//  4. A magic model id (below) gets its canned answer.
+//  5. The next reply queued with Enqueue.
+//  6. The function set with Handle.
+//  7. The default answer (see DefaultAnswer): "echo: <last user message>",
 //     or, like gateway.Offline, a minimal instance of the response_format
 //     schema or a call to the tool that tool_choice names.
 //
@@ -37,6 +38,21 @@
 //     the one after that fails again, and so on alternately.
 //   - "malformed-json": 200 with a body that is not valid JSON.
 //
-// The default catalog of GET /v1/models lists a few real model ids and the
+// A chat request with "stream": true whose answer is a success (the
+// default answer, a Reply with Text, a *gateway.Response Body, a server-side
+// fallback) is answered as text/event-stream: a role chunk, the text in
+// three pieces, each tool call as a first fragment with id, type and name
+// then its arguments in fragments, a chunk with the finish reason, a
+// usage-only chunk with "choices": [], then "data: [DONE]". Errors (magic
+// ids, a 4xx/5xx Reply, validation, rate limits) stay JSON, as on the real
+// gateway. To replay a recorded transcript, queue a Reply with Raw set to it
+// and a Content-Type: text/event-stream Header.
+//
+// SetRateLimit limits requests per model in a sliding window and answers
+// 429 with Retry-After, retry-after-ms and x-ratelimit-* headers beyond it;
+// Recorded.Status tells which requests were limited.
+//
+// The default catalog of GET /v1/models (DefaultModels) lists a few real
+// model ids, each with context_length and supported_parameters, and the
 // magic ids; SetModels replaces it. A Server is safe for concurrent use.
 package gatewaytest

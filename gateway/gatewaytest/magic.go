@@ -105,22 +105,38 @@ func fallback(req *gateway.Request) (*gateway.Request, bool) {
 	return nil, false
 }
 
-// defaultModels is the catalog a new Server serves.
-func defaultModels() []gateway.Model {
+// DefaultModels returns the catalog a new Server serves: a few real model
+// ids, each with its own context_length, supported_parameters and
+// top_provider.max_completion_tokens, then the magic ids (which support
+// everything). Among them:
+//
+//   - "claude-haiku-4-5-20251001", "claude-sonnet-4-6", "gemini-2.5-flash"
+//     and "gpt-5-mini" support everything: max_tokens, temperature, tools,
+//     tool_choice, response_format and stream;
+//   - "qwen3.5-4b-32k-fast" (context 32768) supports only max_tokens,
+//     temperature and stream: no tools, no response_format;
+//   - "gpt-oss-20b" supports everything but stream, as in the live catalog.
+//
+// Each call returns a new slice, so a test may change it and pass it to
+// SetModels.
+func DefaultModels() []gateway.Model {
 	full := []string{"max_tokens", "temperature", "tools", "tool_choice", "response_format", "stream"}
-	entry := func(id, creator string, params []string) gateway.Model {
-		return gateway.Model{ID: id, Name: id, Creator: creator, ContextLength: 200000,
-			SupportedParameters: params, AvailableRegions: []string{"us", "global"}}
+	entry := func(id, creator string, context, maxOut int, params []string) gateway.Model {
+		return gateway.Model{ID: id, Name: id, Creator: creator, ContextLength: context,
+			SupportedParameters: append([]string{}, params...),
+			TopProvider:         &gateway.TopProvider{MaxCompletionTokens: maxOut},
+			AvailableRegions:    []string{"us", "global"}}
 	}
 	models := []gateway.Model{
-		entry("claude-haiku-4-5-20251001", "anthropic", full),
-		entry("claude-sonnet-4-6", "anthropic", full),
-		entry("gemini-2.5-flash", "google", full),
-		entry("gpt-5-mini", "openai", full),
-		entry("qwen3.5-4b-32k-fast", "assemblyai", []string{"max_tokens", "temperature", "stream"}),
+		entry("claude-haiku-4-5-20251001", "anthropic", 200000, 64000, full),
+		entry("claude-sonnet-4-6", "anthropic", 200000, 64000, full),
+		entry("gemini-2.5-flash", "google", 1048576, 65536, full),
+		entry("gpt-5-mini", "openai", 400000, 128000, full),
+		entry("gpt-oss-20b", "openai", 131072, 32768, full[:5]),
+		entry("qwen3.5-4b-32k-fast", "assemblyai", 32768, 8192, []string{"max_tokens", "temperature", "stream"}),
 	}
 	for _, id := range []string{ModelFail400, ModelFail401, ModelFail429, ModelFail500, ModelMalformedJSON} {
-		models = append(models, entry(id, "gatewaytest", full))
+		models = append(models, entry(id, "gatewaytest", 200000, 8192, full))
 	}
 	return models
 }

@@ -30,6 +30,7 @@ type Server struct {
 	key       string
 	models    []gateway.Model
 	throttled map[string]bool // fail-429: canonical hashes answered 429 last time
+	rate      *rateLimit      // nil: no rate limit
 }
 
 // Recorded is one request the server received.
@@ -41,14 +42,18 @@ type Recorded struct {
 	// Request is the decoded chat request, nil for other requests and for
 	// bodies that did not decode.
 	Request *gateway.Request
-	At      time.Time
+	// At is when the request arrived.
+	At time.Time
+	// Status is the HTTP status the fake answered (429 for a request over
+	// the SetRateLimit limit), 0 while the answer is still being chosen.
+	Status int
 }
 
 // NewServer starts a fake gateway on a loopback port.
 func NewServer() *Server {
 	s := &Server{
 		closed:    make(chan struct{}),
-		models:    defaultModels(),
+		models:    DefaultModels(),
 		throttled: map[string]bool{},
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serveHTTP))
@@ -121,7 +126,13 @@ func (s *Server) RequireKey(key string) {
 	s.key = key
 }
 
-// SetModels replaces the catalog served by GET /v1/models.
+// SetModels replaces the catalog served by GET /v1/models with models, in
+// that order; SetModels() serves an empty catalog. Give each entry the
+// supported_parameters and context_length a test needs: package gateway
+// gates features with Model.Supports. The fake never enforces the catalog:
+// a chat request for a model that is not listed, or with a parameter its
+// entry does not list, is answered as usual. The default catalog (see
+// DefaultModels) is served until SetModels is called.
 func (s *Server) SetModels(models ...gateway.Model) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -147,24 +158,31 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Lock()
+	index := len(s.requests)
 	s.requests = append(s.requests, rec)
 	s.mu.Unlock()
 
+	var rep Reply
+	stream := false
 	switch {
 	case r.Method == http.MethodGet && r.URL.Path == modelsPath:
 		s.mu.Lock()
-		list := map[string]any{"data": append([]gateway.Model{}, s.models...)}
+		rep = Reply{Body: map[string]any{"data": append([]gateway.Model{}, s.models...)}}
 		s.mu.Unlock()
-		s.write(w, r, Reply{Body: list})
 	case r.Method == http.MethodPost && r.URL.Path == chatPath:
-		s.write(w, r, s.chatReply(r, req))
+		rep = s.chatReply(r, req, rec.At)
+		stream = req != nil && req.Stream != nil && *req.Stream
 	default:
-		s.write(w, r, Reply{Status: http.StatusNotFound, Body: nestedError(http.StatusNotFound, "not found: "+r.Method+" "+r.URL.Path)})
+		rep = Reply{Status: http.StatusNotFound, Body: nestedError(http.StatusNotFound, "not found: "+r.Method+" "+r.URL.Path)}
 	}
+	s.mu.Lock()
+	s.requests[index].Status = cmp.Or(rep.Status, http.StatusOK)
+	s.mu.Unlock()
+	s.write(w, r, rep, stream)
 }
 
 // chatReply chooses the reply to a chat request (see the package doc).
-func (s *Server) chatReply(r *http.Request, req *gateway.Request) Reply {
+func (s *Server) chatReply(r *http.Request, req *gateway.Request, at time.Time) Reply {
 	s.mu.Lock()
 	key := s.key
 	s.mu.Unlock()
@@ -174,6 +192,16 @@ func (s *Server) chatReply(r *http.Request, req *gateway.Request) Reply {
 	if rep, bad := validate(req); bad {
 		return rep
 	}
+	limits, limited := s.admit(req.Model, at, requestID(req))
+	if limited != nil {
+		return limited.finish(req)
+	}
+	return addHeader(s.scriptedReply(req), limits)
+}
+
+// scriptedReply chooses among a magic model id, the queue, Handle and the
+// default answer.
+func (s *Server) scriptedReply(req *gateway.Request) Reply {
 	if rep, ok := s.magic(req); ok {
 		return rep.finish(req)
 	}
@@ -191,8 +219,26 @@ func (s *Server) chatReply(r *http.Request, req *gateway.Request) Reply {
 	return rep.finish(req)
 }
 
+// addHeader adds the headers of h that rep does not set already.
+func addHeader(rep Reply, h http.Header) Reply {
+	if len(h) == 0 {
+		return rep
+	}
+	if rep.Header == nil {
+		rep.Header = http.Header{}
+	}
+	for k, vs := range h {
+		if rep.Header.Get(k) == "" {
+			rep.Header[http.CanonicalHeaderKey(k)] = vs
+		}
+	}
+	return rep
+}
+
 // write sends rep, after its delay unless the client or the server gives up.
-func (s *Server) write(w http.ResponseWriter, r *http.Request, rep Reply) {
+// With stream set, a successful answer whose Body is a *gateway.Response is
+// sent as an event stream.
+func (s *Server) write(w http.ResponseWriter, r *http.Request, rep Reply, stream bool) {
 	if rep.Delay > 0 {
 		t := time.NewTimer(rep.Delay)
 		defer t.Stop()
@@ -203,6 +249,10 @@ func (s *Server) write(w http.ResponseWriter, r *http.Request, rep Reply) {
 		case <-s.closed:
 			return
 		}
+	}
+	if resp, ok := rep.Body.(*gateway.Response); ok && stream && rep.Raw == "" && cmp.Or(rep.Status, http.StatusOK) < 300 {
+		writeStream(w, rep.Header, resp)
+		return
 	}
 	for k, vs := range rep.Header {
 		w.Header()[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
