@@ -45,6 +45,8 @@ func (applyHuman) result(m *Meta, p *planner.Plan, res *executor.Result) {
 	switch {
 	case res.Unsaved:
 		fmt.Fprintf(m.Stderr, "\n%s %s Steps recorded before the failure are kept; fix the state directory and apply again.\n", m.red("Apply stopped: the state could not be saved."), summary)
+	case res.Halted != "":
+		fmt.Fprintf(m.Stderr, "\n%s %s What finished is recorded.\n", m.red("Apply stopped: "+res.Halted+"."), summary)
 	case res.Interrupted:
 		fmt.Fprintf(m.Stderr, "\n%s %s What finished is recorded; apply again to run the rest.\n", m.red("Apply interrupted."), summary)
 	case res.Diagnostics.HasErrors():
@@ -155,7 +157,7 @@ func (v *applyJSON) hook(m *Meta) executor.Hook { return &jsonHook{events: v.eve
 func (v *applyJSON) result(m *Meta, p *planner.Plan, res *executor.Result) {
 	v.events.emit("apply_complete", map[string]any{
 		"called": res.Called, "reused": res.Reused, "failed": res.Failed, "skipped": res.Skipped,
-		"interrupted": res.Interrupted, "success": !res.Diagnostics.HasErrors() && !res.Interrupted,
+		"interrupted": res.Interrupted, "halted": res.Halted, "success": !res.Diagnostics.HasErrors() && !res.Interrupted,
 	})
 	outs := map[string]any{}
 	for name, val := range res.Outputs {

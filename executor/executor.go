@@ -58,6 +58,9 @@ type Result struct {
 	// Unsaved is true when the state could not be written: the run stopped
 	// starting calls, and answers received since the failure are lost.
 	Unsaved bool
+	// Halted says why the run stopped starting calls before the end (the
+	// state could not be saved, the gateway refused the key), or "".
+	Halted string
 }
 
 // Run applies the plan. A scheduler starts every node once all its
@@ -184,8 +187,8 @@ func (s *scheduler) loop() {
 		}
 	}
 	cause := "interrupted"
-	if s.res.Unsaved {
-		cause = "the state could not be saved"
+	if s.res.Halted != "" {
+		cause = s.res.Halted
 	}
 	for _, addr := range s.plan.Graph.Order {
 		if n := s.nodes[addr]; !n.finished {
@@ -208,7 +211,7 @@ func (s *scheduler) startReady() {
 // model's limits allow. It returns the earliest time a held call could
 // start, or the zero time when held calls wait for calls in flight.
 func (s *scheduler) dispatch() (wake time.Time) {
-	if s.ctx.Err() != nil || s.res.Unsaved {
+	if s.ctx.Err() != nil || s.res.Halted != "" {
 		return time.Time{}
 	}
 	held := s.queue[:0]
@@ -269,6 +272,15 @@ func (s *scheduler) send(c *call) (*gateway.Response, error) {
 	return st.Response(), nil
 }
 
+// halt stops starting calls for good; queued ones are reported skipped
+// with the reason when the loop ends.
+func (s *scheduler) halt(reason string) {
+	if s.res.Halted == "" {
+		s.res.Halted = reason
+	}
+	s.queue = nil
+}
+
 // interrupt stops dispatching: queued calls are dropped, and their steps
 // are reported as skipped when the loop ends.
 func (s *scheduler) interrupt() {
@@ -305,8 +317,8 @@ func (s *scheduler) blocked(n *nodeRun) string {
 			return d + " did not finish"
 		}
 	}
-	if s.res.Unsaved && n.node.Kind == planner.KindStep {
-		return "the state could not be saved"
+	if s.res.Halted != "" && n.node.Kind == planner.KindStep {
+		return s.res.Halted
 	}
 	if s.ctx.Err() != nil && n.node.Kind == planner.KindStep {
 		s.res.Interrupted = true
@@ -383,13 +395,16 @@ func (s *scheduler) callFinished(f finished) {
 		n.pending--
 	case err != nil:
 		s.addDiags(s.instanceFailed(n, f.c.index, err))
+		if gateway.Classify(err) == gateway.ClassAuth {
+			s.halt("the gateway refused the API key") // every other call would fail the same way
+		}
 	default:
 		rec := newRecord(f.c, f.resp, f.started, s.opts.Offline)
 		s.st.Steps[addr] = rec
 		s.res.Called++
 		if err := s.save(); err != nil && !s.res.Unsaved {
 			s.res.Unsaved = true
-			s.queue = nil // spend nothing more that cannot be recorded
+			s.halt("the state could not be saved") // spend nothing more that cannot be recorded
 			s.addDiags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot save state",
 				Detail: err.Error() + ". No new calls were started; the answers of calls still in flight are not recorded."}})
 		}

@@ -306,3 +306,28 @@ step "s" {
 		t.Errorf("skipped %d, want the 5 instances that never started", res.Skipped)
 	}
 }
+
+func TestRunStopsAtTheFirstAuthError(t *testing.T) {
+	t.Parallel()
+	src := `
+model "m" { id = "m1" }
+step "s" {
+  count  = 5
+  model  = model.m
+  prompt = "n ${count.index}"
+}
+`
+	st := state.New()
+	plan, path := setup(t, src, st)
+	fc := &fakeClient{fail: map[string]error{"m1": &gateway.APIError{StatusCode: 401, Message: "Authentication error"}}}
+	res := runWith(t, plan, st, path, fc, 1)
+	if n := len(fc.callList()); n != 1 {
+		t.Errorf("%d calls; the first 401 should stop the run", n)
+	}
+	if res.Halted == "" || res.Skipped != 4 || res.Failed != 1 {
+		t.Errorf("halted=%q skipped=%d failed=%d; want a reason, 4, 1", res.Halted, res.Skipped, res.Failed)
+	}
+	if len(res.Diagnostics) != 1 {
+		t.Errorf("want the one root-cause diagnostic, got %s", res.Diagnostics.Error())
+	}
+}
