@@ -15,7 +15,11 @@ type Config struct {
 	Variables map[string]*Variable
 	Locals    map[string]*Local
 	Models    map[string]*Model
+	Schemas   map[string]*Schema
+	Tools     map[string]*Tool
+	Fallbacks map[string]*Fallback
 	Steps     map[string]*Step
+	Checks    map[string]*Check
 	Outputs   map[string]*Output
 }
 
@@ -26,7 +30,11 @@ func newConfig(dir string) *Config {
 		Variables: map[string]*Variable{},
 		Locals:    map[string]*Local{},
 		Models:    map[string]*Model{},
+		Schemas:   map[string]*Schema{},
+		Tools:     map[string]*Tool{},
+		Fallbacks: map[string]*Fallback{},
 		Steps:     map[string]*Step{},
+		Checks:    map[string]*Check{},
 		Outputs:   map[string]*Output{},
 	}
 }
@@ -79,6 +87,18 @@ func (c *Config) addBlock(block *hcl.Block) hcl.Diagnostics {
 	case blockModel:
 		m, diags := decodeModelBlock(block)
 		return append(diags, addUnique(c.Models, m.Name, m, m.DeclRange, "model")...)
+	case blockSchema:
+		sc, diags := decodeSchemaBlock(block)
+		return append(diags, addUnique(c.Schemas, sc.Name, sc, sc.DeclRange, "schema")...)
+	case blockTool:
+		t, diags := decodeToolBlock(block)
+		return append(diags, addUnique(c.Tools, t.Name, t, t.DeclRange, "tool")...)
+	case blockFallback:
+		f, diags := decodeFallbackBlock(block)
+		return append(diags, addUnique(c.Fallbacks, f.Name, f, f.DeclRange, "fallback")...)
+	case blockCheck:
+		ch, diags := decodeCheckBlock(block)
+		return append(diags, addUnique(c.Checks, ch.Name, ch, ch.DeclRange, "check")...)
 	case blockStep:
 		s, diags := decodeStepBlock(block)
 		return append(diags, addUnique(c.Steps, s.Name, s, s.DeclRange, "step")...)
@@ -125,12 +145,60 @@ func (c *Config) checkRefs() hcl.Diagnostics {
 			diags = append(diags, checkDeclared(*m.Gateway, "gateway", c.Gateways)...)
 		}
 	}
-	for _, name := range sortedKeys(c.Steps) {
-		s := c.Steps[name]
-		if s.Model.Type != "" {
-			diags = append(diags, checkDeclared(s.Model, "model", c.Models)...)
+	for _, name := range sortedKeys(c.Tools) {
+		if p := c.Tools[name].Parameters; p != nil {
+			diags = append(diags, checkDeclared(*p, "schema", c.Schemas)...)
 		}
-		// depends_on is checked with the other step references, by the planner.
+	}
+	for _, name := range sortedKeys(c.Fallbacks) {
+		for _, m := range c.Fallbacks[name].Models {
+			diags = append(diags, checkDeclared(m, "model", c.Models)...)
+		}
+	}
+	for _, name := range sortedKeys(c.Steps) {
+		diags = append(diags, c.checkStepRefs(c.Steps[name])...)
+	}
+	return diags
+}
+
+// checkStepRefs checks a step's name references: its model or fallback,
+// schema, tools and tool_choice. depends_on is checked with the other step
+// references, by the planner.
+func (c *Config) checkStepRefs(s *Step) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	switch s.Model.Type {
+	case "model":
+		diags = append(diags, checkDeclared(s.Model, "model", c.Models)...)
+	case "fallback":
+		diags = append(diags, checkDeclared(s.Model, "fallback", c.Fallbacks)...)
+	}
+	if s.Schema != nil {
+		diags = append(diags, checkDeclared(*s.Schema, "schema", c.Schemas)...)
+	}
+	for _, t := range s.Tools {
+		diags = append(diags, checkDeclared(t, "tool", c.Tools)...)
+	}
+	if tc := s.ToolChoice; tc != nil && tc.Tool != nil {
+		named := false
+		for _, t := range s.Tools {
+			named = named || t.Name == tc.Tool.Name
+		}
+		if !named {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Tool choice not among the step's tools",
+				Detail:   fmt.Sprintf("tool_choice names tool.%s, which is not in the tools of step %q. Add it to tools.", tc.Tool.Name, s.Name),
+				Subject:  tc.Tool.SourceRange.Ptr(),
+			})
+		}
+	}
+	if s.ToolChoice != nil && len(s.Tools) == 0 {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Tool choice without tools",
+			Detail:   fmt.Sprintf("Step %q sets tool_choice but no tools.", s.Name),
+			Subject:  s.ToolChoice.Range.Ptr(),
+		})
 	}
 	return diags
 }

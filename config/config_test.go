@@ -104,7 +104,7 @@ step "a" {
 }
 `},
 			wantSummary: "Invalid model reference",
-			wantDetail:  "Expected the name of a model, such as model.NAME.",
+			wantDetail:  "Expected the name of a model, such as model.NAME or fallback.NAME.",
 			wantSubject: "main.pf.hcl:7,12-18",
 		},
 		"gateway named as a model": {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -14,6 +15,7 @@ const (
 	RootStep  = "step"
 	RootEach  = "each"
 	RootCount = "count"
+	RootSelf  = "self"
 )
 
 // nameOnlyRoots are block kinds referred to only in name positions.
@@ -47,7 +49,7 @@ func ParseRef(t hcl.Traversal) (*Ref, hcl.Diagnostics) {
 	root := t.RootName()
 	rng := t.SourceRange()
 	switch root {
-	case RootVar, RootLocal, RootStep, RootEach, RootCount:
+	case RootVar, RootLocal, RootStep, RootEach, RootCount, RootSelf:
 	default:
 		if where, ok := nameOnlyRoots[root]; ok {
 			return nil, hcl.Diagnostics{{
@@ -104,22 +106,27 @@ func refError(root string, rng hcl.Range) hcl.Diagnostics {
 }
 
 // decodeNameRef reads a name reference such as model.fast from an attribute
-// expression, without evaluating it.
-func decodeNameRef(expr hcl.Expression, kind string) (*Ref, hcl.Diagnostics) {
+// expression, without evaluating it. kinds lists the roots accepted; the
+// first names the reference in messages.
+func decodeNameRef(expr hcl.Expression, kinds ...string) (*Ref, hcl.Diagnostics) {
 	t, diags := hcl.AbsTraversalForExpr(expr)
 	var attr hcl.TraverseAttr
 	if !diags.HasErrors() && len(t) == 2 {
 		attr, _ = t[1].(hcl.TraverseAttr)
 	}
-	if attr.Name == "" || t.RootName() != kind {
+	if attr.Name == "" || !slices.Contains(kinds, t.RootName()) {
+		want := kinds[0] + ".NAME"
+		for _, k := range kinds[1:] {
+			want += " or " + k + ".NAME"
+		}
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
-			Summary:  fmt.Sprintf("Invalid %s reference", kind),
-			Detail:   fmt.Sprintf("Expected the name of a %s, such as %s.NAME.", kind, kind),
+			Summary:  fmt.Sprintf("Invalid %s reference", kinds[0]),
+			Detail:   fmt.Sprintf("Expected the name of a %s, such as %s.", kinds[0], want),
 			Subject:  expr.Range().Ptr(),
 		}}
 	}
-	return &Ref{Type: kind, Name: attr.Name, SourceRange: t.SourceRange()}, nil
+	return &Ref{Type: t.RootName(), Name: attr.Name, SourceRange: t.SourceRange()}, nil
 }
 
 // decodeNameRefList reads a list of name references, such as depends_on.

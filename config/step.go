@@ -11,7 +11,7 @@ import (
 // attribute is nil.
 type Step struct {
 	Name        string
-	Model       Ref
+	Model       Ref // model.NAME or fallback.NAME
 	System      hcl.Expression
 	Prompt      hcl.Expression
 	Messages    []*Message
@@ -22,6 +22,14 @@ type Step struct {
 	ForEach     hcl.Expression
 	Count       hcl.Expression
 	DependsOn   []Ref
+
+	Schema        *Ref  // schema.NAME: response_format, and a typed result
+	Tools         []Ref // tool.NAME
+	ToolChoice    *ToolChoice
+	OutputRetries int // asks again when an answer fails its schema
+	MaxToolRounds int // bounds the tool loop
+
+	Postconditions []*Condition
 
 	DeclRange hcl.Range
 	NameRange hcl.Range
@@ -51,6 +59,33 @@ func (s *Step) Exprs() []hcl.Expression {
 	return out
 }
 
+// DefaultMaxToolRounds bounds a step's tool loop when max_tool_rounds is not set.
+const DefaultMaxToolRounds = 8
+
+// ToolChoice is a step's tool_choice: "auto", "none", or one tool.
+type ToolChoice struct {
+	Mode  string // "auto" or "none"; "" when Tool is set
+	Tool  *Ref
+	Range hcl.Range
+}
+
+// Condition is a postcondition or an assert block: a condition that must
+// hold, and the message when it does not.
+type Condition struct {
+	Condition    hcl.Expression
+	ErrorMessage hcl.Expression
+	DeclRange    hcl.Range
+}
+
+// ConditionExprs returns the expressions of the step's postconditions.
+func (s *Step) ConditionExprs() []hcl.Expression {
+	var out []hcl.Expression
+	for _, c := range s.Postconditions {
+		out = append(out, c.Condition, c.ErrorMessage)
+	}
+	return out
+}
+
 // Message is a message block of a step. Content is a string, a list of
 // text parts, or null (an assistant turn that only carries tool calls);
 // absent attributes are nil.
@@ -70,8 +105,30 @@ var stepSchema = &hcl.BodySchema{
 		{Name: "system"}, {Name: "prompt"},
 		{Name: "max_tokens"}, {Name: "temperature"}, {Name: "stream"}, {Name: "params"},
 		{Name: "for_each"}, {Name: "count"}, {Name: "depends_on"},
+		{Name: "schema"}, {Name: "tools"}, {Name: "tool_choice"},
+		{Name: "output_retries"}, {Name: "max_tool_rounds"},
 	},
-	Blocks: []hcl.BlockHeaderSchema{{Type: blockMessage}},
+	Blocks: []hcl.BlockHeaderSchema{{Type: blockMessage}, {Type: blockPostcondition}},
+}
+
+var conditionSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{
+		{Name: "condition", Required: true},
+		{Name: "error_message", Required: true},
+	},
+}
+
+// decodeCondition decodes a postcondition or assert block.
+func decodeCondition(b *hcl.Block) (*Condition, hcl.Diagnostics) {
+	c, diags := b.Body.Content(conditionSchema)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return &Condition{
+		Condition:    c.Attributes["condition"].Expr,
+		ErrorMessage: c.Attributes["error_message"].Expr,
+		DeclRange:    b.DefRange,
+	}, diags
 }
 
 var messageSchema = &hcl.BodySchema{
@@ -88,12 +145,13 @@ func decodeStepBlock(block *hcl.Block) (*Step, hcl.Diagnostics) {
 	diags = append(diags, moreDiags...)
 	attrs := content.Attributes
 	if attr, ok := attrs["model"]; ok {
-		ref, refDiags := decodeNameRef(attr.Expr, "model")
+		ref, refDiags := decodeNameRef(attr.Expr, "model", "fallback")
 		diags = append(diags, refDiags...)
 		if ref != nil {
 			s.Model = *ref
 		}
 	}
+	diags = append(diags, s.decodeStructured(attrs)...)
 	s.System = exprOf(attrs["system"])
 	s.Prompt = exprOf(attrs["prompt"])
 	s.MaxTokens = exprOf(attrs["max_tokens"])
@@ -107,7 +165,17 @@ func decodeStepBlock(block *hcl.Block) (*Step, hcl.Diagnostics) {
 		diags = append(diags, refDiags...)
 		s.DependsOn = refs
 	}
+	messages := 0
 	for _, b := range content.Blocks {
+		if b.Type == blockPostcondition {
+			c, cDiags := decodeCondition(b)
+			diags = append(diags, cDiags...)
+			if c != nil {
+				s.Postconditions = append(s.Postconditions, c)
+			}
+			continue
+		}
+		messages++
 		mc, mDiags := b.Body.Content(messageSchema)
 		diags = append(diags, mDiags...)
 		if mDiags.HasErrors() {
@@ -123,8 +191,59 @@ func decodeStepBlock(block *hcl.Block) (*Step, hcl.Diagnostics) {
 			DeclRange:    b.DefRange,
 		})
 	}
-	diags = append(diags, s.checkShape(attrs, len(content.Blocks))...)
+	diags = append(diags, s.checkShape(attrs, messages)...)
 	return s, diags
+}
+
+// decodeStructured reads schema, tools, tool_choice, output_retries and
+// max_tool_rounds.
+func (s *Step) decodeStructured(attrs hcl.Attributes) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	if attr, ok := attrs["schema"]; ok {
+		ref, d := decodeNameRef(attr.Expr, "schema")
+		diags = append(diags, d...)
+		s.Schema = ref
+	}
+	if attr, ok := attrs["tools"]; ok {
+		refs, d := decodeNameRefList(attr.Expr, "tool")
+		diags = append(diags, d...)
+		s.Tools = refs
+	}
+	if attr, ok := attrs["tool_choice"]; ok {
+		tc, d := decodeToolChoice(attr)
+		diags = append(diags, d...)
+		s.ToolChoice = tc
+	}
+	s.MaxToolRounds = DefaultMaxToolRounds
+	for name, target := range map[string]*int{"output_retries": &s.OutputRetries, "max_tool_rounds": &s.MaxToolRounds} {
+		attr, ok := attrs[name]
+		if !ok {
+			continue
+		}
+		d := decodeLiteral(attr, target)
+		diags = append(diags, d...)
+		if !d.HasErrors() && (*target < 0 || name == "max_tool_rounds" && *target < 1) {
+			diags = append(diags, attrError(attr, "Invalid "+name, fmt.Sprintf("%s must be a whole number, %s.", name,
+				map[bool]string{true: "at least 1", false: "zero or more"}[name == "max_tool_rounds"])))
+		}
+	}
+	return diags
+}
+
+// decodeToolChoice reads "auto", "none" or tool.NAME.
+func decodeToolChoice(attr *hcl.Attribute) (*ToolChoice, hcl.Diagnostics) {
+	tc := &ToolChoice{Range: attr.Expr.Range()}
+	if t, d := hcl.AbsTraversalForExpr(attr.Expr); !d.HasErrors() && t.RootName() == "tool" {
+		ref, diags := decodeNameRef(attr.Expr, "tool")
+		tc.Tool = ref
+		return tc, diags
+	}
+	diags := decodeLiteral(attr, &tc.Mode)
+	if !diags.HasErrors() && tc.Mode != "auto" && tc.Mode != "none" {
+		diags = append(diags, attrError(attr, "Invalid tool_choice",
+			fmt.Sprintf("tool_choice must be \"auto\", \"none\" or a tool such as tool.lookup, not %q.", tc.Mode)))
+	}
+	return tc, diags
 }
 
 // checkShape reports combinations of attributes that cannot go together.

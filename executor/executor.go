@@ -353,7 +353,7 @@ func (s *scheduler) startStep(n *nodeRun) {
 // prepare renders an instance's request. A recorded identical request is
 // re-used at once (nil call); otherwise the call to make is returned.
 func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*call, hcl.Diagnostics) {
-	rendered, diags := planner.Render(inst, n.node.Refs, s.plan.Models, s.scope)
+	rendered, diags := s.plan.Render(inst, n.node.Refs, s.scope)
 	if diags.HasErrors() {
 		s.instanceFailed(n, i, nil)
 		return nil, diags
@@ -371,7 +371,7 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*call, h
 	if action, _ := planner.Decide(prior, c.hash, c.req, s.opts.Offline); action == planner.Keep {
 		s.res.Reused++
 		s.opts.Hook.StepFinished(addr, prior, true, 0)
-		n.vals[i] = planner.StepValue(prior)
+		n.vals[i] = s.plan.StepValue(inst.Step, prior)
 		n.over[i] = true
 		n.pending--
 		return nil, nil
@@ -409,7 +409,7 @@ func (s *scheduler) callFinished(f finished) {
 				Detail: err.Error() + ". No new calls were started; the answers of calls still in flight are not recorded."}})
 		}
 		s.opts.Hook.StepFinished(addr, rec, false, time.Since(f.started))
-		n.vals[f.c.index] = planner.StepValue(rec)
+		n.vals[f.c.index] = s.plan.StepValue(f.c.inst.Step, rec)
 		n.over[f.c.index] = true
 		n.pending--
 	}

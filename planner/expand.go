@@ -107,6 +107,9 @@ func sortInstances(in []*Instance) []*Instance {
 // InstancesValue builds the value of a step from its instance values: the
 // single value, an object keyed by for_each key, or a tuple for count.
 func InstancesValue(s *config.Step, insts []*Instance, vals []cty.Value) cty.Value {
+	if len(vals) == 0 && s.ForEach == nil && s.Count == nil {
+		return cty.DynamicVal
+	}
 	switch {
 	case s.ForEach != nil:
 		m := map[string]cty.Value{}
@@ -116,8 +119,6 @@ func InstancesValue(s *config.Step, insts []*Instance, vals []cty.Value) cty.Val
 		return cty.ObjectVal(m)
 	case s.Count != nil:
 		return cty.TupleVal(vals)
-	case len(vals) == 1:
-		return vals[0]
 	}
-	return UnknownStep
+	return vals[0]
 }

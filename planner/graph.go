@@ -15,6 +15,7 @@ const (
 	KindStep   = "step"
 	KindLocal  = "local"
 	KindOutput = "output"
+	KindCheck  = "check"
 )
 
 // Node is a vertex of the dependency graph: a step (all its instances), a
@@ -71,6 +72,25 @@ func BuildGraph(cfg *config.Config) (*Graph, hcl.Diagnostics) {
 		}
 		for i := range s.DependsOn {
 			n.Refs = append(n.Refs, &s.DependsOn[i])
+		}
+		for _, e := range s.ConditionExprs() {
+			refs, d := exprRefs(e)
+			diags = append(diags, d...)
+			for _, r := range refs {
+				if r.Type == config.RootSelf {
+					diags = append(diags, checkSelfRef(r)...)
+					continue
+				}
+				n.Refs = append(n.Refs, r)
+			}
+		}
+		g.Nodes[n.Addr] = n
+	}
+	for _, name := range sortedKeys(cfg.Checks) {
+		c := cfg.Checks[name]
+		n := &Node{Addr: "check." + name, Kind: KindCheck, Name: name, Range: c.DeclRange}
+		for _, e := range c.Exprs() {
+			n.Refs, diags = appendRefs(n.Refs, diags, e)
 		}
 		g.Nodes[n.Addr] = n
 	}
@@ -151,6 +171,13 @@ func checkRef(cfg *config.Config, n *Node, ref *config.Ref) hcl.Diagnostics {
 		return undeclared(ref, "local value", cfg.Locals)
 	case config.RootEach, config.RootCount:
 		return checkRepetitionRef(cfg, n, ref)
+	case config.RootSelf:
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid reference to self",
+			Detail:   "self is the step being checked; it is available only in a step's postcondition blocks.",
+			Subject:  ref.SourceRange.Ptr(),
+		}}
 	case config.RootStep:
 		if d := undeclared(ref, "step", cfg.Steps); d != nil {
 			return d
@@ -213,6 +240,20 @@ func checkRepetitionRef(cfg *config.Config, n *Node, ref *config.Ref) hcl.Diagno
 		}}
 	}
 	return nil
+}
+
+// checkSelfRef checks self.ATTRIBUTE in a postcondition.
+func checkSelfRef(ref *config.Ref) hcl.Diagnostics {
+	for _, a := range StepAttributes {
+		if a == ref.Name {
+			return nil
+		}
+	}
+	detail := fmt.Sprintf("A step has no attribute named %q.", ref.Name)
+	if sug := config.NameSuggestion(ref.Name, StepAttributes); sug != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", sug)
+	}
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported attribute", Detail: detail, Subject: ref.SourceRange.Ptr()}}
 }
 
 // checkStepAttr checks the instance key and the first attribute of a

@@ -62,13 +62,16 @@ type Options struct {
 
 // Plan is the result of planning: every step instance with its action.
 type Plan struct {
-	Config  *config.Config
-	Graph   *Graph
-	Models  map[string]*Model
-	Vars    map[string]cty.Value
-	Changes []*Change // instances in graph order, then drops
-	Outputs map[string]cty.Value
-	Offline bool
+	Config    *config.Config
+	Graph     *Graph
+	Models    map[string]*Model
+	Schemas   map[string]*Schema
+	Tools     map[string]*Tool
+	Fallbacks map[string]*Fallback
+	Vars      map[string]cty.Value
+	Changes   []*Change // instances in graph order, then drops
+	Outputs   map[string]cty.Value
+	Offline   bool
 }
 
 // Build plans cfg against the recorded state. It calls no model.
@@ -88,6 +91,10 @@ func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
 		return nil, diags
 	}
 	p := &Plan{Config: cfg, Graph: g, Models: models, Vars: opts.Vars, Outputs: map[string]cty.Value{}, Offline: opts.Offline}
+	diags = append(diags, p.resolveStructured(scope)...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
 	willRun := map[string]bool{}
 	seen := map[string]bool{}
 	for _, addr := range g.Order {
@@ -127,13 +134,13 @@ func (p *Plan) planStep(n *Node, scope *Scope, st *state.State, willRun, seen ma
 		c, d := p.planInstance(inst, n, scope, st, willRun)
 		diags = append(diags, d...)
 		seen[inst.Addr.String()] = true
-		vals[i] = UnknownStep
+		vals[i] = p.UnknownStep(s)
 		if c == nil {
 			continue
 		}
 		p.Changes = append(p.Changes, c)
 		if c.Action == Keep {
-			vals[i] = StepValue(c.Prior)
+			vals[i] = p.StepValue(s, c.Prior)
 		} else {
 			willRun[n.Name] = true
 		}
@@ -148,7 +155,7 @@ func (p *Plan) planStep(n *Node, scope *Scope, st *state.State, willRun, seen ma
 }
 
 func (p *Plan) planInstance(inst *Instance, n *Node, scope *Scope, st *state.State, willRun map[string]bool) (*Change, hcl.Diagnostics) {
-	r, diags := Render(inst, n.Refs, p.Models, scope)
+	r, diags := p.Render(inst, n.Refs, scope)
 	if diags.HasErrors() {
 		return nil, diags
 	}

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"encoding/json"
+	"github.com/promptform/promptform/config"
 	"maps"
 	"slices"
 	"strings"
@@ -458,7 +459,8 @@ func TestActionNames(t *testing.T) {
 
 func TestStepValue(t *testing.T) {
 	t.Parallel()
-	v := StepValue(&state.Step{
+	p := &Plan{}
+	v := p.StepValue(&config.Step{Name: "a"}, &state.Step{
 		Output:    "text",
 		Result:    json.RawMessage(`{"title":"T","tags":["a"]}`),
 		ToolCalls: []state.ToolCall{{ID: "c1", Name: "lookup", Arguments: `{"q":"x"}`}, {ID: "c2", Name: "raw", Arguments: "not json"}},
@@ -480,7 +482,7 @@ func TestStepValue(t *testing.T) {
 			t.Errorf("%s: got %#v, want %#v", name, c.got, c.want)
 		}
 	}
-	if r := StepValue(&state.Step{}).GetAttr("result"); !r.IsNull() {
+	if r := p.StepValue(&config.Step{Name: "a"}, &state.Step{}).GetAttr("result"); !r.IsNull() {
 		t.Errorf("result without a schema: got %#v, want null", r)
 	}
 }

@@ -19,15 +19,32 @@ var messageRoles = []string{"system", "user", "assistant", "tool"}
 // Rendered is a step instance's request with every expression evaluated.
 // Where an expression depends on a step that has not run, its value is
 // unknown and Known is false; Request then cannot be built yet.
+// MaxTokens, Temperature, Stream and Params are the values sent to Model:
+// the step's, or else the model's.
 type Rendered struct {
 	Instance    *Instance
-	Model       *Model
+	Model       *Model    // the model, or the first of the fallback chain
+	Fallback    *Fallback // nil without a chain
 	Messages    []RenderedMessage
 	MaxTokens   *int
 	Temperature *float64
 	Stream      *bool
 	Params      map[string]cty.Value
+	Schema      *Schema
+	Tools       []*Tool
+	ToolChoice  *gateway.ToolChoice
 	Known       bool
+
+	step overrides // the step's own values, before the model's defaults
+}
+
+// overrides are a step's request settings, nil where the step leaves the
+// model's in place.
+type overrides struct {
+	maxTokens   *int
+	temperature *float64
+	stream      *bool
+	params      map[string]cty.Value
 }
 
 // RenderedMessage is one message. Wire is the message as sent, complete
@@ -43,54 +60,98 @@ type RenderedMessage struct {
 
 // Render evaluates a step instance's request in scope. Step attributes
 // override the model's.
-func Render(inst *Instance, refs []*config.Ref, models map[string]*Model, scope *Scope) (*Rendered, hcl.Diagnostics) {
+func (p *Plan) Render(inst *Instance, refs []*config.Ref, scope *Scope) (*Rendered, hcl.Diagnostics) {
 	s := inst.Step
-	r := &Rendered{Instance: inst, Model: models[s.Model.Name], Known: true}
+	r := &Rendered{Instance: inst, Known: true}
+	switch s.Model.Type {
+	case "fallback":
+		r.Fallback = p.Fallbacks[s.Model.Name]
+		if r.Fallback != nil && len(r.Fallback.Models) > 0 {
+			r.Model = r.Fallback.Models[0]
+		}
+	default:
+		r.Model = p.Models[s.Model.Name]
+	}
 	if r.Model == nil {
 		return nil, hcl.Diagnostics{{
-			Severity: hcl.DiagError, Summary: "Reference to undeclared model",
-			Detail: fmt.Sprintf("No model named %q is declared.", s.Model.Name), Subject: s.Model.SourceRange.Ptr(),
+			Severity: hcl.DiagError, Summary: "Reference to undeclared " + s.Model.Type,
+			Detail: fmt.Sprintf("No %s named %q is declared.", s.Model.Type, s.Model.Name), Subject: s.Model.SourceRange.Ptr(),
 		}}
 	}
 	ctx := scope.EvalContext(refs, inst.Rep)
 	diags := r.renderMessages(s, ctx)
-	r.MaxTokens, r.Temperature, r.Stream = r.Model.MaxTokens, r.Model.Temperature, r.Model.Stream
-	// A step attribute that is null leaves the model's value in place.
+	diags = append(diags, r.renderOverrides(s, ctx)...)
+	r.applyModel(r.Model)
+	r.renderStructured(s, p)
+	return r, diags
+}
+
+// renderOverrides evaluates the step's max_tokens, temperature, stream and
+// params. A null value leaves the model's in place.
+func (r *Rendered) renderOverrides(s *config.Step, ctx *hcl.EvalContext) hcl.Diagnostics {
+	var diags hcl.Diagnostics
 	if s.MaxTokens != nil {
 		v, d := optInt(s.MaxTokens, ctx, "max_tokens", 1)
 		diags = append(diags, d...)
-		if v != nil {
-			r.MaxTokens = v
-		}
+		r.step.maxTokens = v
 		r.noteKnown(s.MaxTokens, ctx)
 	}
 	if s.Temperature != nil {
 		v, d := optFloat(s.Temperature, ctx, "temperature")
 		diags = append(diags, d...)
-		if v != nil {
-			r.Temperature = v
-		}
+		r.step.temperature = v
 		r.noteKnown(s.Temperature, ctx)
 	}
 	if s.Stream != nil {
 		v, d := optBool(s.Stream, ctx, "stream")
 		diags = append(diags, d...)
-		if v != nil {
-			r.Stream = v
-		}
+		r.step.stream = v
 		r.noteKnown(s.Stream, ctx)
-	}
-	r.Params = map[string]cty.Value{}
-	for k, v := range r.Model.Params {
-		r.Params[k] = v
 	}
 	params, known, d := evalParams(s.Params, ctx)
 	diags = append(diags, d...)
 	r.Known = r.Known && known
-	for k, v := range params {
+	r.step.params = params
+	return diags
+}
+
+// applyModel sets the values sent to m: the step's, else m's.
+func (r *Rendered) applyModel(m *Model) {
+	r.MaxTokens, r.Temperature, r.Stream = m.MaxTokens, m.Temperature, m.Stream
+	if r.step.maxTokens != nil {
+		r.MaxTokens = r.step.maxTokens
+	}
+	if r.step.temperature != nil {
+		r.Temperature = r.step.temperature
+	}
+	if r.step.stream != nil {
+		r.Stream = r.step.stream
+	}
+	r.Params = map[string]cty.Value{}
+	for k, v := range m.Params {
 		r.Params[k] = v
 	}
-	return r, diags
+	for k, v := range r.step.params {
+		r.Params[k] = v
+	}
+}
+
+// renderStructured sets the schema, tools and tool choice.
+func (r *Rendered) renderStructured(s *config.Step, p *Plan) {
+	if s.Schema != nil {
+		r.Schema = p.Schemas[s.Schema.Name]
+	}
+	for _, t := range s.Tools {
+		if tool := p.Tools[t.Name]; tool != nil {
+			r.Tools = append(r.Tools, tool)
+		}
+	}
+	if tc := s.ToolChoice; tc != nil {
+		r.ToolChoice = &gateway.ToolChoice{Mode: tc.Mode}
+		if tc.Tool != nil {
+			r.ToolChoice = &gateway.ToolChoice{Function: tc.Tool.Name}
+		}
+	}
 }
 
 // noteKnown marks the request unknown when expr's value is not yet known.
@@ -112,29 +173,78 @@ func validRole(role string) bool {
 // Request builds the wire request. It fails when the rendered request is
 // not fully known.
 func (r *Rendered) Request() (*gateway.Request, error) {
+	req, err := r.requestFor(r.Model)
+	if err != nil || r.Fallback == nil || r.Fallback.Mode != config.FallbackGateway {
+		return req, err
+	}
+	// The gateway tries the other models itself; each entry carries only the
+	// settings its model sets, the rest is inherited from the request.
+	for _, m := range r.Fallback.Models[1:] {
+		extra, err := paramsJSON(m.Params)
+		if err != nil {
+			return nil, fmt.Errorf("planner: params of model.%s: %w", m.Name, err)
+		}
+		req.Fallbacks = append(req.Fallbacks, gateway.Fallback{Model: m.ID, MaxTokens: m.MaxTokens, Temperature: m.Temperature, Extra: extra})
+	}
+	if r.Fallback.Retry != nil || r.Fallback.Depth != nil {
+		req.FallbackConfig = &gateway.FallbackConfig{Retry: r.Fallback.Retry, Depth: r.Fallback.Depth}
+	}
+	return req, nil
+}
+
+// RequestFor builds the request as sent to m alone: what a client-mode
+// fallback chain sends to each of its models, the step's settings over m's.
+func (r *Rendered) RequestFor(m *Model) (*gateway.Request, error) {
+	cp := *r
+	cp.applyModel(m)
+	return cp.requestFor(m)
+}
+
+func (r *Rendered) requestFor(m *Model) (*gateway.Request, error) {
 	if !r.Known {
 		return nil, fmt.Errorf("planner: request of %s is not known yet", r.Instance.Addr)
 	}
 	req := &gateway.Request{
-		Model:       r.Model.ID,
+		Model:       m.ID,
 		MaxTokens:   r.MaxTokens,
 		Temperature: r.Temperature,
 		Stream:      r.Stream,
+		ToolChoice:  r.ToolChoice,
 	}
-	for _, m := range r.Messages {
-		req.Messages = append(req.Messages, m.Wire)
+	for _, msg := range r.Messages {
+		req.Messages = append(req.Messages, msg.Wire)
 	}
-	if len(r.Params) > 0 {
-		req.Extra = map[string]json.RawMessage{}
-		for k, v := range r.Params {
-			b, err := ctyjson.Marshal(v, v.Type())
-			if err != nil {
-				return nil, fmt.Errorf("planner: params.%s of %s: %w", k, r.Instance.Addr, err)
-			}
-			req.Extra[k] = b
-		}
+	for _, t := range r.Tools {
+		req.Tools = append(req.Tools, gateway.Tool{Type: "function", Function: gateway.ToolFunction{
+			Name: t.Name, Description: t.Description, Parameters: t.Parameters,
+		}})
+	}
+	if sc := r.Schema; sc != nil {
+		req.ResponseFormat = &gateway.ResponseFormat{Type: "json_schema", JSONSchema: &gateway.JSONSchema{
+			Name: sc.Name, Description: sc.Description, Schema: sc.JSON, Strict: sc.Strict,
+		}}
+	}
+	var err error
+	if req.Extra, err = paramsJSON(r.Params); err != nil {
+		return nil, fmt.Errorf("planner: params of %s: %w", r.Instance.Addr, err)
 	}
 	return req, nil
+}
+
+// paramsJSON encodes params as request fields; nil when there are none.
+func paramsJSON(params map[string]cty.Value) (map[string]json.RawMessage, error) {
+	if len(params) == 0 {
+		return nil, nil
+	}
+	out := map[string]json.RawMessage{}
+	for k, v := range params {
+		b, err := ctyjson.Marshal(v, v.Type())
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		out[k] = b
+	}
+	return out, nil
 }
 
 // Hash returns a request's identity, "sha256:" and the hex SHA-256 of its

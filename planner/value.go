@@ -3,6 +3,7 @@ package planner
 import (
 	"encoding/json"
 
+	"github.com/promptform/promptform/config"
 	"github.com/promptform/promptform/state"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -15,27 +16,46 @@ var UsageType = cty.Object(map[string]cty.Type{
 	"total_tokens":  cty.Number,
 })
 
-// StepType is the type of step.NAME (or of one instance): what a step
-// exposes to later expressions. result and tool_calls depend on the answer,
-// so their types are dynamic.
-var StepType = cty.Object(map[string]cty.Type{
-	"output":        cty.String,
-	"result":        cty.DynamicPseudoType,
-	"tool_calls":    cty.DynamicPseudoType,
-	"model":         cty.String,
-	"finish_reason": cty.String,
-	"usage":         UsageType,
-	"request_id":    cty.String,
-})
+// StepType is the type of step.NAME (or of one instance) whose result has
+// type result: what a step exposes to later expressions. A step without a
+// schema given as an HCL type has a dynamic result; tool_calls depend on
+// the answer, so their type is dynamic.
+func StepType(result cty.Type) cty.Type {
+	return cty.Object(map[string]cty.Type{
+		"output":        cty.String,
+		"result":        result,
+		"tool_calls":    cty.DynamicPseudoType,
+		"model":         cty.String,
+		"finish_reason": cty.String,
+		"usage":         UsageType,
+		"request_id":    cty.String,
+	})
+}
 
-// UnknownStep is the value of a step that has not run yet.
-var UnknownStep = cty.UnknownVal(StepType)
+// ResultType is the type of a step's result: its schema's HCL type, or
+// dynamic.
+func (p *Plan) ResultType(s *config.Step) cty.Type {
+	if s.Schema != nil {
+		if sc := p.Schemas[s.Schema.Name]; sc != nil && sc.Type != cty.NilType {
+			return sc.Type
+		}
+	}
+	return cty.DynamicPseudoType
+}
 
-// StepValue turns a recorded step into the value later expressions see.
-func StepValue(rec *state.Step) cty.Value {
+// UnknownStep is the value of an instance of s that has not run yet: its
+// attributes are unknown but typed, so that step.a.result.titel is an
+// error when the plan is made.
+func (p *Plan) UnknownStep(s *config.Step) cty.Value {
+	return cty.UnknownVal(StepType(p.ResultType(s)))
+}
+
+// StepValue turns a recorded instance of s into the value later
+// expressions see.
+func (p *Plan) StepValue(s *config.Step, rec *state.Step) cty.Value {
 	return cty.ObjectVal(map[string]cty.Value{
 		"output":        cty.StringVal(rec.Output),
-		"result":        jsonValue(rec.Result),
+		"result":        resultValue(rec.Result, p.ResultType(s)),
 		"tool_calls":    toolCallsValue(rec.ToolCalls),
 		"model":         cty.StringVal(rec.Model),
 		"finish_reason": cty.StringVal(rec.FinishReason),
@@ -62,6 +82,22 @@ func toolCallsValue(calls []state.ToolCall) cty.Value {
 		}))
 	}
 	return cty.TupleVal(vals)
+}
+
+// resultValue decodes a recorded result as ty (dynamic: its implied type);
+// null when there is none or it does not fit.
+func resultValue(b json.RawMessage, ty cty.Type) cty.Value {
+	if ty == cty.DynamicPseudoType {
+		return jsonValue(b)
+	}
+	if len(b) == 0 {
+		return cty.NullVal(ty)
+	}
+	v, err := ctyjson.Unmarshal(b, ty)
+	if err != nil {
+		return cty.NullVal(ty)
+	}
+	return v
 }
 
 // jsonValue decodes JSON into a cty value of its implied type, or null.

@@ -1,0 +1,131 @@
+package planner
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/config"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/gocty"
+)
+
+// Schema is a schema block resolved: its JSON Schema document and, when it
+// was given as an HCL type, that type (the type of step.NAME.result).
+type Schema struct {
+	Name        string
+	Description string
+	Type        cty.Type // cty.NilType for a JSON Schema document
+	JSON        json.RawMessage
+	Strict      *bool
+}
+
+// Tool is a tool block resolved.
+type Tool struct {
+	Name        string
+	Description string
+	Parameters  json.RawMessage
+	Command     []string // nil: a call ends the step
+	Timeout     time.Duration
+	Env         map[string]string
+}
+
+// Fallback is a fallback block resolved: its models in order.
+type Fallback struct {
+	Name   string
+	Models []*Model
+	Retry  *bool
+	Depth  *int
+	Mode   string
+}
+
+// resolveStructured resolves the schema, tool and fallback blocks.
+func (p *Plan) resolveStructured(scope *Scope) hcl.Diagnostics {
+	cfg := p.Config
+	ctx := scope.VarContext()
+	var diags hcl.Diagnostics
+	p.Schemas, p.Tools, p.Fallbacks = map[string]*Schema{}, map[string]*Tool{}, map[string]*Fallback{}
+	for _, name := range sortedKeys(cfg.Schemas) {
+		s, d := resolveSchema(cfg.Schemas[name], ctx)
+		diags = append(diags, d...)
+		p.Schemas[name] = s
+	}
+	for _, name := range sortedKeys(cfg.Tools) {
+		t, d := p.resolveTool(cfg.Tools[name], ctx)
+		diags = append(diags, d...)
+		p.Tools[name] = t
+	}
+	for _, name := range sortedKeys(cfg.Fallbacks) {
+		f := cfg.Fallbacks[name]
+		rf := &Fallback{Name: name, Retry: f.Retry, Depth: f.Depth, Mode: f.Mode}
+		for _, m := range f.Models {
+			if model := p.Models[m.Name]; model != nil {
+				rf.Models = append(rf.Models, model)
+			}
+		}
+		p.Fallbacks[name] = rf
+	}
+	return diags
+}
+
+func resolveSchema(s *config.Schema, ctx *hcl.EvalContext) (*Schema, hcl.Diagnostics) {
+	rs := &Schema{Name: s.Name, Description: s.Description, Type: s.Type, Strict: s.Strict}
+	if s.Type != cty.NilType {
+		doc, err := JSONSchemaOf(s.Type)
+		if err != nil {
+			return rs, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid schema type",
+				Detail: fmt.Sprintf("Schema %q: %s.", s.Name, err), Subject: s.DeclRange.Ptr()}}
+		}
+		rs.JSON, _ = json.Marshal(doc)
+		return rs, nil
+	}
+	v, diags := evalAs(s.JSONSchema, ctx, cty.String, "json_schema")
+	if diags.HasErrors() || !v.IsKnown() || v.IsNull() {
+		return rs, diags
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(v.AsString()), &doc); err != nil {
+		return rs, hcl.Diagnostics{exprDiag(s.JSONSchema, "Invalid JSON Schema",
+			fmt.Sprintf("json_schema of schema %q must be a JSON object (a JSON Schema document): %s.", s.Name, err))}
+	}
+	rs.JSON, _ = json.Marshal(doc)
+	return rs, nil
+}
+
+func (p *Plan) resolveTool(t *config.Tool, ctx *hcl.EvalContext) (*Tool, hcl.Diagnostics) {
+	rt := &Tool{Name: t.Name, Description: t.Description, Timeout: t.Timeout}
+	var diags hcl.Diagnostics
+	switch {
+	case t.Parameters != nil:
+		if s := p.Schemas[t.Parameters.Name]; s != nil {
+			rt.Parameters = s.JSON
+		}
+	default:
+		doc, err := JSONSchemaOf(t.Type)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid tool parameters",
+				Detail: fmt.Sprintf("Tool %q: %s.", t.Name, err), Subject: t.DeclRange.Ptr()})
+		}
+		rt.Parameters, _ = json.Marshal(doc)
+	}
+	if t.Command != nil {
+		v, d := evalAs(t.Command, ctx, cty.List(cty.String), "command")
+		diags = append(diags, d...)
+		if !d.HasErrors() && v.IsWhollyKnown() && !v.IsNull() {
+			if err := gocty.FromCtyValue(v, &rt.Command); err != nil || len(rt.Command) == 0 || rt.Command[0] == "" {
+				diags = append(diags, exprDiag(t.Command, "Invalid tool command",
+					"command is a list of strings: the program and its arguments, such as [\"python3\", \"tools/lookup.py\"]."))
+				rt.Command = nil
+			}
+		}
+	}
+	if t.Env != nil {
+		v, d := evalAs(t.Env, ctx, cty.Map(cty.String), "env")
+		diags = append(diags, d...)
+		if !d.HasErrors() && v.IsWhollyKnown() && !v.IsNull() {
+			_ = gocty.FromCtyValue(v, &rt.Env)
+		}
+	}
+	return rt, diags
+}
