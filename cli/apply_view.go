@@ -203,3 +203,42 @@ func (h *jsonHook) StepFailed(addr string, err error) {
 func (h *jsonHook) StepSkipped(addr, cause string) {
 	h.emit("step_skipped", map[string]any{"address": addr, "cause": cause})
 }
+
+func (h *humanHook) FallbackUsed(addr, model string) {
+	h.line("%s: %s", h.m.bold(addr), h.m.yellow("falling back to "+model))
+}
+
+func (h *humanHook) ToolRan(addr, tool string, elapsed time.Duration, err error) {
+	if err != nil {
+		h.line("%s: tool %s %s", h.m.bold(addr), tool, h.m.yellow("failed ("+err.Error()+"); the model is told"))
+		return
+	}
+	h.line("%s: tool %s answered in %s", h.m.bold(addr), tool, elapsed.Round(time.Millisecond))
+}
+
+func (h *humanHook) CheckResult(name string, passed bool, messages []string) {
+	if passed {
+		h.line("%s: %s", h.m.bold("check."+name), h.m.green("passed"))
+		return
+	}
+	h.line("%s: %s", h.m.bold("check."+name), h.m.yellow("failed, a warning: the run goes on"))
+}
+
+func (h *jsonHook) FallbackUsed(addr, model string) {
+	h.emit("fallback_used", map[string]any{"address": addr, "model": model})
+}
+
+func (h *jsonHook) ToolRan(addr, tool string, elapsed time.Duration, err error) {
+	ev := map[string]any{"address": addr, "tool": tool, "elapsed_ms": elapsed.Milliseconds()}
+	if err != nil {
+		ev["error"] = err.Error()
+	}
+	h.emit("tool_result", ev)
+}
+
+func (h *jsonHook) CheckResult(name string, passed bool, messages []string) {
+	if messages == nil {
+		messages = []string{}
+	}
+	h.emit("check_result", map[string]any{"check": "check." + name, "passed": passed, "messages": messages})
+}

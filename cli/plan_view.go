@@ -57,6 +57,29 @@ func (m *Meta) printChange(w io.Writer, c *planner.Change) {
 		return
 	}
 	fmt.Fprintf(w, "      %-8s %s (%s)\n", "model:", r.Model.Name, r.Model.ID)
+	if f := r.Fallback; f != nil {
+		var chain []string
+		for _, m := range f.Models {
+			chain = append(chain, fmt.Sprintf("%s (%s)", m.Name, m.ID))
+		}
+		fmt.Fprintf(w, "      %-8s %s, tried by the %s\n", "chain:", strings.Join(chain, " → "), f.Mode)
+	}
+	if r.Schema != nil {
+		fmt.Fprintf(w, "      %-8s %s\n", "schema:", r.Schema.Name)
+	}
+	if len(r.Tools) > 0 {
+		var names []string
+		for _, t := range r.Tools {
+			names = append(names, t.Name)
+		}
+		choice := ""
+		if tc := r.ToolChoice; tc != nil && tc.Function != "" {
+			choice = " (must call " + tc.Function + ")"
+		} else if tc != nil {
+			choice = " (tool_choice " + tc.Mode + ")"
+		}
+		fmt.Fprintf(w, "      %-8s %s%s\n", "tools:", strings.Join(names, ", "), choice)
+	}
 	if s := settings(r); s != "" {
 		fmt.Fprintf(w, "      %-8s %s\n", "with:", s)
 	}

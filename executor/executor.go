@@ -92,7 +92,7 @@ func Run(ctx context.Context, plan *planner.Plan, st *state.State, opts Options)
 // finished is the outcome of one call, sent back to the scheduler.
 type finished struct {
 	c       *call
-	resp    *gateway.Response
+	out     *outcome
 	err     error
 	started time.Time
 }
@@ -102,10 +102,12 @@ type call struct {
 	node      *nodeRun
 	index     int // the instance's position in its step
 	inst      *planner.Instance
+	rendered  *planner.Rendered
 	req       *gateway.Request
 	hash      string
 	canonical []byte
 	model     *planner.Model
+	schema    *resultSchema // compiled, when the step has a schema
 }
 
 // nodeRun is the progress of one graph node.
@@ -134,6 +136,8 @@ type scheduler struct {
 	busy  int
 	done  chan finished
 	res   Result
+
+	schemas map[string]*resultSchema // compiled once per schema block
 }
 
 func newScheduler(ctx context.Context, plan *planner.Plan, st *state.State, opts Options) *scheduler {
@@ -144,6 +148,8 @@ func newScheduler(ctx context.Context, plan *planner.Plan, st *state.State, opts
 		deps:  map[string][]string{},
 		done:  make(chan finished),
 		res:   Result{Outputs: map[string]cty.Value{}},
+
+		schemas: map[string]*resultSchema{},
 	}
 	for i, addr := range plan.Graph.Order {
 		n := plan.Graph.Nodes[addr]
@@ -240,36 +246,10 @@ func (s *scheduler) startCall(c *call) {
 	s.opts.Hook.StepStarted(c.inst.Addr.String(), c.req.Model)
 	go func() {
 		started := time.Now()
-		resp, err := s.send(c)
+		out, err := s.converse(c)
 		s.opts.Limits.release(c.model)
-		s.done <- finished{c: c, resp: resp, err: err, started: started}
+		s.done <- finished{c: c, out: out, err: err, started: started}
 	}()
-}
-
-// send makes one call; a streamed one reports its text as it arrives and
-// ends with the same accumulated response a whole one would give.
-func (s *scheduler) send(c *call) (*gateway.Response, error) {
-	client := s.opts.Client(c.model)
-	if c.req.Stream == nil || !*c.req.Stream {
-		return client.Chat(s.opts.CallContext, c.req)
-	}
-	st, err := client.ChatStream(s.opts.CallContext, c.req)
-	if err != nil {
-		return nil, err
-	}
-	defer st.Close()
-	addr := c.inst.Addr.String()
-	for st.Next() {
-		for _, ch := range st.Current().Choices {
-			if ch.Delta.Content != "" {
-				s.opts.Hook.StepDelta(addr, ch.Delta.Content)
-			}
-		}
-	}
-	if err := st.Err(); err != nil {
-		return nil, err
-	}
-	return st.Response(), nil
 }
 
 // halt stops starting calls for good; queued ones are reported skipped
@@ -305,6 +285,9 @@ func (s *scheduler) start(n *nodeRun) {
 		v, diags := cfg.Outputs[n.node.Name].Value.Value(ctx)
 		s.res.Outputs[n.node.Name] = v
 		s.complete(n, diags)
+	case planner.KindCheck:
+		s.runCheck(cfg.Checks[n.node.Name], ctx)
+		s.complete(n, nil)
 	case planner.KindStep:
 		s.startStep(n)
 	}
@@ -358,10 +341,13 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*call, h
 		s.instanceFailed(n, i, nil)
 		return nil, diags
 	}
-	c := &call{node: n, index: i, inst: inst, model: rendered.Model}
+	c := &call{node: n, index: i, inst: inst, rendered: rendered, model: rendered.Model}
 	var err error
 	if c.req, err = rendered.Request(); err == nil {
 		c.hash, c.canonical, err = planner.Hash(c.req)
+	}
+	if err == nil && rendered.Schema != nil {
+		c.schema, err = s.compiled(rendered.Schema)
 	}
 	if err != nil {
 		return nil, s.instanceFailed(n, i, fmt.Errorf("cannot encode request: %w", err))
@@ -379,12 +365,25 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*call, h
 	return c, nil
 }
 
+// compiled returns the compiled JSON Schema of a schema block.
+func (s *scheduler) compiled(sc *planner.Schema) (*resultSchema, error) {
+	if c, ok := s.schemas[sc.Name]; ok {
+		return c, nil
+	}
+	c, err := compileSchema(sc.Name, sc.JSON)
+	if err != nil {
+		return nil, err
+	}
+	s.schemas[sc.Name] = c
+	return c, nil
+}
+
 // callFinished records a call's outcome.
 func (s *scheduler) callFinished(f finished) {
 	n, addr := f.c.node, f.c.inst.Addr.String()
 	err := f.err
-	if err == nil && len(f.resp.Choices) == 0 {
-		err = fmt.Errorf("the response holds no choices (request id %q)", f.resp.RequestID)
+	if err == nil && len(f.out.resp.Choices) == 0 {
+		err = fmt.Errorf("the response holds no choices (request id %q)", f.out.resp.RequestID)
 	}
 	switch {
 	case err != nil && s.opts.CallContext.Err() != nil && errors.Is(err, context.Canceled):
@@ -399,22 +398,37 @@ func (s *scheduler) callFinished(f finished) {
 			s.halt("the gateway refused the API key") // every other call would fail the same way
 		}
 	default:
-		rec := newRecord(f.c, f.resp, f.started, s.opts.Offline)
+		rec := newRecord(f.c, f.out, f.started, s.opts.Offline)
+		val := s.plan.StepValue(f.c.inst.Step, rec)
+		diags := s.postconditions(f.c.inst, val)
+		if diags.HasErrors() {
+			rec.Failed = "postcondition: " + diags[0].Detail
+		}
 		s.st.Steps[addr] = rec
 		s.res.Called++
-		if err := s.save(); err != nil && !s.res.Unsaved {
-			s.res.Unsaved = true
-			s.halt("the state could not be saved") // spend nothing more that cannot be recorded
-			s.addDiags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot save state",
-				Detail: err.Error() + ". No new calls were started; the answers of calls still in flight are not recorded."}})
+		s.saveOrHalt()
+		if diags.HasErrors() {
+			s.addDiags(diags)
+			s.instanceFailed(n, f.c.index, nil)
+			break
 		}
 		s.opts.Hook.StepFinished(addr, rec, false, time.Since(f.started))
-		n.vals[f.c.index] = s.plan.StepValue(f.c.inst.Step, rec)
+		n.vals[f.c.index] = val
 		n.over[f.c.index] = true
 		n.pending--
 	}
 	if n.pending == 0 {
 		s.complete(n, nil)
+	}
+}
+
+// saveOrHalt saves the state; when it cannot, the run starts no more calls.
+func (s *scheduler) saveOrHalt() {
+	if err := s.save(); err != nil && !s.res.Unsaved {
+		s.res.Unsaved = true
+		s.halt("the state could not be saved") // spend nothing more that cannot be recorded
+		s.addDiags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot save state",
+			Detail: err.Error() + ". No new calls were started; the answers of calls still in flight are not recorded."}})
 	}
 }
 
@@ -466,6 +480,9 @@ func (s *scheduler) finishNode(n *nodeRun) {
 // instances that has not finished is reported skipped.
 func (s *scheduler) skip(n *nodeRun, cause string) {
 	n.failed = true
+	if n.node.Kind == planner.KindCheck {
+		s.opts.Hook.CheckResult(n.node.Name, false, []string{"not evaluated: " + cause})
+	}
 	if n.node.Kind == planner.KindStep {
 		for _, addr := range s.unfinished(n) {
 			s.res.Skipped++

@@ -22,6 +22,15 @@ type Hook interface {
 	// StepSkipped is called for an instance or step that does not run
 	// because something it depends on failed, or the run was interrupted.
 	StepSkipped(addr, cause string)
+	// FallbackUsed is called when a client-mode fallback chain moves on to
+	// the next model.
+	FallbackUsed(addr, model string)
+	// ToolRan is called after a tool command answered a call; err is its
+	// failure, reported to the model too.
+	ToolRan(addr, tool string, elapsed time.Duration, err error)
+	// CheckResult is called for each check block at the end: passed, or
+	// the messages of its failed asserts (or why it was not evaluated).
+	CheckResult(name string, passed bool, messages []string)
 }
 
 // NopHook implements Hook with methods that do nothing; embed it to write
@@ -42,5 +51,14 @@ func (NopHook) StepFailed(string, error) {}
 
 // StepSkipped does nothing.
 func (NopHook) StepSkipped(string, string) {}
+
+// FallbackUsed does nothing.
+func (NopHook) FallbackUsed(string, string) {}
+
+// ToolRan does nothing.
+func (NopHook) ToolRan(string, string, time.Duration, error) {}
+
+// CheckResult does nothing.
+func (NopHook) CheckResult(string, bool, []string) {}
 
 var _ Hook = NopHook{}

@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"time"
 
-	"github.com/promptform/promptform/gateway"
 	"github.com/promptform/promptform/state"
 )
 
 // newRecord builds the state record of a finished call.
-func newRecord(c *call, resp *gateway.Response, started time.Time, offline bool) *state.Step {
+func newRecord(c *call, out *outcome, started time.Time, offline bool) *state.Step {
+	resp := out.resp
 	respJSON, _ := json.Marshal(resp)
 	rec := &state.Step{
 		Address:      c.inst.Addr.String(),
@@ -27,9 +27,17 @@ func newRecord(c *call, resp *gateway.Response, started time.Time, offline bool)
 		StartedAt:    started.UTC().Truncate(time.Millisecond),
 		DurationMS:   time.Since(started).Milliseconds(),
 		Attempts:     max(resp.Attempts, 1),
+
+		Result:         out.result,
+		SchemaAttempts: out.schemaAttempts,
+		Rounds:         out.rounds,
+		ModelAttempts:  out.modelAttempts,
 	}
 	if rec.Model == "" {
 		rec.Model = c.req.Model
+	}
+	if out.requests > 1 {
+		rec.Attempts = out.requests // tool rounds and schema retries are further calls
 	}
 	for _, tc := range resp.AllToolCalls() {
 		rec.ToolCalls = append(rec.ToolCalls, state.ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})

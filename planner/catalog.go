@@ -32,7 +32,8 @@ func NewCatalog(models []gateway.Model, strict bool) *Catalog {
 // feature is a request parameter a step uses, and where it is set.
 type feature struct {
 	param string
-	expr  hcl.Expression // nil: the step block
+	expr  hcl.Expression // nil: at rng
+	rng   *hcl.Range
 }
 
 // features lists the gated parameters a rendered request uses.
@@ -43,7 +44,17 @@ func (r *Rendered) features() []feature {
 		if expr == nil {
 			expr = r.Model.StreamExpr
 		}
-		out = append(out, feature{"stream", expr})
+		out = append(out, feature{param: "stream", expr: expr})
+	}
+	s := r.Instance.Step
+	if len(r.Tools) > 0 {
+		out = append(out, feature{param: "tools", rng: s.Tools[0].SourceRange.Ptr()})
+	}
+	if s.ToolChoice != nil {
+		out = append(out, feature{param: "tool_choice", rng: s.ToolChoice.Range.Ptr()})
+	}
+	if r.Schema != nil {
+		out = append(out, feature{param: "response_format", rng: s.Schema.SourceRange.Ptr()})
 	}
 	return out
 }
@@ -57,11 +68,15 @@ func (p *Plan) checkCatalog(catalogs map[*config.Gateway]*Catalog) hcl.Diagnosti
 		if c.Action == Keep || c.Action == Drop || c.Rendered == nil {
 			continue
 		}
-		cat := catalogs[c.Rendered.Model.Gateway]
-		if cat == nil {
-			continue
+		models := []*Model{c.Rendered.Model}
+		if f := c.Rendered.Fallback; f != nil {
+			models = f.Models
 		}
-		diags = append(diags, c.Rendered.checkModel(c.Address, c.Rendered.Model, cat)...)
+		for _, m := range models {
+			if cat := catalogs[m.Gateway]; cat != nil {
+				diags = append(diags, c.Rendered.checkModel(c.Address, m, cat)...)
+			}
+		}
 	}
 	return diags
 }
@@ -87,8 +102,11 @@ func (r *Rendered) checkModel(addr string, m *Model, cat *Catalog) hcl.Diagnosti
 				continue
 			}
 			s := subject
-			if f.expr != nil {
+			switch {
+			case f.expr != nil:
 				s = f.expr.Range().Ptr()
+			case f.rng != nil:
+				s = f.rng
 			}
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,

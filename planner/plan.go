@@ -184,6 +184,8 @@ func Decide(prior *state.Step, hash string, req *gateway.Request, offline bool) 
 	switch {
 	case prior == nil:
 		return Run, "new"
+	case prior.Failed != "":
+		return Rerun, "failed a postcondition"
 	case prior.RequestHash == hash && (offline || !prior.Offline):
 		return Keep, "unchanged"
 	case prior.RequestHash == hash:

@@ -62,9 +62,42 @@ type Step struct {
 	Usage        Usage           `json:"usage"`
 	RequestID    string          `json:"request_id,omitempty"`
 
+	// SchemaAttempts is the answer that passed the schema: 1 for the first,
+	// more when output_retries asked again. Zero without a schema.
+	SchemaAttempts int `json:"schema_attempts,omitempty"`
+	// Rounds are the tool rounds: the calls the model made and what each
+	// command answered.
+	Rounds []Round `json:"rounds,omitempty"`
+	// ModelAttempts records every model a fallback chain tried, in order.
+	ModelAttempts []ModelAttempt `json:"model_attempts,omitempty"`
+	// Failed is why the recorded answer was refused (a postcondition); the
+	// next plan reruns the step.
+	Failed string `json:"failed,omitempty"`
+
 	StartedAt  time.Time `json:"started_at"`
 	DurationMS int64     `json:"duration_ms"`
 	Attempts   int       `json:"attempts"`
+}
+
+// Round is one round of a tool loop.
+type Round struct {
+	ToolCalls []ToolCall   `json:"tool_calls"`
+	Results   []ToolResult `json:"results"`
+}
+
+// ToolResult is what a tool command answered to one call.
+type ToolResult struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Output     string `json:"output"`
+	Error      string `json:"error,omitempty"`
+	DurationMS int64  `json:"duration_ms"`
+}
+
+// ModelAttempt is one model tried by a fallback chain.
+type ModelAttempt struct {
+	Model string `json:"model"`
+	Error string `json:"error,omitempty"`
 }
 
 // ToolCall is a recorded tool call, its arguments as JSON text.
