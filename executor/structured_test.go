@@ -306,8 +306,8 @@ func TestStructuredSchemaRoundTripRejects(t *testing.T) {
 		doc  string
 		want string
 	}{
-		"optional not given": {`object({a = string, b = optional(string)})`, `{"a": "x"}`,
-			`at the top level: missing property 'b'`},
+		"required not given": {`object({a = string, b = optional(string)})`, `{"b": "x"}`,
+			`at the top level: missing property 'a'`},
 		"extra attribute": {`object({a = string})`, `{"a": "x", "b": 1}`,
 			`at the top level: additional properties 'b' not allowed`},
 		"duplicate in set": {`set(string)`, `["a", "a"]`,

@@ -25,13 +25,11 @@ var errAnyInSchema = errors.New("planner: a schema type must not contain any")
 // map(T) to an object whose additionalProperties are T; object({...}) to an
 // object with properties, required and additionalProperties false.
 //
-// Optional attributes follow OpenAI's strict structured outputs, which demand
-// that every property appear in required: an object lists all of its
-// attributes in required (sorted), and an optional(...) attribute is made
-// nullable instead, with {"type": ["string", "null"]} for a primitive and
-// {"anyOf": [S, {"type": "null"}]} for anything else. A model therefore
-// answers null for an optional attribute it has no value for, and the
-// executor decodes that (or an absent attribute) to a null of the
+// Every attribute of an object is listed in required (sorted) except the
+// optional(...) ones, as DESIGN.md §2 fixes; an optional attribute is also
+// nullable, with {"type": ["string", "null"]} for a primitive and
+// {"anyOf": [S, {"type": "null"}]} for anything else, so a model may leave
+// it out or answer null. The executor decodes either to a null of the
 // attribute's type; defaults from optional(T, default) are applied by the
 // caller afterwards.
 //
@@ -105,8 +103,9 @@ func tupleSchemaOf(elemTys []cty.Type, path string) (map[string]any, error) {
 	}, nil
 }
 
-// objectSchemaOf is the strict schema of an object type: every attribute is
-// required, optional ones are nullable, and no other property is allowed.
+// objectSchemaOf is the strict schema of an object type: every attribute but
+// the optional ones is required, optional ones are nullable, and no other
+// property is allowed.
 func objectSchemaOf(ty cty.Type, path string) (map[string]any, error) {
 	attrTys := ty.AttributeTypes()
 	names := make([]string, 0, len(attrTys))
@@ -116,6 +115,7 @@ func objectSchemaOf(ty cty.Type, path string) (map[string]any, error) {
 	sort.Strings(names)
 
 	props := make(map[string]any, len(names))
+	required := []string{}
 	for _, name := range names {
 		prop, err := schemaOf(attrTys[name], path+"."+name)
 		if err != nil {
@@ -123,13 +123,15 @@ func objectSchemaOf(ty cty.Type, path string) (map[string]any, error) {
 		}
 		if ty.AttributeOptional(name) {
 			prop = nullable(prop)
+		} else {
+			required = append(required, name)
 		}
 		props[name] = prop
 	}
 	return map[string]any{
 		"type":                 "object",
 		"properties":           props,
-		"required":             names,
+		"required":             required,
 		"additionalProperties": false,
 	}, nil
 }
