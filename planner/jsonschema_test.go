@@ -37,24 +37,24 @@ func TestJSONSchemaOf(t *testing.T) {
 		"optional primitive": {`object({title = string, score = optional(number)})`, `{
 			"type":"object",
 			"properties":{"score":{"type":["number","null"]},"title":{"type":"string"}},
-			"required":["score","title"],
+			"required":["title"],
 			"additionalProperties":false}`},
 		"optional with default": {`object({lang = optional(string, "en")})`, `{
 			"type":"object",
 			"properties":{"lang":{"type":["string","null"]}},
-			"required":["lang"],
+			"required":[],
 			"additionalProperties":false}`},
 		"optional complex": {`object({tags = optional(list(string))})`, `{
 			"type":"object",
 			"properties":{"tags":{"anyOf":[{"type":"array","items":{"type":"string"}},{"type":"null"}]}},
-			"required":["tags"],
+			"required":[],
 			"additionalProperties":false}`},
 		"nested": {`list(object({name = string, meta = object({n = optional(number)})}))`, `{
 			"type":"array",
 			"items":{
 				"type":"object",
 				"properties":{
-					"meta":{"type":"object","properties":{"n":{"type":["number","null"]}},"required":["n"],"additionalProperties":false},
+					"meta":{"type":"object","properties":{"n":{"type":["number","null"]}},"required":[],"additionalProperties":false},
 					"name":{"type":"string"}},
 				"required":["meta","name"],
 				"additionalProperties":false}}`},
