@@ -20,27 +20,42 @@ const EnvGatewayURL = "PROMPTFORM_GATEWAY_URL"
 
 func runApply(m *Meta, args []string) int {
 	var pf planFlags
-	fs := pf.bind(m, "apply", "apply [-auto-approve] [-parallelism=N] [-json] [-offline] [-var NAME=VALUE]... [-var-file=FILE]...")
+	fs := pf.bind(m, "apply", "apply [-auto-approve] [-parallelism=N] [-json] [-offline] [-replay] [-target=ADDR]... [-exclude=ADDR]... [-replace=ADDR]... [-var NAME=VALUE]... [-var-file=FILE]... [PLANFILE]")
 	autoApprove := fs.Bool("auto-approve", false, "run without asking for confirmation")
 	parallelism := fs.Int("parallelism", executor.DefaultParallelism, "how many calls may be in flight at once")
-	if !m.parseFlags(fs, args, 0) {
+	if !m.parseFlags(fs, args, 1) {
 		return 1
 	}
 	if *parallelism < 1 {
 		fmt.Fprintln(m.Stderr, "Error: -parallelism must be at least 1.")
 		return 1
 	}
+	planFile := fs.Arg(0)
+	if planFile != "" && (len(pf.vars.args) > 0 || pf.offline || pf.replay || len(pf.targets)+len(pf.excludes)+len(pf.replace) > 0) {
+		return m.fail("Options with a saved plan", "A saved plan carries its own variables, mode and targets: apply PLANFILE takes none of -var, -var-file, -offline, -replay, -target, -exclude or -replace.")
+	}
 	view := m.applyView(pf.json)
-	p, st, ok := m.makePlan(&pf, view)
+	var p *planner.Plan
+	var st *state.State
+	var ok bool
+	if planFile != "" {
+		var saved *planFlags
+		p, st, saved, ok = m.planFromFile(planFile, view)
+		if ok {
+			pf.offline, pf.replay = saved.offline, saved.replay
+		}
+	} else {
+		p, st, ok = m.makePlan(&pf, view)
+	}
 	if !ok {
 		return 1
 	}
 	view.plan(m, p)
-	if p.HasChanges() && !*autoApprove && !m.confirm(pf.json) {
+	if p.HasChanges() && planFile == "" && !*autoApprove && !m.confirm(pf.json) {
 		return 1
 	}
 	limits := executor.NewLimits()
-	clients, diags := m.clients(p, pf.offline, limits)
+	clients, diags := m.clients(p, pf.offline, pf.replay, limits)
 	if err := state.CheckWritable(m.statePath()); err != nil && p.HasChanges() {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write state",
 			Detail: err.Error() + ". apply records every answer as it arrives, so it calls nothing until the state directory is writable."})
@@ -49,6 +64,7 @@ func runApply(m *Meta, args []string) int {
 		view.diags(m, diags)
 		return 1
 	}
+	serialBefore := st.Serial
 	res := executor.Run(m.ctx, p, st, executor.Options{
 		Parallelism: *parallelism,
 		Client:      clients,
@@ -58,6 +74,13 @@ func runApply(m *Meta, args []string) int {
 		CallContext: m.abandon,
 		Limits:      limits,
 	})
+	if planFile != "" && st.Serial == serialBefore {
+		// A saved plan applies once: move the serial on even when nothing
+		// was written, so that the same file is stale from now on.
+		if err := st.Save(m.statePath()); err != nil {
+			res.Diagnostics = append(res.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot save state", Detail: err.Error()})
+		}
+	}
 	view.diags(m, res.Diagnostics)
 	view.result(m, p, res)
 	if res.Diagnostics.HasErrors() || res.Interrupted {
@@ -90,9 +113,12 @@ func (m *Meta) confirm(jsonOut bool) bool {
 // clients returns the chat client of each model: the offline model, or one
 // gateway client per gateway block. Every gateway that a step about to run
 // needs must have its key; a missing one is an error before anything runs.
-func (m *Meta) clients(p *planner.Plan, offline bool, limits *executor.Limits) (func(*planner.Model) executor.ChatClient, hcl.Diagnostics) {
-	if offline {
+func (m *Meta) clients(p *planner.Plan, offline, replay bool, limits *executor.Limits) (func(*planner.Model) executor.ChatClient, hcl.Diagnostics) {
+	switch {
+	case offline:
 		return func(*planner.Model) executor.ChatClient { return gateway.Offline{} }, nil
+	case replay:
+		return func(*planner.Model) executor.ChatClient { return executor.Replay{} }, nil
 	}
 	var diags hcl.Diagnostics
 	byGateway := map[*config.Gateway]*gateway.Client{}

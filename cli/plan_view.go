@@ -56,6 +56,10 @@ func (m *Meta) printChange(w io.Writer, c *planner.Change) {
 		fmt.Fprintln(w)
 		return
 	}
+	if diff := c.Diff(); diff != "" {
+		m.printDiff(w, diff)
+		return
+	}
 	fmt.Fprintf(w, "      %-8s %s (%s)\n", "model:", r.Model.Name, r.Model.ID)
 	if f := r.Fallback; f != nil {
 		var chain []string
@@ -92,6 +96,29 @@ func (m *Meta) printChange(w io.Writer, c *planner.Change) {
 	fmt.Fprintln(w)
 }
 
+// printDiff prints a unified diff of a request, coloured, with the folded
+// context between hunks shown as an ellipsis.
+func (m *Meta) printDiff(w io.Writer, diff string) {
+	first := true
+	for _, line := range strings.Split(strings.TrimRight(diff, "\n"), "\n") {
+		switch {
+		case strings.HasPrefix(line, "--- "), strings.HasPrefix(line, "+++ "), line == " ":
+		case strings.HasPrefix(line, "@@"):
+			if !first {
+				fmt.Fprintf(w, "      %s\n", m.faint("  ⋮"))
+			}
+			first = false
+		case strings.HasPrefix(line, "-"):
+			fmt.Fprintf(w, "      %s\n", m.red(line))
+		case strings.HasPrefix(line, "+"):
+			fmt.Fprintf(w, "      %s\n", m.green(line))
+		default:
+			fmt.Fprintf(w, "      %s\n", line)
+		}
+	}
+	fmt.Fprintln(w)
+}
+
 // settings lists the request's parameters besides the messages.
 func settings(r *planner.Rendered) string {
 	var parts []string
@@ -115,7 +142,9 @@ func settings(r *planner.Rendered) string {
 func (m *Meta) segmentsText(segs []planner.Segment) string {
 	var sb strings.Builder
 	for _, s := range segs {
-		if s.Unknown && s.Ref != "" {
+		if s.Sensitive {
+			sb.WriteString(m.yellow("(sensitive value)"))
+		} else if s.Unknown && s.Ref != "" {
 			sb.WriteString(m.cyan("(" + s.Ref + ", known after apply)"))
 		} else if s.Unknown {
 			sb.WriteString(m.cyan(knownAfterApply))
@@ -168,8 +197,10 @@ func plannedStep(c *planner.Change) map[string]any {
 		ev["model"] = c.Rendered.Model.ID
 	}
 	if c.Canonical != nil {
-		ev["request"] = json.RawMessage(c.Canonical)
 		ev["request_hash"] = c.Hash
+		if !c.Rendered.Sensitive() {
+			ev["request"] = json.RawMessage(c.Canonical)
+		}
 	}
 	return ev
 }

@@ -202,8 +202,15 @@ func (r rawVar) value(ty cty.Type) (cty.Value, hcl.Diagnostics) {
 
 // validateVars runs every variable's validation blocks.
 func validateVars(cfg *Config, vals map[string]cty.Value) hcl.Diagnostics {
+	marked := map[string]cty.Value{}
+	for name, v := range vals {
+		if cfg.Variables[name].Sensitive {
+			v = v.Mark("sensitive") // keeps the value out of the diagnostic's "with ..." lines
+		}
+		marked[name] = v
+	}
 	ctx := &hcl.EvalContext{
-		Variables: map[string]cty.Value{RootVar: cty.ObjectVal(vals)},
+		Variables: map[string]cty.Value{RootVar: cty.ObjectVal(marked)},
 		Functions: Functions(cfg.Dir),
 	}
 	var diags hcl.Diagnostics
@@ -220,6 +227,7 @@ func (vd *Validation) check(name string, ctx *hcl.EvalContext) hcl.Diagnostics {
 	if diags.HasErrors() {
 		return diags
 	}
+	result, _ = result.UnmarkDeep()
 	result, err := convert.Convert(result, cty.Bool)
 	if err != nil || result.IsNull() {
 		return hcl.Diagnostics{{
@@ -233,7 +241,7 @@ func (vd *Validation) check(name string, ctx *hcl.EvalContext) hcl.Diagnostics {
 		return nil
 	}
 	msg := "The value is not valid."
-	if m, mDiags := vd.ErrorMessage.Value(ctx); !mDiags.HasErrors() && m.Type() == cty.String && m.IsKnown() && !m.IsNull() {
+	if m, mDiags := vd.ErrorMessage.Value(ctx); !mDiags.HasErrors() && m.Type() == cty.String && m.IsKnown() && !m.IsNull() && !m.IsMarked() {
 		msg = m.AsString()
 	}
 	return hcl.Diagnostics{{

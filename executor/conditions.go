@@ -35,6 +35,7 @@ func evalCondition(c *config.Condition, ctx *hcl.EvalContext, summary, prefix st
 		}
 		return diags
 	}
+	v, _ = v.UnmarkDeep()
 	v, err := convert.Convert(v, cty.Bool)
 	if err != nil || v.IsNull() || !v.IsKnown() {
 		return hcl.Diagnostics{{Severity: sev, Summary: "Invalid condition",
@@ -45,7 +46,11 @@ func evalCondition(c *config.Condition, ctx *hcl.EvalContext, summary, prefix st
 	}
 	msg := "The condition is false."
 	if m, d := c.ErrorMessage.Value(ctx); !d.HasErrors() && m.Type() == cty.String && m.IsKnown() && !m.IsNull() {
-		msg = m.AsString()
+		if m.IsMarked() {
+			msg = "(sensitive value)"
+		} else {
+			msg = m.AsString()
+		}
 	}
 	return hcl.Diagnostics{{
 		Severity:    sev,

@@ -268,8 +268,14 @@ func (s *scheduler) interrupt() {
 	s.queue = nil
 }
 
-// start evaluates a node whose dependencies have all finished.
+// start evaluates a node whose dependencies have all finished. A node the
+// plan's filter leaves out finishes at once, silently: nothing that runs
+// depends on it.
 func (s *scheduler) start(n *nodeRun) {
+	if !s.plan.Filter.Runs(n.node.Addr) {
+		s.finishNode(n)
+		return
+	}
 	if cause := s.blocked(n); cause != "" {
 		s.skip(n, cause)
 		return
@@ -282,7 +288,7 @@ func (s *scheduler) start(n *nodeRun) {
 		s.scope.SetLocal(n.node.Name, v)
 		s.complete(n, diags)
 	case planner.KindOutput:
-		v, diags := cfg.Outputs[n.node.Name].Value.Value(ctx)
+		v, diags := planner.OutputValue(cfg.Outputs[n.node.Name], ctx)
 		s.res.Outputs[n.node.Name] = v
 		s.complete(n, diags)
 	case planner.KindCheck:
@@ -320,6 +326,15 @@ func (s *scheduler) startStep(n *nodeRun) {
 	}
 	n.insts, n.vals, n.over, n.pending = insts, make([]cty.Value, len(insts)), make([]bool, len(insts)), len(insts)
 	for i, inst := range insts {
+		if !s.plan.Filter.RunsInstance(inst.Addr) {
+			n.vals[i] = s.plan.UnknownStep(step)
+			if prior := s.st.Steps[inst.Addr.String()]; prior != nil {
+				n.vals[i] = s.plan.StepValue(step, prior)
+			}
+			n.over[i] = true
+			n.pending--
+			continue
+		}
 		c, d := s.prepare(n, i, inst)
 		diags = append(diags, d...)
 		if c != nil {
@@ -354,7 +369,7 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*call, h
 	}
 	addr := inst.Addr.String()
 	prior := s.st.Steps[addr]
-	if action, _ := planner.Decide(prior, c.hash, c.req, s.opts.Offline); action == planner.Keep {
+	if action, _ := planner.Decide(prior, c.hash, c.req, s.opts.Offline); action == planner.Keep && !s.plan.Filter.Replaced(inst.Addr) {
 		s.res.Reused++
 		s.opts.Hook.StepFinished(addr, prior, true, 0)
 		n.vals[i] = s.plan.StepValue(inst.Step, prior)
@@ -394,8 +409,11 @@ func (s *scheduler) callFinished(f finished) {
 		n.pending--
 	case err != nil:
 		s.addDiags(s.instanceFailed(n, f.c.index, err))
-		if gateway.Classify(err) == gateway.ClassAuth {
+		switch {
+		case gateway.Classify(err) == gateway.ClassAuth:
 			s.halt("the gateway refused the API key") // every other call would fail the same way
+		case errors.Is(err, ErrNotRecorded):
+			s.halt("-replay met a request that is not recorded")
 		}
 	default:
 		rec := newRecord(f.c, f.out, f.started, s.opts.Offline)
@@ -531,7 +549,7 @@ func (s *scheduler) save() error {
 func (s *scheduler) finish() {
 	changed := false
 	for _, c := range s.plan.Changes {
-		if c.Action == planner.Drop && !s.res.Interrupted {
+		if c.Action == planner.Drop && !s.res.Interrupted && !s.plan.Filter.Active() {
 			delete(s.st.Steps, c.Address)
 			changed = true
 		}

@@ -19,6 +19,7 @@ func newRecord(c *call, out *outcome, started time.Time, offline bool) *state.St
 		Request:      c.canonical,
 		Response:     respJSON,
 		Offline:      offline,
+		Sensitive:    c.rendered.Sensitive(),
 		Output:       resp.Text(),
 		ToolCalls:    []state.ToolCall{},
 		Model:        resp.Model,

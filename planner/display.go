@@ -13,20 +13,24 @@ import (
 // Segment is a piece of a message as the plan shows it: known text, or a
 // part that is known only after apply.
 type Segment struct {
-	Text    string
-	Unknown bool
-	Ref     string // for an unknown part that is a plain reference: its spelling
+	Text      string
+	Unknown   bool
+	Sensitive bool   // a part that uses a sensitive value: shown as (sensitive value)
+	Ref       string // for an unknown part that is a plain reference: its spelling
 }
 
 // displaySegments renders a text expression for the plan. A template is
 // rendered part by part, so that the known text around an unknown
 // interpolation stays visible; any other expression is all known or all
 // unknown.
-func displaySegments(expr hcl.Expression, v cty.Value, ctx *hcl.EvalContext) []Segment {
-	if v.IsKnown() {
+func displaySegments(expr hcl.Expression, v cty.Value, ctx *hcl.EvalContext, sensitive bool) []Segment {
+	if v.IsKnown() && !sensitive {
 		return []Segment{{Text: v.AsString()}}
 	}
 	tmpl, ok := expr.(*hclsyntax.TemplateExpr)
+	if !ok && sensitive {
+		return []Segment{{Sensitive: true}}
+	}
 	if !ok {
 		seg := Segment{Unknown: true}
 		if se, ok := expr.(hclsyntax.Expression); ok {
@@ -37,10 +41,16 @@ func displaySegments(expr hcl.Expression, v cty.Value, ctx *hcl.EvalContext) []S
 	var segs []Segment
 	for _, part := range tmpl.Parts {
 		pv, diags := part.Value(ctx)
+		marked := false
 		if !diags.HasErrors() {
+			var marks cty.ValueMarks
+			pv, marks = pv.UnmarkDeep()
+			marked = len(marks) > 0
 			pv, _ = convert.Convert(pv, cty.String)
 		}
 		switch {
+		case marked:
+			segs = append(segs, Segment{Sensitive: true})
 		case diags.HasErrors() || pv == cty.NilVal || !pv.IsKnown():
 			segs = appendSegment(segs, Segment{Unknown: true, Ref: refSpelling(part)})
 		case pv.IsNull():
@@ -53,7 +63,7 @@ func displaySegments(expr hcl.Expression, v cty.Value, ctx *hcl.EvalContext) []S
 
 // appendSegment merges adjacent text segments.
 func appendSegment(segs []Segment, s Segment) []Segment {
-	if n := len(segs); n > 0 && !s.Unknown && !segs[n-1].Unknown {
+	if n := len(segs); n > 0 && !s.Unknown && !s.Sensitive && !segs[n-1].Unknown && !segs[n-1].Sensitive {
 		segs[n-1].Text += s.Text
 		return segs
 	}

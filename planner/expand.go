@@ -39,6 +39,7 @@ func expandForEach(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instanc
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	v, _ = v.UnmarkDeep()
 	bad := func(detail string) ([]*Instance, hcl.Diagnostics) {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError, Summary: "Invalid for_each argument", Detail: detail,
@@ -80,6 +81,7 @@ func expandCount(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instance,
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	v, _ = v.UnmarkDeep()
 	var n int
 	if conv, err := convert.Convert(v, cty.Number); err != nil || !conv.IsWhollyKnown() || conv.IsNull() || gocty.FromCtyValue(conv, &n) != nil || n < 0 {
 		detail := "count must be a whole number, zero or more."

@@ -38,7 +38,8 @@ func (r *Rendered) addText(role, attr string, expr hcl.Expression, ctx *hcl.Eval
 	if v.IsNull() {
 		return hcl.Diagnostics{exprDiag(expr, "Null message content", "The text of a message must not be null.")}
 	}
-	rm := RenderedMessage{Role: role, Wire: gateway.Message{Role: role}, Display: displaySegments(expr, v, ctx)}
+	rm := RenderedMessage{Role: role, Wire: gateway.Message{Role: role}, Sensitive: isSensitive(expr, ctx)}
+	rm.Display = displaySegments(expr, v, ctx, rm.Sensitive)
 	if v.IsKnown() {
 		rm.Wire.Content = gateway.TextContent(v.AsString())
 	} else {
@@ -90,6 +91,8 @@ func (r *Rendered) blockContent(rm *RenderedMessage, m *config.Message, ctx *hcl
 	if diags.HasErrors() {
 		return diags
 	}
+	v, marks := v.UnmarkDeep()
+	rm.Sensitive = len(marks) > 0
 	switch ty := v.Type(); {
 	case v.IsNull():
 		if m.ToolCalls == nil {
@@ -109,7 +112,7 @@ func (r *Rendered) addContentString(rm *RenderedMessage, expr hcl.Expression, v 
 		return hcl.Diagnostics{exprDiag(expr, "Incorrect attribute value type",
 			fmt.Sprintf("Inappropriate value for attribute \"content\": a string or a list of strings is required, not %s.", v.Type().FriendlyName()))}
 	}
-	rm.Display = displaySegments(expr, s, ctx)
+	rm.Display = displaySegments(expr, s, ctx, rm.Sensitive)
 	if !s.IsKnown() {
 		r.Known = false
 		return nil
@@ -131,8 +134,14 @@ func (r *Rendered) contentParts(rm *RenderedMessage, expr hcl.Expression, v cty.
 		return nil
 	}
 	rm.Wire.Content.Parts = []gateway.ContentPart{}
+	if rm.Sensitive {
+		rm.Display = []Segment{{Sensitive: true}}
+	}
 	for i, p := range parts.AsValueSlice() {
 		rm.Wire.Content.Parts = append(rm.Wire.Content.Parts, gateway.ContentPart{Type: "text", Text: p.AsString()})
+		if rm.Sensitive {
+			continue
+		}
 		if i > 0 {
 			rm.Display = appendSegment(rm.Display, Segment{Text: "\n"})
 		}
@@ -166,6 +175,7 @@ func (r *Rendered) toolCalls(rm *RenderedMessage, m *config.Message, ctx *hcl.Ev
 	if diags.HasErrors() || v.IsNull() {
 		return diags
 	}
+	v, _ = v.UnmarkDeep()
 	if !v.IsWhollyKnown() {
 		r.Known = false
 		rm.Notes = append(rm.Notes, "tool_calls = "+KnownAfterApply)
@@ -216,6 +226,7 @@ func (r *Rendered) cacheControl(rm *RenderedMessage, m *config.Message, ctx *hcl
 	if diags.HasErrors() || v.IsNull() {
 		return diags
 	}
+	v, _ = v.UnmarkDeep()
 	if !v.IsWhollyKnown() {
 		r.Known = false
 		return nil
@@ -227,4 +238,11 @@ func (r *Rendered) cacheControl(rm *RenderedMessage, m *config.Message, ctx *hcl
 	rm.Wire.CacheControl = json.RawMessage(b)
 	rm.Notes = append(rm.Notes, "cache_control = "+strings.TrimSpace(string(b)))
 	return nil
+}
+
+// isSensitive reports whether an expression's value carries the Sensitive
+// mark anywhere.
+func isSensitive(expr hcl.Expression, ctx *hcl.EvalContext) bool {
+	v, diags := expr.Value(ctx)
+	return !diags.HasErrors() && v.ContainsMarked()
 }

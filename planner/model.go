@@ -86,6 +86,7 @@ func evalAs(expr hcl.Expression, ctx *hcl.EvalContext, ty cty.Type, name string)
 	if diags.HasErrors() {
 		return cty.UnknownVal(ty), diags
 	}
+	v, _ = v.UnmarkDeep() // sensitivity matters only where it is shown
 	conv, err := convert.Convert(v, ty)
 	if err != nil {
 		return cty.UnknownVal(ty), hcl.Diagnostics{{
@@ -149,6 +150,7 @@ func evalParams(expr hcl.Expression, ctx *hcl.EvalContext) (params map[string]ct
 	if diags.HasErrors() || v.IsNull() {
 		return nil, true, diags
 	}
+	v, _ = v.UnmarkDeep()
 	if !v.IsWhollyKnown() {
 		return nil, false, nil
 	}

@@ -58,6 +58,9 @@ type Options struct {
 	// could fetch them; steps that will call a model are checked against
 	// them.
 	Catalogs map[*config.Gateway]*Catalog
+	// Filter limits the plan to -target steps and their dependencies, less
+	// -exclude steps and their dependents, and forces -replace instances.
+	Filter *Filter
 }
 
 // Plan is the result of planning: every step instance with its action.
@@ -72,6 +75,7 @@ type Plan struct {
 	Changes   []*Change // instances in graph order, then drops
 	Outputs   map[string]cty.Value
 	Offline   bool
+	Filter    *Filter // never nil
 }
 
 // Build plans cfg against the recorded state. It calls no model.
@@ -84,13 +88,22 @@ func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
 	if st == nil {
 		st = state.New()
 	}
+	filter := opts.Filter
+	if filter == nil {
+		filter = &Filter{}
+	}
+	diags = append(diags, filter.check(cfg)...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	filter.resolve(g)
 	scope := NewScope(cfg, opts.Vars)
 	models, d := ResolveModels(cfg, scope)
 	diags = append(diags, d...)
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	p := &Plan{Config: cfg, Graph: g, Models: models, Vars: opts.Vars, Outputs: map[string]cty.Value{}, Offline: opts.Offline}
+	p := &Plan{Config: cfg, Graph: g, Models: models, Vars: opts.Vars, Outputs: map[string]cty.Value{}, Offline: opts.Offline, Filter: filter}
 	diags = append(diags, p.resolveStructured(scope)...)
 	if diags.HasErrors() {
 		return nil, diags
@@ -99,13 +112,16 @@ func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
 	seen := map[string]bool{}
 	for _, addr := range g.Order {
 		n := g.Nodes[addr]
+		if !filter.Runs(addr) {
+			continue
+		}
 		switch n.Kind {
 		case KindLocal:
 			v, d := n.evalIn(cfg.Locals[n.Name].Expr, scope)
 			diags = append(diags, d...)
 			scope.SetLocal(n.Name, v)
 		case KindOutput:
-			v, d := n.evalIn(cfg.Outputs[n.Name].Value, scope)
+			v, d := OutputValue(cfg.Outputs[n.Name], scope.EvalContext(n.Refs, Repetition{}))
 			diags = append(diags, d...)
 			p.Outputs[n.Name] = v
 		case KindStep:
@@ -113,7 +129,7 @@ func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
 		}
 	}
 	for _, a := range st.Addresses() {
-		if !seen[a] {
+		if !seen[a] && !filter.Active() {
 			p.Changes = append(p.Changes, &Change{Address: a, Action: Drop, Reason: "no longer in the configuration", Prior: st.Steps[a]})
 		}
 	}
@@ -131,10 +147,16 @@ func (p *Plan) planStep(n *Node, scope *Scope, st *state.State, willRun, seen ma
 	insts, diags := Expand(s, n.Refs, scope)
 	vals := make([]cty.Value, len(insts))
 	for i, inst := range insts {
-		c, d := p.planInstance(inst, n, scope, st, willRun)
-		diags = append(diags, d...)
 		seen[inst.Addr.String()] = true
 		vals[i] = p.UnknownStep(s)
+		if !p.Filter.RunsInstance(inst.Addr) {
+			if prior := st.Steps[inst.Addr.String()]; prior != nil {
+				vals[i] = p.StepValue(s, prior)
+			}
+			continue
+		}
+		c, d := p.planInstance(inst, n, scope, st, willRun)
+		diags = append(diags, d...)
 		if c == nil {
 			continue
 		}
@@ -162,7 +184,10 @@ func (p *Plan) planInstance(inst *Instance, n *Node, scope *Scope, st *state.Sta
 	c := &Change{Address: inst.Addr.String(), Addr: inst.Addr, Rendered: r, Prior: st.Steps[inst.Addr.String()]}
 	if !r.Known {
 		c.Action, c.Reason = Run, "new"
-		if c.Prior != nil {
+		switch {
+		case c.Prior != nil && p.Filter.Replaced(inst.Addr):
+			c.Action, c.Reason = Rerun, "-replace"
+		case c.Prior != nil:
 			c.Action, c.Reason = RunIfChanged, upstreamReason(n, willRun)
 		}
 		return c, diags
@@ -176,6 +201,9 @@ func (p *Plan) planInstance(inst *Instance, n *Node, scope *Scope, st *state.Sta
 		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot encode request", Detail: err.Error(), Subject: inst.Step.DeclRange.Ptr()})
 	}
 	c.Action, c.Reason = Decide(c.Prior, c.Hash, req, p.Offline)
+	if c.Action != Run && p.Filter.Replaced(inst.Addr) {
+		c.Action, c.Reason = Rerun, "-replace"
+	}
 	return c, diags
 }
 

@@ -52,10 +52,11 @@ type overrides struct {
 // it, known parts and unknown ones; Notes are its other fields
 // ("tool_call_id = call_1").
 type RenderedMessage struct {
-	Role    string
-	Wire    gateway.Message
-	Display []Segment
-	Notes   []string
+	Role      string
+	Wire      gateway.Message
+	Display   []Segment
+	Notes     []string
+	Sensitive bool // its content uses a sensitive value: never shown
 }
 
 // Render evaluates a step instance's request in scope. Step attributes
@@ -190,6 +191,17 @@ func (r *Rendered) Request() (*gateway.Request, error) {
 		req.FallbackConfig = &gateway.FallbackConfig{Retry: r.Fallback.Retry, Depth: r.Fallback.Depth}
 	}
 	return req, nil
+}
+
+// Sensitive reports whether a message uses a sensitive value; then the
+// request may be sent and recorded, but not shown.
+func (r *Rendered) Sensitive() bool {
+	for _, m := range r.Messages {
+		if m.Sensitive {
+			return true
+		}
+	}
+	return false
 }
 
 // RequestFor builds the request as sent to m alone: what a client-mode

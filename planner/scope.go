@@ -20,9 +20,24 @@ type Scope struct {
 	funcs  map[string]function.Function
 }
 
+// Sensitive is the mark of values that come from a sensitive variable: they
+// are sent and recorded, but never shown.
+const Sensitive = marks("sensitive")
+
+type marks string
+
 // NewScope returns a scope over the given variable values, with the
-// functions of the configuration directory.
+// functions of the configuration directory. Values of sensitive variables
+// carry the Sensitive mark, and so does everything computed from them.
 func NewScope(cfg *config.Config, vars map[string]cty.Value) *Scope {
+	marked := make(map[string]cty.Value, len(vars))
+	for name, v := range vars {
+		if decl := cfg.Variables[name]; decl != nil && decl.Sensitive {
+			v = v.Mark(Sensitive)
+		}
+		marked[name] = v
+	}
+	vars = marked
 	return &Scope{
 		vars:   vars,
 		locals: map[string]cty.Value{},

@@ -53,6 +53,9 @@ type Step struct {
 	Response json.RawMessage `json:"response,omitempty"`
 	// Offline is true when the built-in offline model answered.
 	Offline bool `json:"offline,omitempty"`
+	// Sensitive is true when the request uses a sensitive value: it is
+	// recorded, but show and state show do not print its messages.
+	Sensitive bool `json:"sensitive,omitempty"`
 
 	Output       string          `json:"output"`
 	Result       json.RawMessage `json:"result,omitempty"`

@@ -1,0 +1,141 @@
+package planner
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/promptform/promptform/config"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
+)
+
+// PlanFileVersion is the format version of saved plan files.
+const PlanFileVersion = "1"
+
+// SavedPlan is a plan file: what apply needs to run exactly the reviewed
+// plan, and to refuse it when anything it was made from has changed.
+type SavedPlan struct {
+	FormatVersion string `json:"format_version"`
+	Promptform    string `json:"promptform_version"`
+	// ConfigHash is the SHA-256 of the configuration files, by name.
+	ConfigHash string `json:"config_hash"`
+	// Variables are the values the plan was made with, with their types.
+	Variables map[string]SavedValue `json:"variables"`
+	// The state the plan was made against: none, or a lineage and serial.
+	StateExists bool          `json:"state_exists"`
+	Lineage     string        `json:"lineage,omitempty"`
+	Serial      uint64        `json:"serial"`
+	Offline     bool          `json:"offline,omitempty"`
+	Replay      bool          `json:"replay,omitempty"`
+	Targets     []string      `json:"targets,omitempty"`
+	Excludes    []string      `json:"excludes,omitempty"`
+	Replace     []string      `json:"replace,omitempty"`
+	Changes     []SavedChange `json:"changes"`
+}
+
+// SavedValue is a variable value and its type, as cty JSON.
+type SavedValue struct {
+	Value json.RawMessage `json:"value"`
+	Type  json.RawMessage `json:"type"`
+}
+
+// SavedChange is one planned instance: its action and, when the request was
+// known, its hash.
+type SavedChange struct {
+	Address     string          `json:"address"`
+	Action      string          `json:"action"`
+	Reason      string          `json:"reason,omitempty"`
+	RequestHash string          `json:"request_hash,omitempty"`
+	Request     json.RawMessage `json:"request,omitempty"`
+}
+
+// ConfigHash hashes the configuration files of dir, by name and content.
+func ConfigHash(dir string) (string, error) {
+	paths, err := config.ConfigFiles(dir)
+	if err != nil {
+		return "", err
+	}
+	sort.Strings(paths)
+	h := sha256.New()
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", filepath.Base(p), len(b))
+		h.Write(b)
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Changes returns the plan's changes in saved form.
+func (p *Plan) SavedChanges() []SavedChange {
+	out := []SavedChange{}
+	for _, c := range p.Changes {
+		sc := SavedChange{Address: c.Address, Action: c.Action.String(), Reason: c.Reason, RequestHash: c.Hash, Request: c.Canonical}
+		if c.Rendered != nil && c.Rendered.Sensitive() {
+			sc.Request = nil // the hash binds it; its text is not shown
+		}
+		out = append(out, sc)
+	}
+	return out
+}
+
+// EncodeVars turns variable values into their saved form.
+func EncodeVars(vars map[string]cty.Value) (map[string]SavedValue, error) {
+	out := map[string]SavedValue{}
+	for name, v := range vars {
+		val, err := ctyjson.Marshal(v, v.Type())
+		if err != nil {
+			return nil, fmt.Errorf("variable %q: %w", name, err)
+		}
+		ty, err := ctyjson.MarshalType(v.Type())
+		if err != nil {
+			return nil, fmt.Errorf("variable %q: %w", name, err)
+		}
+		out[name] = SavedValue{Value: val, Type: ty}
+	}
+	return out, nil
+}
+
+// DecodeVars reads saved variable values.
+func DecodeVars(saved map[string]SavedValue) (map[string]cty.Value, error) {
+	out := map[string]cty.Value{}
+	for name, sv := range saved {
+		ty, err := ctyjson.UnmarshalType(sv.Type)
+		if err != nil {
+			return nil, fmt.Errorf("variable %q: %w", name, err)
+		}
+		v, err := ctyjson.Unmarshal(sv.Value, ty)
+		if err != nil {
+			return nil, fmt.Errorf("variable %q: %w", name, err)
+		}
+		out[name] = v
+	}
+	return out, nil
+}
+
+// SameChanges reports the first difference between two plans' changes, or
+// "" when they are the same.
+func SameChanges(saved, now []SavedChange) string {
+	if len(saved) != len(now) {
+		return fmt.Sprintf("it planned %d step instances, and now %d are planned", len(saved), len(now))
+	}
+	for i := range saved {
+		a, b := saved[i], now[i]
+		switch {
+		case a.Address != b.Address:
+			return fmt.Sprintf("it planned %s where %s is now planned", a.Address, b.Address)
+		case a.Action != b.Action:
+			return fmt.Sprintf("%s was planned to %s and would now %s", a.Address, a.Action, b.Action)
+		case a.RequestHash != b.RequestHash:
+			return fmt.Sprintf("the request of %s is not the one planned", a.Address)
+		}
+	}
+	return ""
+}
