@@ -44,6 +44,9 @@ func init() {
 		"plan":     {"Show the requests the pipeline would send and what will run", runPlan},
 		"apply":    {"Run the pipeline and record every response", runApply},
 		"output":   {"Show output values from the state", runOutput},
+		"show":     {"Show the recorded state: every step's answer and the outputs", runShow},
+		"state":    {"Inspect and edit the state: list, show, rm", runState},
+		"graph":    {"Print the step graph in DOT or Mermaid", runGraph},
 		"version":  {"Show the promptform version", runVersion},
 	}
 }
@@ -132,7 +135,7 @@ func Run(ctx, abandon context.Context, args []string, s Streams) int {
 
 func printUsage(w io.Writer) {
 	fmt.Fprintf(w, "Usage: promptform [-chdir=DIR] [-no-color] COMMAND [options]\n\nCommands:\n")
-	for _, name := range []string{"validate", "fmt", "plan", "apply", "output", "version"} {
+	for _, name := range []string{"validate", "fmt", "plan", "apply", "output", "show", "state", "graph", "version"} {
 		fmt.Fprintf(w, "  %-10s %s\n", name, commands[name].synopsis)
 	}
 	fmt.Fprintf(w, "\nRun promptform COMMAND -help for a command's options.\n")

@@ -1,0 +1,38 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/promptform/promptform/planner"
+)
+
+// graphFormats are the renderings graph can write.
+var graphFormats = map[string]func(*planner.Graph) string{
+	"dot":     (*planner.Graph).DOT,
+	"mermaid": (*planner.Graph).Mermaid,
+}
+
+func runGraph(m *Meta, args []string) int {
+	fs := m.newFlags("graph", "graph [-format=dot|mermaid]")
+	format := fs.String("format", "dot", "the graph language: dot (Graphviz) or mermaid (renders on GitHub)")
+	if !m.parseFlags(fs, args, 0) {
+		return 1
+	}
+	render, ok := graphFormats[*format]
+	if !ok {
+		return m.fail("Invalid -format", fmt.Sprintf("-format must be dot or mermaid, not %q.", *format))
+	}
+	cfg, diags := m.loadConfig()
+	if diags.HasErrors() {
+		writeDiags(m, m.Stderr, diags)
+		return 1
+	}
+	g, graphDiags := planner.BuildGraph(cfg)
+	diags = append(diags, graphDiags...)
+	writeDiags(m, m.Stderr, diags)
+	if diags.HasErrors() {
+		return 1
+	}
+	fmt.Fprint(m.Stdout, render(g))
+	return 0
+}

@@ -1,0 +1,249 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/promptform/promptform/executor"
+	"github.com/promptform/promptform/state"
+)
+
+func runShow(m *Meta, args []string) int {
+	fs := m.newFlags("show", "show [-json] [PLANFILE]")
+	jsonOut := fs.Bool("json", false, "print the state as one JSON document")
+	if !m.parseFlags(fs, args, 1) {
+		return 1
+	}
+	if path := fs.Arg(0); path != "" {
+		return showPlanFile(m, path, *jsonOut)
+	}
+	st, diags := m.loadState()
+	if diags.HasErrors() {
+		writeDiags(m, m.Stderr, diags)
+		return 1
+	}
+	return m.showView(*jsonOut).state(m, st)
+}
+
+// showPlanFile prints a saved plan. Saved plans are not written yet; this
+// is a placeholder for them.
+func showPlanFile(m *Meta, path string, jsonOut bool) int {
+	return m.fail("Saved plans are not supported yet",
+		fmt.Sprintf("promptform show %s would print a saved plan, but this version cannot read plan files. Run promptform show without an argument to see the state.", path))
+}
+
+// showView prints the recorded state.
+type showView interface {
+	state(m *Meta, st *state.State) int
+}
+
+func (m *Meta) showView(jsonOut bool) showView {
+	if jsonOut {
+		return showJSON{}
+	}
+	return showHuman{}
+}
+
+// emptyState reports whether the state has nothing in it.
+func emptyState(st *state.State) bool { return len(st.Steps) == 0 && len(st.Outputs) == 0 }
+
+type showHuman struct{}
+
+// state prints each step instance, sorted by address, then the outputs.
+func (showHuman) state(m *Meta, st *state.State) int {
+	w := m.Stdout
+	if emptyState(st) {
+		fmt.Fprintln(w, "No state. Run promptform apply first.")
+		return 0
+	}
+	for _, addr := range st.Addresses() {
+		s := st.Steps[addr]
+		fmt.Fprintf(w, "# %s:\n", m.bold(addr))
+		model := s.Model
+		if s.Offline {
+			model += " " + m.faint("(offline model)")
+		}
+		line := func(label, value string) { fmt.Fprintf(w, "  %-15s %s\n", label+":", value) }
+		line("model", model)
+		line("finish reason", noneIfEmpty(s.FinishReason))
+		line("usage", usageText(s.Usage))
+		line("request hash", shortRequestHash(s.RequestHash))
+		line("ran", ranText(s))
+		if s.Failed != "" {
+			line("failed", m.red(s.Failed))
+		}
+		if s.Output == "" {
+			line("output", m.faint("(empty)"))
+		} else {
+			fmt.Fprintf(w, "  output:\n%s\n", indentBlock(s.Output, 4))
+		}
+		fmt.Fprintln(w)
+	}
+	if len(st.Outputs) == 0 {
+		return 0
+	}
+	fmt.Fprintf(w, "%s\n\n", m.bold("Outputs:"))
+	for _, n := range sortedKeys(st.Outputs) {
+		o := st.Outputs[n]
+		v, err := executor.OutputValue(o)
+		if err != nil {
+			return m.fail("Corrupt output in state", fmt.Sprintf("Output %q cannot be decoded: %s.", n, err))
+		}
+		text := formatValue(v)
+		if o.Sensitive {
+			text = "(sensitive value)"
+		}
+		fmt.Fprintf(w, "%s = %s\n", n, text)
+	}
+	return 0
+}
+
+func noneIfEmpty(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}
+
+// usageText is a recorded token count in one line.
+func usageText(u state.Usage) string {
+	return fmt.Sprintf("%d input + %d output = %d tokens", u.InputTokens, u.OutputTokens, u.TotalTokens)
+}
+
+// shortRequestHash abbreviates a request hash to twelve hex digits.
+func shortRequestHash(h string) string {
+	algo, hex, ok := strings.Cut(h, ":")
+	if !ok {
+		algo, hex = "", h
+	}
+	if len(hex) > 12 {
+		hex = hex[:12]
+	}
+	if algo == "" {
+		return hex
+	}
+	return algo + ":" + hex
+}
+
+// ranText is when a step ran and how long it took.
+func ranText(s *state.Step) string {
+	d := time.Duration(s.DurationMS) * time.Millisecond
+	if s.StartedAt.IsZero() {
+		return "took " + d.String()
+	}
+	return s.StartedAt.UTC().Format(time.RFC3339) + ", took " + d.String()
+}
+
+// indentBlock indents every line of s by n spaces, keeping blank lines
+// blank; a final newline is dropped.
+func indentBlock(s string, n int) string {
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	pad := strings.Repeat(" ", n)
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = pad + l
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
+type showJSON struct{}
+
+// state writes one JSON document: the state's identity, its step instances
+// sorted by address, and its outputs as output -json writes them, less the
+// values of sensitive ones.
+func (showJSON) state(m *Meta, st *state.State) int {
+	doc := struct {
+		FormatVersion string         `json:"format_version"`
+		Lineage       string         `json:"lineage"`
+		Serial        uint64         `json:"serial"`
+		Steps         []jsonStep     `json:"steps"`
+		Outputs       map[string]any `json:"outputs"`
+	}{FormatVersion: "1.0", Lineage: st.Lineage, Serial: st.Serial, Steps: []jsonStep{}, Outputs: map[string]any{}}
+	if st.Serial == 0 && emptyState(st) {
+		doc.Lineage = "" // no state yet: the fresh lineage is not one
+	}
+	for _, addr := range st.Addresses() {
+		doc.Steps = append(doc.Steps, toJSONStep(st.Steps[addr]))
+	}
+	for n, o := range st.Outputs {
+		v, err := executor.OutputValue(o)
+		if err != nil {
+			return m.fail("Corrupt output in state", fmt.Sprintf("Output %q cannot be decoded: %s.", n, err))
+		}
+		out := outputJSON(v, o.Sensitive)
+		if o.Sensitive {
+			delete(out, "value") // stored, never printed (output -json NAME asks for it)
+		}
+		doc.Outputs[n] = out
+	}
+	return m.printJSONDocument(doc)
+}
+
+// printJSONDocument prints v as indented JSON, HTML characters as they are.
+func (m *Meta) printJSONDocument(v any) int {
+	var sb strings.Builder
+	enc := json.NewEncoder(&sb)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return m.fail("Cannot encode JSON", err.Error())
+	}
+	fmt.Fprint(m.Stdout, sb.String())
+	return 0
+}
+
+// jsonStep is a recorded step instance in show -json and state show -json.
+// Arrays are never null.
+type jsonStep struct {
+	Address        string               `json:"address"`
+	Name           string               `json:"name"`
+	Key            json.RawMessage      `json:"key,omitempty"`
+	Model          string               `json:"model"`
+	Offline        bool                 `json:"offline"`
+	FinishReason   string               `json:"finish_reason"`
+	Usage          state.Usage          `json:"usage"`
+	RequestHash    string               `json:"request_hash"`
+	RequestID      string               `json:"request_id,omitempty"`
+	Request        json.RawMessage      `json:"request,omitempty"`
+	Response       json.RawMessage      `json:"response,omitempty"`
+	Output         string               `json:"output"`
+	Result         json.RawMessage      `json:"result,omitempty"`
+	ToolCalls      []state.ToolCall     `json:"tool_calls"`
+	Rounds         []jsonRound          `json:"rounds"`
+	ModelAttempts  []state.ModelAttempt `json:"model_attempts"`
+	SchemaAttempts int                  `json:"schema_attempts,omitempty"`
+	Failed         string               `json:"failed,omitempty"`
+	StartedAt      time.Time            `json:"started_at"`
+	DurationMS     int64                `json:"duration_ms"`
+	Attempts       int                  `json:"attempts"`
+}
+
+type jsonRound struct {
+	ToolCalls []state.ToolCall   `json:"tool_calls"`
+	Results   []state.ToolResult `json:"results"`
+}
+
+func toJSONStep(s *state.Step) jsonStep {
+	js := jsonStep{
+		Address: s.Address, Name: s.Name, Key: s.Key, Model: s.Model, Offline: s.Offline,
+		FinishReason: s.FinishReason, Usage: s.Usage, RequestHash: s.RequestHash, RequestID: s.RequestID,
+		Request: s.Request, Response: s.Response, Output: s.Output, Result: s.Result,
+		ToolCalls: emptyIfNil(s.ToolCalls), Rounds: []jsonRound{}, ModelAttempts: emptyIfNil(s.ModelAttempts),
+		SchemaAttempts: s.SchemaAttempts, Failed: s.Failed,
+		StartedAt: s.StartedAt, DurationMS: s.DurationMS, Attempts: s.Attempts,
+	}
+	for _, r := range s.Rounds {
+		js.Rounds = append(js.Rounds, jsonRound{ToolCalls: emptyIfNil(r.ToolCalls), Results: emptyIfNil(r.Results)})
+	}
+	return js
+}
+
+func emptyIfNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

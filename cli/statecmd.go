@@ -1,0 +1,365 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/promptform/promptform/config"
+	"github.com/promptform/promptform/planner"
+	"github.com/promptform/promptform/state"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// stateCommands are the subcommands of promptform state.
+var stateCommands = map[string]command{
+	"list": {"List the step instances in the state", runStateList},
+	"show": {"Show everything recorded for one step instance", runStateShow},
+	"rm":   {"Remove step instances from the state", runStateRm},
+}
+
+func runState(m *Meta, args []string) int {
+	if len(args) == 0 || args[0] == "-help" || args[0] == "-h" || args[0] == "--help" {
+		w := m.Stderr
+		if len(args) > 0 {
+			w = m.Stdout
+		}
+		printStateUsage(w)
+		if len(args) == 0 {
+			return 1
+		}
+		return 0
+	}
+	sub, ok := stateCommands[args[0]]
+	if !ok {
+		fmt.Fprintf(m.Stderr, "Error: unknown state subcommand %q.\n\n", args[0])
+		printStateUsage(m.Stderr)
+		return 1
+	}
+	return sub.run(m, args[1:])
+}
+
+func printStateUsage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: promptform [global options] state SUBCOMMAND [options] [ADDR...]\n\nSubcommands:\n")
+	for _, name := range []string{"list", "show", "rm"} {
+		fmt.Fprintf(w, "  %-6s %s\n", name, stateCommands[name].synopsis)
+	}
+}
+
+// stateAddr is an address given to a state subcommand: step.NAME, which
+// names every instance of the step, or one instance, step.NAME["key"] or
+// step.NAME[0].
+type stateAddr struct {
+	text  string       // as given
+	canon string       // as the state spells it
+	step  string       // the step's name
+	whole bool         // no key: every instance
+	addr  planner.Addr // the instance, when not whole
+}
+
+// parseStateAddr reads an address given on the command line.
+func parseStateAddr(s string) (stateAddr, error) {
+	bad := fmt.Errorf("%q is not a step address; use step.NAME or step.NAME[\"key\"]", s)
+	t, diags := hclsyntax.ParseTraversalAbs([]byte(s), "", hcl.InitialPos)
+	if diags.HasErrors() || len(t) < 2 || len(t) > 3 || t.RootName() != config.RootStep {
+		return stateAddr{}, bad
+	}
+	attr, ok := t[1].(hcl.TraverseAttr)
+	if !ok {
+		return stateAddr{}, bad
+	}
+	a := stateAddr{text: s, step: attr.Name, whole: len(t) == 2, addr: planner.Addr{Step: attr.Name}}
+	if !a.whole {
+		idx, ok := t[2].(hcl.TraverseIndex)
+		if !ok || idx.Key.IsNull() || !idx.Key.IsKnown() || (idx.Key.Type() != cty.String && idx.Key.Type() != cty.Number) {
+			return stateAddr{}, bad
+		}
+		a.addr.Key = idx.Key
+	}
+	a.canon = a.addr.String()
+	return a, nil
+}
+
+// matches reports whether the address names the recorded instance at addr.
+func (a stateAddr) matches(addr string) bool {
+	if a.whole {
+		return addr == a.canon || strings.HasPrefix(addr, a.canon+"[")
+	}
+	return addr == a.canon
+}
+
+// parseStateAddrs parses every argument, reporting the bad ones.
+func (m *Meta) parseStateAddrs(args []string) ([]stateAddr, bool) {
+	var out []stateAddr
+	var diags hcl.Diagnostics
+	for _, s := range args {
+		a, err := parseStateAddr(s)
+		if err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid address", Detail: err.Error() + "."})
+			continue
+		}
+		out = append(out, a)
+	}
+	if diags.HasErrors() {
+		writeDiags(m, m.Stderr, diags)
+		return nil, false
+	}
+	return out, true
+}
+
+// notInState is the error for an address that matches nothing recorded,
+// with the closest recorded address when one is near.
+func notInState(a stateAddr, st *state.State) *hcl.Diagnostic {
+	detail := fmt.Sprintf("The state records no step instance at %s.", a.text)
+	candidates := st.Addresses()
+	if a.whole {
+		seen := map[string]bool{}
+		candidates = candidates[:0:0]
+		for _, addr := range st.Addresses() {
+			name := addr
+			if i := strings.IndexByte(addr, '['); i >= 0 {
+				name = addr[:i]
+			}
+			if !seen[name] {
+				seen[name] = true
+				candidates = append(candidates, name)
+			}
+		}
+	}
+	if sug := config.NameSuggestion(a.canon, candidates); sug != "" {
+		detail += fmt.Sprintf(" Did you mean %s?", sug)
+	} else if len(candidates) > 0 {
+		detail += " promptform state list shows what is recorded."
+	} else {
+		detail += " The state is empty."
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No such step instance in state", Detail: detail}
+}
+
+func runStateList(m *Meta, args []string) int {
+	fs := m.newFlags("state list", "state list [ADDR...]")
+	if !m.parseFlags(fs, args, len(args)) {
+		return 1
+	}
+	filters, ok := m.parseStateAddrs(fs.Args())
+	if !ok {
+		return 1
+	}
+	st, diags := m.loadState()
+	if diags.HasErrors() {
+		writeDiags(m, m.Stderr, diags)
+		return 1
+	}
+	for _, addr := range st.Addresses() {
+		if len(filters) == 0 || anyMatches(filters, addr) {
+			fmt.Fprintln(m.Stdout, addr)
+		}
+	}
+	return 0
+}
+
+func anyMatches(filters []stateAddr, addr string) bool {
+	for _, f := range filters {
+		if f.matches(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+func runStateShow(m *Meta, args []string) int {
+	fs := m.newFlags("state show", "state show [-json] ADDR")
+	jsonOut := fs.Bool("json", false, "print the record as JSON")
+	if !m.parseFlags(fs, args, 1) {
+		return 1
+	}
+	if fs.NArg() != 1 {
+		return m.fail("Address required", "state show prints one step instance: promptform state show ADDR. promptform state list shows the addresses.")
+	}
+	addrs, ok := m.parseStateAddrs(fs.Args())
+	if !ok {
+		return 1
+	}
+	a := addrs[0]
+	st, diags := m.loadState()
+	if diags.HasErrors() {
+		writeDiags(m, m.Stderr, diags)
+		return 1
+	}
+	rec, ok := st.Steps[a.canon]
+	if !ok {
+		var instances []string
+		for _, addr := range st.Addresses() {
+			if a.matches(addr) {
+				instances = append(instances, addr)
+			}
+		}
+		if len(instances) > 0 {
+			return m.fail("Step has several instances",
+				fmt.Sprintf("%s has %d recorded instances; name one of them: %s.", a.text, len(instances), strings.Join(instances, ", ")))
+		}
+		writeDiags(m, m.Stderr, hcl.Diagnostics{notInState(a, st)})
+		return 1
+	}
+	if *jsonOut {
+		return m.printJSONDocument(toJSONStep(rec))
+	}
+	m.printStepRecord(rec)
+	return 0
+}
+
+// printStepRecord prints everything recorded about one step instance.
+func (m *Meta) printStepRecord(s *state.Step) {
+	w := m.Stdout
+	line := func(label, value string) { fmt.Fprintf(w, "  %-16s %s\n", label+":", value) }
+	block := func(label, text string) {
+		fmt.Fprintf(w, "\n  %s\n%s\n", label+":", indentBlock(text, 4))
+	}
+	fmt.Fprintf(w, "# %s:\n", m.bold(s.Address))
+	if len(s.Key) > 0 {
+		line("key", string(s.Key))
+	}
+	model := s.Model
+	if s.Offline {
+		model += " " + m.faint("(offline model)")
+	}
+	line("model", model)
+	line("finish reason", noneIfEmpty(s.FinishReason))
+	line("usage", usageText(s.Usage))
+	line("request hash", s.RequestHash)
+	if s.RequestID != "" {
+		line("request id", s.RequestID)
+	}
+	if !s.StartedAt.IsZero() {
+		line("started at", s.StartedAt.UTC().Format(time.RFC3339Nano))
+	}
+	line("duration", (time.Duration(s.DurationMS) * time.Millisecond).String())
+	line("attempts", fmt.Sprint(s.Attempts))
+	if s.SchemaAttempts > 0 {
+		line("schema attempts", fmt.Sprint(s.SchemaAttempts))
+	}
+	if s.Failed != "" {
+		line("failed", m.red(s.Failed))
+	}
+	if len(s.ModelAttempts) > 0 {
+		fmt.Fprintf(w, "\n  model attempts:\n")
+		for i, a := range s.ModelAttempts {
+			text := a.Model + "  " + m.green("answered")
+			if a.Error != "" {
+				text = a.Model + "  " + m.red("failed: ") + a.Error
+			}
+			fmt.Fprintf(w, "    %d. %s\n", i+1, text)
+		}
+	}
+	if len(s.Request) > 0 {
+		block("request", prettyJSON(s.Request))
+	}
+	if s.Output == "" {
+		fmt.Fprintf(w, "\n  output: %s\n", m.faint("(empty)"))
+	} else {
+		block("output", s.Output)
+	}
+	if len(s.Result) > 0 {
+		block("result", prettyJSON(s.Result))
+	}
+	if len(s.ToolCalls) > 0 {
+		fmt.Fprintf(w, "\n  tool calls:\n")
+		for _, c := range s.ToolCalls {
+			fmt.Fprintf(w, "    %s\n", toolCallText(c))
+		}
+	}
+	for i, r := range s.Rounds {
+		fmt.Fprintf(w, "\n  tool round %d:\n", i+1)
+		for _, c := range r.ToolCalls {
+			fmt.Fprintf(w, "    call   %s\n", toolCallText(c))
+		}
+		for _, res := range r.Results {
+			took := (time.Duration(res.DurationMS) * time.Millisecond).String()
+			if res.Error != "" {
+				fmt.Fprintf(w, "    result %s %s (%s): %s %s\n", res.ID, res.Name, took, m.red("error:"), res.Error)
+			} else {
+				fmt.Fprintf(w, "    result %s %s (%s):\n", res.ID, res.Name, took)
+			}
+			if res.Output != "" {
+				fmt.Fprintln(w, indentBlock(res.Output, 6))
+			}
+		}
+	}
+	if len(s.Response) > 0 {
+		block("response", prettyJSON(s.Response))
+	}
+}
+
+func toolCallText(c state.ToolCall) string {
+	return fmt.Sprintf("%s %s(%s)", c.ID, c.Name, c.Arguments)
+}
+
+// prettyJSON indents JSON text, or returns it as it is when it is not JSON.
+func prettyJSON(b []byte) string {
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, b, "", "  "); err != nil {
+		return string(b)
+	}
+	return buf.String()
+}
+
+func runStateRm(m *Meta, args []string) int {
+	fs := m.newFlags("state rm", "state rm [-dry-run] ADDR...")
+	dryRun := fs.Bool("dry-run", false, "print what would be removed without changing the state")
+	if !m.parseFlags(fs, args, len(args)) {
+		return 1
+	}
+	if fs.NArg() == 0 {
+		return m.fail("Address required", "state rm removes step instances: promptform state rm ADDR... promptform state list shows the addresses.")
+	}
+	addrs, ok := m.parseStateAddrs(fs.Args())
+	if !ok {
+		return 1
+	}
+	st, diags := m.loadState()
+	if diags.HasErrors() {
+		writeDiags(m, m.Stderr, diags)
+		return 1
+	}
+	// Every address must match something; otherwise nothing is removed.
+	remove := map[string]bool{}
+	for _, a := range addrs {
+		found := false
+		for _, addr := range st.Addresses() {
+			if a.matches(addr) {
+				remove[addr], found = true, true
+			}
+		}
+		if !found {
+			diags = append(diags, notInState(a, st))
+		}
+	}
+	if diags.HasErrors() {
+		writeDiags(m, m.Stderr, diags)
+		return 1
+	}
+	removed := sortedKeys(remove)
+	if *dryRun {
+		for _, addr := range removed {
+			fmt.Fprintf(m.Stdout, "Would remove %s\n", addr)
+		}
+		fmt.Fprintf(m.Stdout, "Would have removed %d instance(s).\n", len(removed))
+		return 0
+	}
+	for _, addr := range removed {
+		delete(st.Steps, addr)
+	}
+	if err := st.Save(m.statePath()); err != nil {
+		return m.fail("Cannot write state", err.Error()+". Nothing was removed.")
+	}
+	for _, addr := range removed {
+		fmt.Fprintf(m.Stdout, "Removed %s\n", addr)
+	}
+	fmt.Fprintf(m.Stdout, "%s\n", m.green(fmt.Sprintf("Successfully removed %d instance(s).", len(removed))))
+	return 0
+}

@@ -1,0 +1,146 @@
+package planner
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// edge is one dependency of the graph in the direction data flows: from
+// the dependency to the node that uses it.
+type edge struct{ from, to string }
+
+// flowEdges returns every edge dependency -> dependent, sorted by source
+// then target.
+func (g *Graph) flowEdges() []edge {
+	var out []edge
+	for _, addr := range sortedKeys(g.Nodes) {
+		for _, d := range g.Nodes[addr].Deps {
+			if g.Nodes[d] != nil {
+				out = append(out, edge{from: d, to: addr})
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].from != out[j].from {
+			return out[i].from < out[j].from
+		}
+		return out[i].to < out[j].to
+	})
+	return out
+}
+
+// dotAttrs are the Graphviz attributes of each kind of node.
+var dotAttrs = map[string]string{
+	KindStep:   `shape = "box", style = "rounded,filled", fillcolor = "#fff7d6"`,
+	KindLocal:  `shape = "ellipse", style = "dashed"`,
+	KindOutput: `shape = "note", style = "filled", fillcolor = "#e6f4ea"`,
+	KindCheck:  `shape = "hexagon", style = "filled", fillcolor = "#fde8e8"`,
+}
+
+// DOT renders the graph in the Graphviz language: one node per step, local,
+// output and check, labelled with its address, and one edge from each
+// dependency to the node that uses it. The text is sorted, so the same
+// configuration always gives the same bytes.
+func (g *Graph) DOT() string {
+	var b strings.Builder
+	b.WriteString("digraph promptform {\n")
+	b.WriteString("  rankdir = \"LR\";\n")
+	b.WriteString("  node [fontname = \"Helvetica\"];\n")
+	if len(g.Nodes) > 0 {
+		b.WriteString("\n")
+	}
+	for _, addr := range sortedKeys(g.Nodes) {
+		n := g.Nodes[addr]
+		fmt.Fprintf(&b, "  %s [label = %s, %s];\n", dotQuote(addr), dotQuote(addr), dotAttrs[n.Kind])
+	}
+	edges := g.flowEdges()
+	if len(edges) > 0 {
+		b.WriteString("\n")
+	}
+	for _, e := range edges {
+		fmt.Fprintf(&b, "  %s -> %s;\n", dotQuote(e.from), dotQuote(e.to))
+	}
+	b.WriteString("}\n")
+	return b.String()
+}
+
+func dotQuote(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+	return `"` + r.Replace(s) + `"`
+}
+
+// mermaidShapes are the opening and closing brackets of each kind of node:
+// steps are rectangles, locals stadiums, outputs parallelograms and checks
+// hexagons.
+var mermaidShapes = map[string][2]string{
+	KindStep:   {"[", "]"},
+	KindLocal:  {"([", "])"},
+	KindOutput: {"[/", "/]"},
+	KindCheck:  {"{{", "}}"},
+}
+
+// mermaidStyles are the class definitions, one per kind of node.
+var mermaidStyles = []string{
+	"classDef step fill:#fff7d6,stroke:#b08800",
+	"classDef local fill:#ffffff,stroke:#6a737d,stroke-dasharray:4 3",
+	"classDef output fill:#e6f4ea,stroke:#2da44e",
+	"classDef check fill:#fde8e8,stroke:#cf222e",
+}
+
+// Mermaid renders the graph as a Mermaid flowchart (GitHub renders it in
+// a ```mermaid block): node ids are the addresses made safe, labels are the
+// quoted addresses, and edges run from each dependency to its user. The
+// text is sorted, so the same configuration always gives the same bytes.
+func (g *Graph) Mermaid() string {
+	var b strings.Builder
+	b.WriteString("flowchart LR\n")
+	ids := mermaidIDs(sortedKeys(g.Nodes))
+	for _, addr := range sortedKeys(g.Nodes) {
+		n := g.Nodes[addr]
+		sh, ok := mermaidShapes[n.Kind]
+		if !ok {
+			sh = mermaidShapes[KindStep]
+		}
+		fmt.Fprintf(&b, "  %s%s%s%s:::%s\n", ids[addr], sh[0], mermaidQuote(addr), sh[1], n.Kind)
+	}
+	for _, e := range g.flowEdges() {
+		fmt.Fprintf(&b, "  %s --> %s\n", ids[e.from], ids[e.to])
+	}
+	for _, s := range mermaidStyles {
+		b.WriteString("  " + s + "\n")
+	}
+	return b.String()
+}
+
+// mermaidIDs gives each address an id made of letters, digits and
+// underscores, distinct from the others; addrs must be sorted.
+func mermaidIDs(addrs []string) map[string]string {
+	ids := map[string]string{}
+	used := map[string]bool{}
+	for _, a := range addrs {
+		var sb strings.Builder
+		for _, r := range a {
+			switch {
+			case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+				sb.WriteRune(r)
+			default:
+				sb.WriteByte('_')
+			}
+		}
+		id := sb.String()
+		for i := 2; used[id]; i++ {
+			id = fmt.Sprintf("%s_%d", sb.String(), i)
+		}
+		used[id] = true
+		ids[a] = id
+	}
+	return ids
+}
+
+// mermaidQuote quotes a label, writing quotes and angle brackets as
+// Mermaid's entity codes.
+func mermaidQuote(s string) string {
+	r := strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;", "\n", " ")
+	return `"` + r.Replace(s) + `"`
+}
