@@ -3,6 +3,17 @@
 // response) and of the outputs, with a version, a lineage and a serial.
 // Writes are atomic: a reader sees the old file or the new one, never a mix.
 //
+// Progress is durable step by step through a Store (Open): each Record,
+// Remove or SetOutputs appends one JSON line to a journal beside the state,
+// state.json.journal, and syncs it, at a cost proportional to the change;
+// Commit folds the journal into state.json at the end of an apply. A crash
+// loses only what was being written; the next Open replays the rest.
+//
+// Lock takes the exclusive lock held for a whole apply, an flock on
+// .promptform/state.lock that records who holds it; ForceUnlock clears a
+// record left behind.
+//
 // It knows nothing of HCL; packages planner and executor read and write it.
-// A *State is not safe for concurrent use; the executor guards its own.
+// A *State is not safe for concurrent use; the executor guards its own. A
+// *Store is.
 package state

@@ -1,0 +1,263 @@
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// JournalSuffix is appended to the state file's path to name its journal.
+const JournalSuffix = ".journal"
+
+// ErrClosed is returned by the writing methods of a closed Store.
+var ErrClosed = errors.New("state: store closed")
+
+// Journal operations, the "op" of a journal line.
+const (
+	opStep    = "step"
+	opRemove  = "rm"
+	opOutputs = "outputs"
+)
+
+// entry is one line of the journal. Lineage and Serial name the state.json
+// the entry extends.
+type entry struct {
+	Op      string             `json:"op"`
+	Lineage string             `json:"lineage"`
+	Serial  uint64             `json:"serial"`
+	Step    *Step              `json:"step,omitempty"`
+	Address string             `json:"address,omitempty"`
+	Outputs map[string]*Output `json:"outputs,omitempty"`
+}
+
+// Store is a state and its journal: an append-only file of JSON lines beside
+// state.json (path + ".journal") that makes each change durable at a cost
+// proportional to the change, not to the state. Commit folds the journal
+// into state.json.
+//
+// The methods of a Store are safe for concurrent use. The *State it returns
+// is changed by Record, Remove and SetOutputs, so read it only while no
+// write is in flight (the executor reads it from its scheduler goroutine,
+// which is also the one that writes). Writes to the files should happen
+// only under Lock: the Store does not take the lock itself.
+type Store struct {
+	mu      sync.Mutex
+	path    string
+	jpath   string
+	st      *State
+	f       *os.File // the journal, opened at the first write
+	size    int64    // bytes of whole, valid lines in the journal
+	pending int      // entries applied since state.json was last written
+	closed  bool
+}
+
+// Open loads the state at path (a missing file gives an empty state) and
+// replays its journal, path + ".journal", in order.
+//
+// A journal whose last line is torn (no newline, or not JSON: what a crash
+// during a write leaves) is not an error: that entry is dropped, a Warning
+// says so, and the next write cuts it off the file. A state.json that does
+// not parse, a bad line before the last, or a journal of another lineage is
+// an error that names the file and says what to do; the Store is then nil.
+//
+// Open never writes. After it replays a journal, Pending reports how many
+// entries state.json lacks; a caller that wants them folded in at once
+// (apply, under Lock) calls Commit, and a reader (show, state list) just
+// uses the state and Closes.
+func Open(path string) (*Store, []Warning, error) {
+	st, err := Load(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	_, statErr := os.Stat(path)
+	s := &Store{path: path, jpath: path + JournalSuffix, st: st}
+	warns, err := s.replay(statErr == nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s, warns, nil
+}
+
+// State returns the state, with every journal entry applied. It is never nil.
+func (s *Store) State() *State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st
+}
+
+// Path returns the path of state.json.
+func (s *Store) Path() string { return s.path }
+
+// Pending returns how many journal entries are applied to the state but not
+// yet folded into state.json by Commit.
+func (s *Store) Pending() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pending
+}
+
+// Record makes a finished step durable: it appends the step to the journal,
+// syncs it, and only then puts it in the state under step.Address, replacing
+// any earlier record. The Store keeps step; don't change it afterwards.
+func (s *Store) Record(step *Step) error {
+	if step == nil || step.Address == "" {
+		return errors.New("state: record: a step needs an address")
+	}
+	return s.write(&entry{Op: opStep, Step: step})
+}
+
+// Remove makes the removal of the step at addr durable and removes it from
+// the state. Removing an address that is not recorded is not an error.
+func (s *Store) Remove(addr string) error {
+	if addr == "" {
+		return errors.New("state: remove: empty address")
+	}
+	return s.write(&entry{Op: opRemove, Address: addr})
+}
+
+// SetOutputs makes the new set of outputs durable and puts it in the state,
+// replacing all earlier outputs. The Store keeps the map.
+func (s *Store) SetOutputs(outputs map[string]*Output) error {
+	if outputs == nil {
+		outputs = map[string]*Output{}
+	}
+	return s.write(&entry{Op: opOutputs, Outputs: outputs})
+}
+
+// Commit writes the whole state to state.json atomically, incrementing its
+// serial, and then removes the journal. It costs O(size of the state): call
+// it once, at the end of an apply (and after Open, if Pending > 0 and the
+// caller holds the lock). A crash between the two steps leaves a journal
+// that the next Open recognises as already folded in, by its serial.
+func (s *Store) Commit() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if err := s.st.Save(s.path); err != nil {
+		return err
+	}
+	s.pending = 0
+	if s.f != nil {
+		s.f.Close()
+		s.f = nil
+	}
+	s.size = 0
+	if err := os.Remove(s.jpath); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("state: %s is saved, but its old journal could not be removed: %w", s.path, err)
+	}
+	syncDir(filepath.Dir(s.jpath))
+	return nil
+}
+
+// Close closes the journal without folding it into state.json; what was
+// recorded stays in the journal for the next Open. Close is idempotent;
+// writes after it return ErrClosed.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if s.f == nil {
+		return nil
+	}
+	err := s.f.Close()
+	s.f = nil
+	if err != nil {
+		return fmt.Errorf("state: close %s: %w", s.jpath, err)
+	}
+	return nil
+}
+
+// write appends e to the journal, syncs it, then applies it to the state.
+// A failed write is cut off the journal so the next line starts clean.
+func (s *Store) write(e *entry) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	e.Lineage, e.Serial = s.st.Lineage, s.st.Serial
+	line, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("state: encode journal entry: %w", err)
+	}
+	line = append(line, '\n')
+	if err := s.openJournal(); err != nil {
+		return err
+	}
+	if _, err := s.f.Write(line); err != nil {
+		return s.undo(err)
+	}
+	if err := s.f.Sync(); err != nil {
+		return s.undo(err)
+	}
+	s.size += int64(len(line))
+	s.apply(e)
+	s.pending++
+	return nil
+}
+
+// undo cuts a failed write off the journal.
+func (s *Store) undo(err error) error {
+	if terr := s.f.Truncate(s.size); terr != nil {
+		s.f.Close()
+		s.f = nil // reopened, and cut again, at the next write
+	}
+	return fmt.Errorf("state: write %s: %w", s.jpath, err)
+}
+
+// openJournal opens the journal for appending at the first write, cutting
+// off a torn last line that Open dropped.
+func (s *Store) openJournal() error {
+	if s.f != nil {
+		return nil
+	}
+	if err := os.MkdirAll(filepath.Dir(s.jpath), 0o755); err != nil {
+		return fmt.Errorf("state: create %s: %w", filepath.Dir(s.jpath), err)
+	}
+	_, statErr := os.Stat(s.jpath)
+	f, err := os.OpenFile(s.jpath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("state: open %s: %w", s.jpath, err)
+	}
+	if err := f.Truncate(s.size); err != nil {
+		f.Close()
+		return fmt.Errorf("state: open %s: %w", s.jpath, err)
+	}
+	if statErr != nil {
+		syncDir(filepath.Dir(s.jpath)) // make the new file's name durable
+	}
+	s.f = f
+	return nil
+}
+
+// apply applies one entry to the state.
+func (s *Store) apply(e *entry) {
+	switch e.Op {
+	case opStep:
+		s.st.Steps[e.Step.Address] = e.Step
+	case opRemove:
+		delete(s.st.Steps, e.Address)
+	case opOutputs:
+		if e.Outputs == nil {
+			e.Outputs = map[string]*Output{}
+		}
+		s.st.Outputs = e.Outputs
+	}
+}
+
+// syncDir syncs a directory so that a created, renamed or removed name in
+// it is durable. It is best effort: not every platform can sync a directory.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}

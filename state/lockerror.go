@@ -1,0 +1,89 @@
+package state
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// LockedError is the error of a Lock that found the state locked.
+type LockedError struct {
+	// Path is the lock file.
+	Path string
+	// Info is the holder's record; it is zero when the holder left none.
+	Info LockInfo
+	// Stale is true when Info names a process on this host that no longer
+	// exists, although the flock is still held by someone.
+	Stale bool
+}
+
+func lockedError(path string) *LockedError {
+	e := &LockedError{Path: path}
+	info, ok := readLockInfo(path)
+	if ok {
+		e.Info = info
+		host, _ := os.Hostname()
+		e.Stale = info.Host == host && processGone(info.PID)
+	}
+	return e
+}
+
+// Error says who holds the lock and what to do.
+func (e *LockedError) Error() string {
+	var b strings.Builder
+	i := e.Info
+	if i.ID == "" {
+		fmt.Fprintf(&b, "state: the state is locked (%s) by a process that left no lock information: "+
+			"it is just starting, or force-unlock removed its record. ", e.Path)
+	} else {
+		fmt.Fprintf(&b, "state: the state is locked (%s) by process %d on host %s (%s) since %s, for %q; lock ID %s. ",
+			e.Path, i.PID, i.Host, i.Who, i.Created.Local().Format(time.RFC3339), i.Operation, i.ID)
+	}
+	if e.Stale {
+		fmt.Fprintf(&b, "Process %d no longer runs on this host, yet the lock is still held: "+
+			"another process has the lock file open (one it left behind, or one in a container sharing this directory), "+
+			"or a network file system has not released it yet. Stop that process; "+
+			"the lock is free as soon as it exits. ", i.PID)
+	}
+	b.WriteString("Wait for the other operation to finish, or run again with -lock-timeout=DURATION (for example -lock-timeout=5m) to wait for the lock.")
+	if i.ID != "" {
+		fmt.Fprintf(&b, " If its holder is gone, run: promptform force-unlock %s", i.ID)
+	}
+	return b.String()
+}
+
+// ForceUnlock removes the lock information of the state in configuration
+// directory dir, if its ID is id. It fails, naming the actual ID, when the
+// IDs differ, and when there is no lock information.
+//
+// ForceUnlock never deletes the lock file and never touches the flock: no
+// process can release another's flock, and deleting a locked file would let
+// a new apply lock a fresh file while the holder goes on. So if the holder
+// is still running, it keeps the lock, its own Unlock still works, and Lock
+// still fails until it exits (reporting a holder without information). If
+// the holder is gone, the operating system has already released its flock,
+// and ForceUnlock only clears the record it left, under the flock itself.
+func ForceUnlock(dir, id string) error {
+	path := LockPath(dir)
+	info, ok := readLockInfo(path)
+	switch {
+	case !ok:
+		return fmt.Errorf("state: no lock information in %s: the state of %s is not locked", path, dir)
+	case info.ID != id:
+		return fmt.Errorf("state: the lock in %s has ID %s, not %s; check the ID (the lock error shows it) and try again", path, info.ID, id)
+	}
+	fl := flock.New(path, flock.SetFlag(os.O_RDWR))
+	if held, err := fl.TryLock(); err == nil && held {
+		defer fl.Unlock()
+		if info, ok = readLockInfo(path); !ok || info.ID != id {
+			return nil // released and cleared while we looked
+		}
+	}
+	if err := os.Truncate(path, 0); err != nil {
+		return fmt.Errorf("state: force-unlock %s: %w", path, err)
+	}
+	return nil
+}
