@@ -27,11 +27,9 @@ func runShow(m *Meta, args []string) int {
 	return m.showView(*jsonOut).state(m, st)
 }
 
-// showPlanFile prints a saved plan. Saved plans are not written yet; this
-// is a placeholder for them.
+// showPlanFile prints a saved plan.
 func showPlanFile(m *Meta, path string, jsonOut bool) int {
-	return m.fail("Saved plans are not supported yet",
-		fmt.Sprintf("promptform show %s would print a saved plan, but this version cannot read plan files. Run promptform show without an argument to see the state.", path))
+	return showSavedPlan(m, path, jsonOut)
 }
 
 // showView prints the recorded state.
