@@ -22,6 +22,7 @@ func runApply(m *Meta, args []string) int {
 	var pf planFlags
 	fs := pf.bind(m, "apply", "apply [-auto-approve] [-parallelism=N] [-json] [-offline] [-replay] [-target=ADDR]... [-exclude=ADDR]... [-replace=ADDR]... [-var NAME=VALUE]... [-var-file=FILE]... [PLANFILE]")
 	autoApprove := fs.Bool("auto-approve", false, "run without asking for confirmation")
+	lockTimeout := fs.Duration("lock-timeout", 0, "wait this long for another apply's lock on the state (0: fail at once)")
 	parallelism := fs.Int("parallelism", executor.DefaultParallelism, "how many calls may be in flight at once")
 	if !m.parseFlags(fs, args, 1) {
 		return 1
@@ -35,6 +36,24 @@ func runApply(m *Meta, args []string) int {
 		return m.fail("Options with a saved plan", "A saved plan carries its own variables, mode and targets: apply PLANFILE takes none of -var, -var-file, -offline, -replay, -target, -exclude or -replace.")
 	}
 	view := m.applyView(pf.json)
+	lk, locked := m.lock("apply", *lockTimeout)
+	if !locked {
+		return 1
+	}
+	defer lk.Unlock()
+	store, diags := m.openState()
+	if diags.HasErrors() {
+		view.diags(m, diags)
+		return 1
+	}
+	defer store.Close()
+	if store.Pending() > 0 {
+		// A run was killed: fold what it recorded before planning on it.
+		if err := store.Commit(); err != nil {
+			return m.fail("Cannot write state", err.Error()+".")
+		}
+	}
+	view.diags(m, diags)
 	var p *planner.Plan
 	var st *state.State
 	var ok bool
@@ -65,11 +84,11 @@ func runApply(m *Meta, args []string) int {
 		return 1
 	}
 	serialBefore := st.Serial
-	res := executor.Run(m.ctx, p, st, executor.Options{
+	res := executor.Run(m.ctx, p, executor.Options{
 		Parallelism: *parallelism,
 		Client:      clients,
 		Offline:     pf.offline,
-		StatePath:   m.statePath(),
+		Store:       store,
 		Hook:        view.hook(m),
 		CallContext: m.abandon,
 		Limits:      limits,
@@ -77,7 +96,7 @@ func runApply(m *Meta, args []string) int {
 	if planFile != "" && st.Serial == serialBefore {
 		// A saved plan applies once: move the serial on even when nothing
 		// was written, so that the same file is stale from now on.
-		if err := st.Save(m.statePath()); err != nil {
+		if err := store.Commit(); err != nil {
 			res.Diagnostics = append(res.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot save state", Detail: err.Error()})
 		}
 	}

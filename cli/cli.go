@@ -39,15 +39,16 @@ var commands map[string]command
 
 func init() {
 	commands = map[string]command{
-		"validate": {"Check the configuration: syntax, types, references and the graph", runValidate},
-		"fmt":      {"Rewrite configuration files in canonical format", runFmt},
-		"plan":     {"Show the requests the pipeline would send and what will run", runPlan},
-		"apply":    {"Run the pipeline and record every response", runApply},
-		"output":   {"Show output values from the state", runOutput},
-		"show":     {"Show the recorded state: every step's answer and the outputs", runShow},
-		"state":    {"Inspect and edit the state: list, show, rm", runState},
-		"graph":    {"Print the step graph in DOT or Mermaid", runGraph},
-		"version":  {"Show the promptform version", runVersion},
+		"validate":     {"Check the configuration: syntax, types, references and the graph", runValidate},
+		"fmt":          {"Rewrite configuration files in canonical format", runFmt},
+		"plan":         {"Show the requests the pipeline would send and what will run", runPlan},
+		"apply":        {"Run the pipeline and record every response", runApply},
+		"output":       {"Show output values from the state", runOutput},
+		"show":         {"Show the recorded state: every step's answer and the outputs", runShow},
+		"state":        {"Inspect and edit the state: list, show, rm", runState},
+		"graph":        {"Print the step graph in DOT or Mermaid", runGraph},
+		"version":      {"Show the promptform version", runVersion},
+		"force-unlock": {"Clear the state lock of an apply that is gone", runForceUnlock},
 	}
 }
 
@@ -135,8 +136,8 @@ func Run(ctx, abandon context.Context, args []string, s Streams) int {
 
 func printUsage(w io.Writer) {
 	fmt.Fprintf(w, "Usage: promptform [-chdir=DIR] [-no-color] COMMAND [options]\n\nCommands:\n")
-	for _, name := range []string{"validate", "fmt", "plan", "apply", "output", "show", "state", "graph", "version"} {
-		fmt.Fprintf(w, "  %-10s %s\n", name, commands[name].synopsis)
+	for _, name := range []string{"validate", "fmt", "plan", "apply", "output", "show", "state", "graph", "force-unlock", "version"} {
+		fmt.Fprintf(w, "  %-13s %s\n", name, commands[name].synopsis)
 	}
 	fmt.Fprintf(w, "\nRun promptform COMMAND -help for a command's options.\n")
 }

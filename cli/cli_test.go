@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/promptform/promptform/gateway"
 	"github.com/promptform/promptform/gateway/gatewaytest"
@@ -30,6 +31,10 @@ func TestMain(m *testing.M) {
 //	gateway reply STATUS TEXT   queue one reply: a JSON error body with TEXT as
 //	                        its message for STATUS >= 400, else TEXT as the answer
 //	gateway reply-raw STATUS BODY   queue one reply with BODY as it is
+//	gateway delay DURATION  hold every default answer back this long
+//	gateway await N         wait (at most 30s) until N chat requests arrived
+//	gateway repeats-at-most N   fail unless at most N chat requests repeat an
+//	                        earlier one (same body)
 func TestScripts(t *testing.T) {
 	t.Parallel()
 	testscript.Run(t, testscript.Params{
@@ -85,6 +90,34 @@ func cmdGateway(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	case "key":
 		srv.RequireKey(args[1])
+	case "delay":
+		d, err := time.ParseDuration(args[1])
+		ts.Check(err)
+		srv.Handle(func(*gateway.Request) gatewaytest.Reply { return gatewaytest.Reply{Delay: d} })
+	case "await":
+		want, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		for deadline := time.Now().Add(30 * time.Second); chatCount(srv) < want; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				ts.Fatalf("waited 30s for %d chat requests; %d arrived", want, chatCount(srv))
+			}
+		}
+	case "repeats-at-most":
+		most, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		seen, repeats := map[string]bool{}, 0
+		for _, r := range srv.Requests() {
+			if r.Method != "POST" {
+				continue
+			}
+			if seen[string(r.Body)] {
+				repeats++
+			}
+			seen[string(r.Body)] = true
+		}
+		if repeats > most {
+			ts.Fatalf("%d chat requests repeated an earlier one; at most %d may", repeats, most)
+		}
 	case "reply", "reply-raw":
 		status, err := strconv.Atoi(args[1])
 		ts.Check(err)
@@ -101,4 +134,15 @@ func cmdGateway(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		ts.Fatalf("unknown gateway command %q", args[0])
 	}
+}
+
+// chatCount counts the chat requests the fake has seen.
+func chatCount(srv *gatewaytest.Server) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.Method == "POST" {
+			n++
+		}
+	}
+	return n
 }

@@ -2,10 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/config"
@@ -21,6 +23,7 @@ type Meta struct {
 	ctx     context.Context
 	abandon context.Context
 	parser  *config.Parser
+	store   *state.Store // the state opened for writing, when there is one
 }
 
 // varFlags collects -var and -var-file in command-line order.
@@ -83,13 +86,54 @@ func (m *Meta) loadConfig() (*config.Config, hcl.Diagnostics) {
 // statePath is where the state of the working directory lives.
 func (m *Meta) statePath() string { return state.Path(m.Dir) }
 
-// loadState reads the state, reporting a problem as a diagnostic.
-func (m *Meta) loadState() (*state.State, hcl.Diagnostics) {
-	st, err := state.Load(m.statePath())
+// openState opens the state and its journal for a command that writes it
+// (under the lock); later loadState calls read from it. A torn last journal
+// entry (a run killed while writing it) is a warning.
+func (m *Meta) openState() (*state.Store, hcl.Diagnostics) {
+	store, warnings, err := state.Open(m.statePath())
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read state", Detail: err.Error()}}
 	}
-	return st, nil
+	var diags hcl.Diagnostics
+	for _, w := range warnings {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: w.Summary, Detail: w.Detail})
+	}
+	m.store = store
+	return store, diags
+}
+
+// loadState reads the state, with the progress its journal holds: from the
+// store the command opened, or else from disk for a command that only reads.
+func (m *Meta) loadState() (*state.State, hcl.Diagnostics) {
+	if m.store != nil {
+		return m.store.State(), nil
+	}
+	store, warnings, err := state.Open(m.statePath())
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read state", Detail: err.Error()}}
+	}
+	defer store.Close()
+	var diags hcl.Diagnostics
+	for _, w := range warnings {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: w.Summary, Detail: w.Detail})
+	}
+	return store.State(), diags
+}
+
+// lock takes the state lock for a command that writes the state, waiting
+// up to timeout; it prints why when it cannot.
+func (m *Meta) lock(operation string, timeout time.Duration) (*state.Lockfile, bool) {
+	lk, err := state.Lock(m.ctx, m.Dir, operation, timeout)
+	if err != nil {
+		summary := "Cannot lock the state"
+		var locked *state.LockedError
+		if errors.As(err, &locked) {
+			summary = "State locked"
+		}
+		writeDiags(m, m.Stderr, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: err.Error()}})
+		return nil, false
+	}
+	return lk, true
 }
 
 // out and errw are the streams, for brevity.

@@ -40,9 +40,12 @@ func (m *Meta) savePlan(path string, p *planner.Plan, st *state.State, pf *planF
 	return state.WriteFileAtomic(path, append(b, '\n'), 0o644)
 }
 
+// stateExists reports whether there is a recorded state: the file, or the
+// journal of a first run.
 func stateExists(path string) bool {
 	_, err := os.Stat(path)
-	return err == nil
+	_, jerr := os.Stat(path + state.JournalSuffix)
+	return err == nil || jerr == nil
 }
 
 // readPlanFile reads a saved plan.

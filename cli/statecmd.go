@@ -321,6 +321,18 @@ func runStateRm(m *Meta, args []string) int {
 	if !ok {
 		return 1
 	}
+	if !*dryRun {
+		lk, ok := m.lock("state rm", 0)
+		if !ok {
+			return 1
+		}
+		defer lk.Unlock()
+		if _, diags := m.openState(); diags.HasErrors() {
+			writeDiags(m, m.Stderr, diags)
+			return 1
+		}
+		defer m.store.Close()
+	}
 	st, diags := m.loadState()
 	if diags.HasErrors() {
 		writeDiags(m, m.Stderr, diags)
@@ -352,10 +364,12 @@ func runStateRm(m *Meta, args []string) int {
 		return 0
 	}
 	for _, addr := range removed {
-		delete(st.Steps, addr)
+		if err := m.store.Remove(addr); err != nil {
+			return m.fail("Cannot write state", err.Error()+". Nothing was removed.")
+		}
 	}
-	if err := st.Save(m.statePath()); err != nil {
-		return m.fail("Cannot write state", err.Error()+". Nothing was removed.")
+	if err := m.store.Commit(); err != nil {
+		return m.fail("Cannot write state", err.Error()+".")
 	}
 	for _, addr := range removed {
 		fmt.Fprintf(m.Stdout, "Removed %s\n", addr)

@@ -32,9 +32,9 @@ type Options struct {
 	Client func(*planner.Model) ChatClient
 	// Offline marks recorded responses as the offline model's.
 	Offline bool
-	// StatePath is where the state is saved after each finished instance;
-	// the state is not saved when it is empty.
-	StatePath string
+	// Store records each finished instance durably as it finishes; Run
+	// commits it at the end. Required.
+	Store *state.Store
 	// Hook receives progress events; NopHook when nil.
 	Hook Hook
 	// CallContext bounds requests in flight. Cancelling Run's context
@@ -70,7 +70,7 @@ type Result struct {
 // node's dependents are skipped; every finished instance is saved to the
 // state at once. At the end dropped instances are removed from the state and
 // outputs recorded. Run returns when nothing is in flight.
-func Run(ctx context.Context, plan *planner.Plan, st *state.State, opts Options) *Result {
+func Run(ctx context.Context, plan *planner.Plan, opts Options) *Result {
 	if opts.Parallelism < 1 {
 		opts.Parallelism = DefaultParallelism
 	}
@@ -83,7 +83,7 @@ func Run(ctx context.Context, plan *planner.Plan, st *state.State, opts Options)
 	if opts.Limits == nil {
 		opts.Limits = NewLimits()
 	}
-	s := newScheduler(ctx, plan, st, opts)
+	s := newScheduler(ctx, plan, opts.Store.State(), opts)
 	s.loop()
 	s.finish()
 	return &s.res
@@ -422,9 +422,8 @@ func (s *scheduler) callFinished(f finished) {
 		if diags.HasErrors() {
 			rec.Failed = "postcondition: " + diags[0].Detail
 		}
-		s.st.Steps[addr] = rec
 		s.res.Called++
-		s.saveOrHalt()
+		s.recordOrHalt(rec)
 		if diags.HasErrors() {
 			s.addDiags(diags)
 			s.instanceFailed(n, f.c.index, nil)
@@ -440,9 +439,10 @@ func (s *scheduler) callFinished(f finished) {
 	}
 }
 
-// saveOrHalt saves the state; when it cannot, the run starts no more calls.
-func (s *scheduler) saveOrHalt() {
-	if err := s.save(); err != nil && !s.res.Unsaved {
+// recordOrHalt records a finished instance durably; when it cannot, the
+// run starts no more calls.
+func (s *scheduler) recordOrHalt(rec *state.Step) {
+	if err := s.opts.Store.Record(rec); err != nil && !s.res.Unsaved {
 		s.res.Unsaved = true
 		s.halt("the state could not be saved") // spend nothing more that cannot be recorded
 		s.addDiags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot save state",
@@ -537,21 +537,14 @@ func (s *scheduler) addDiags(diags hcl.Diagnostics) {
 	s.res.Diagnostics = append(s.res.Diagnostics, diags...)
 }
 
-// save writes the state.
-func (s *scheduler) save() error {
-	if s.opts.StatePath == "" {
-		return nil
-	}
-	return s.st.Save(s.opts.StatePath)
-}
-
-// finish removes dropped instances, records outputs and saves the state.
+// finish removes dropped instances, records outputs and folds the
+// journal into the state file.
 func (s *scheduler) finish() {
-	changed := false
+	store := s.opts.Store
+	var errs []error
 	for _, c := range s.plan.Changes {
 		if c.Action == planner.Drop && !s.res.Interrupted && !s.plan.Filter.Active() {
-			delete(s.st.Steps, c.Address)
-			changed = true
+			errs = append(errs, store.Remove(c.Address))
 		}
 	}
 	for name, v := range s.res.Outputs {
@@ -559,9 +552,14 @@ func (s *scheduler) finish() {
 			delete(s.res.Outputs, name) // its evaluation failed; the error says why
 		}
 	}
-	changed = recordOutputs(s.st, s.plan, s.res.Outputs) || changed
-	if changed {
-		if err := s.save(); err != nil {
+	if next, changed := outputsToRecord(s.st, s.plan, s.res.Outputs); changed {
+		errs = append(errs, store.SetOutputs(next))
+	}
+	if store.Pending() > 0 {
+		errs = append(errs, store.Commit())
+	}
+	for _, err := range errs {
+		if err != nil {
 			s.addDiags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot save state", Detail: err.Error()}})
 		}
 	}

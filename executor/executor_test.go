@@ -95,11 +95,27 @@ func setup(t *testing.T, src string, st *state.State) (*planner.Plan, string) {
 
 func runWith(t *testing.T, plan *planner.Plan, st *state.State, path string, c ChatClient, par int) *Result {
 	t.Helper()
-	return Run(context.Background(), plan, st, Options{
+	return Run(context.Background(), plan, Options{
 		Parallelism: par,
 		Client:      func(*planner.Model) ChatClient { return c },
-		StatePath:   path,
+		Store:       storeWith(t, st, path),
 	})
+}
+
+// storeWith opens a store at path holding what st holds.
+func storeWith(t *testing.T, st *state.State, path string) *state.Store {
+	t.Helper()
+	if len(st.Steps) > 0 {
+		if err := st.Save(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	store, _, err := state.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	return store
 }
 
 const fanOut = `
@@ -230,11 +246,15 @@ func TestRunBoundsParallelism(t *testing.T) {
 	if fc.maxSeen > 3 {
 		t.Errorf("%d calls were in flight at once; the bound is 3", fc.maxSeen)
 	}
-	if res.Called != 12 || len(st.Steps) != 12 {
-		t.Errorf("called %d, recorded %d; want 12 each", res.Called, len(st.Steps))
+	saved, err := state.Load(path)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, ok := st.Steps[`step.s["7"]`]; !ok {
-		t.Errorf("instance step.s[\"7\"] not recorded; have %v", st.Addresses())
+	if res.Called != 12 || len(saved.Steps) != 12 {
+		t.Errorf("called %d, recorded %d; want 12 each", res.Called, len(saved.Steps))
+	}
+	if _, ok := saved.Steps[`step.s["7"]`]; !ok {
+		t.Errorf("instance step.s[\"7\"] not recorded; have %v", saved.Addresses())
 	}
 }
 
@@ -257,7 +277,7 @@ step "second" {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan *Result)
 	go func() {
-		done <- Run(ctx, plan, st, Options{Parallelism: 2, Client: func(*planner.Model) ChatClient { return fc }, StatePath: path, CallContext: context.Background()})
+		done <- Run(ctx, plan, Options{Parallelism: 2, Client: func(*planner.Model) ChatClient { return fc }, Store: storeWith(t, st, path), CallContext: context.Background()})
 	}()
 	<-fc.started // step.first is in flight
 	cancel()     // stop scheduling; the call in flight may finish
@@ -289,13 +309,14 @@ step "s" {
 }
 `
 	st := state.New()
-	plan, _ := setup(t, src, st)
-	blocker := filepath.Join(t.TempDir(), "file")
-	if err := os.WriteFile(blocker, nil, 0o644); err != nil {
+	plan, path := setup(t, src, st)
+	store := storeWith(t, st, path)
+	// The state directory turns into a file: no answer can be recorded.
+	if err := os.WriteFile(filepath.Dir(path), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	fc := &fakeClient{}
-	res := runWith(t, plan, st, filepath.Join(blocker, "state.json"), fc, 1)
+	res := Run(context.Background(), plan, Options{Parallelism: 1, Client: func(*planner.Model) ChatClient { return fc }, Store: store})
 	if !res.Unsaved || !res.Diagnostics.HasErrors() {
 		t.Fatalf("unsaved=%v diagnostics=%s; want a save failure reported", res.Unsaved, res.Diagnostics.Error())
 	}

@@ -9,10 +9,10 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
-// recordOutputs stores the outputs that could be evaluated in the state,
-// replacing the old set, so that no stale value outlives a failed run; it
-// reports whether anything changed.
-func recordOutputs(st *state.State, plan *planner.Plan, outputs map[string]cty.Value) bool {
+// outputsToRecord returns the outputs that could be evaluated, to replace
+// the recorded set (so that no stale value outlives a failed run), and
+// whether that changes anything.
+func outputsToRecord(st *state.State, plan *planner.Plan, outputs map[string]cty.Value) (map[string]*state.Output, bool) {
 	next := map[string]*state.Output{}
 	for name, v := range outputs {
 		if !v.IsWhollyKnown() {
@@ -34,8 +34,7 @@ func recordOutputs(st *state.State, plan *planner.Plan, outputs map[string]cty.V
 			changed = true
 		}
 	}
-	st.Outputs = next
-	return changed
+	return next, changed
 }
 
 // OutputValue decodes a recorded output.
