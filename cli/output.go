@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"io"
 	"encoding/json"
 	"fmt"
 
@@ -55,8 +56,14 @@ func runOutput(m *Meta, args []string) int {
 		fmt.Fprintln(m.Stderr, "No outputs found. Declare output blocks and run apply.")
 		return 0
 	}
-	for _, n := range sortedKeys(st.Outputs) {
-		o := st.Outputs[n]
+	return m.printRecordedOutputs(m.Stdout, st.Outputs)
+}
+
+// printRecordedOutputs prints recorded outputs as name = value lines,
+// sorted, sensitive ones redacted; it returns the exit code.
+func (m *Meta) printRecordedOutputs(w io.Writer, outputs map[string]*state.Output) int {
+	for _, n := range sortedKeys(outputs) {
+		o := outputs[n]
 		v, err := executor.OutputValue(o)
 		if err != nil {
 			return m.fail("Corrupt output in state", fmt.Sprintf("Output %q cannot be decoded: %s.", n, err))
@@ -65,7 +72,7 @@ func runOutput(m *Meta, args []string) int {
 		if o.Sensitive {
 			text = "(sensitive value)"
 		}
-		fmt.Fprintf(m.Stdout, "%s = %s\n", n, text)
+		fmt.Fprintf(w, "%s = %s\n", n, text)
 	}
 	return 0
 }

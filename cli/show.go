@@ -83,19 +83,7 @@ func (showHuman) state(m *Meta, st *state.State) int {
 		return 0
 	}
 	fmt.Fprintf(w, "%s\n\n", m.bold("Outputs:"))
-	for _, n := range sortedKeys(st.Outputs) {
-		o := st.Outputs[n]
-		v, err := executor.OutputValue(o)
-		if err != nil {
-			return m.fail("Corrupt output in state", fmt.Sprintf("Output %q cannot be decoded: %s.", n, err))
-		}
-		text := formatValue(v)
-		if o.Sensitive {
-			text = "(sensitive value)"
-		}
-		fmt.Fprintf(w, "%s = %s\n", n, text)
-	}
-	return 0
+	return m.printRecordedOutputs(w, st.Outputs)
 }
 
 func noneIfEmpty(s string) string {
