@@ -2,9 +2,9 @@ package cli
 
 import (
 	"bytes"
-	"io"
 	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/executor"
