@@ -123,6 +123,9 @@ func (c *Change) Diff() string {
 			redact[i] = m.Sensitive
 		}
 	}
+	if RequestText(&old) == RequestText(c.Request) {
+		return "" // the same request, asked again (-replace)
+	}
 	a, b := requestText(&old, redact), requestText(c.Request, redact)
 	if a == b {
 		return "  (only sensitive values changed)\n"

@@ -282,3 +282,30 @@ func TestHashOmitsNothingSent(t *testing.T) {
 		t.Errorf("temperature 0 missing from %s", cb)
 	}
 }
+
+// TestDiff checks the request diff of a rerun: one changed prompt line is one
+// -/+ pair, and a request asked again unchanged (-replace) has no diff.
+func TestDiff(t *testing.T) {
+	t.Parallel()
+	src := "model \"m\" {\n  id = \"m1\"\n}\nstep \"a\" {\n  model  = model.m\n  prompt = \"line one\\nLINE\\nline three\"\n}\n"
+	p := mustPlan(t, src, nil, false)
+	st := record(t, p, nil, false)
+	edited := mustPlan(t, strings.Replace(src, "LINE", "line two", 1), st, false)
+	c := change(t, edited, "step.a")
+	if c.Action != Rerun || c.Reason != "prompt changed" {
+		t.Fatalf("got %s (%s), want rerun (prompt changed)", c.Action, c.Reason)
+	}
+	var changed []string
+	for _, l := range strings.Split(c.Diff(), "\n") {
+		if (strings.HasPrefix(l, "-") || strings.HasPrefix(l, "+")) && !strings.HasPrefix(l, "---") && !strings.HasPrefix(l, "+++") {
+			changed = append(changed, l)
+		}
+	}
+	if want := []string{"-  LINE", "+  line two"}; strings.Join(changed, "|") != strings.Join(want, "|") {
+		t.Errorf("wrong diff lines\ngot:  %q\nwant: %q\n%s", changed, want, c.Diff())
+	}
+	same := mustPlan(t, src, st, false)
+	if d := change(t, same, "step.a").Diff(); d != "" {
+		t.Errorf("an unchanged request has a diff:\n%s", d)
+	}
+}
