@@ -116,7 +116,7 @@ func (s *scheduler) dialog(c *call, req *gateway.Request, m *planner.Model) (*ou
 		msgs = append(msgs,
 			gateway.Message{Role: "assistant", Content: gateway.TextContent(resp.Text())},
 			gateway.Message{Role: "user", Content: gateway.TextContent(
-				"That answer does not match the required JSON schema:\n" + problem.Error() +
+				"That answer does not match the required JSON schema:\n" + strings.TrimPrefix(problem.Error(), "executor: ") +
 					"\nAnswer again with only the corrected JSON.")})
 	}
 }

@@ -97,6 +97,12 @@ func (l *Limits) Pause(model string, d time.Duration) {
 	}
 	if until := l.now().Add(d); until.After(g.paused) {
 		g.paused = until
+		// The call that was told to wait retries at the end of the pause
+		// (the client honours Retry-After); the queue's next start keeps
+		// its distance from that one.
+		if next := until.Add(g.interval); next.After(g.next) {
+			g.next = next
+		}
 	}
 }
 

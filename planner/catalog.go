@@ -128,6 +128,12 @@ func (r *Rendered) checkContext(addr string, m *Model, entry gateway.Model, subj
 		return nil
 	}
 	if r.MaxTokens != nil && *r.MaxTokens >= limit {
+		switch {
+		case r.step.maxTokens != nil:
+			subject = r.Instance.Step.MaxTokens.Range().Ptr()
+		case m.MaxTokensExpr != nil:
+			subject = m.MaxTokensExpr.Range().Ptr()
+		}
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "max_tokens exceeds the context length",

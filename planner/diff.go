@@ -128,7 +128,7 @@ func (c *Change) Diff() string {
 	}
 	a, b := requestText(&old, redact), requestText(c.Request, redact)
 	if a == b {
-		return "  (only sensitive values changed)\n"
+		return "  (the change is in a message that uses a sensitive value, so it is not shown)\n"
 	}
 	diff, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
 		A:        difflib.SplitLines(a),

@@ -20,6 +20,7 @@ type Model struct {
 	Temperature       *float64
 	Stream            *bool
 	StreamExpr        hcl.Expression // where Stream was set, for diagnostics
+	MaxTokensExpr     hcl.Expression // where MaxTokens was set, for diagnostics
 	Params            map[string]cty.Value
 	RequestsPerMinute int
 	MaxConcurrency    int
@@ -58,6 +59,7 @@ func resolveModel(cfg *config.Config, mc *config.Model, ctx *hcl.EvalContext) (*
 	diags = append(diags, d...)
 	m.Stream, d = optBool(mc.Stream, ctx, "stream")
 	m.StreamExpr = mc.Stream
+	m.MaxTokensExpr = mc.MaxTokens
 	diags = append(diags, d...)
 	params, known, d := evalParams(mc.Params, ctx)
 	diags = append(diags, d...)
