@@ -89,6 +89,8 @@ func (m *Meta) printOne(name string, o *state.Output, jsonOut, raw bool) int {
 			return m.fail("Unsupported value for raw output", fmt.Sprintf("Output %q is a %s; -raw prints only strings, numbers and booleans. Use -json.", name, v.Type().FriendlyName()))
 		}
 		fmt.Fprint(m.Stdout, s)
+	case jsonOut && o.Sensitive:
+		fmt.Fprintln(m.Stdout, `"(sensitive value)"`)
 	case jsonOut:
 		var buf bytes.Buffer
 		if err := json.Indent(&buf, o.Value, "", "  "); err != nil {
@@ -121,8 +123,8 @@ func rawString(v cty.Value) (string, error) {
 // outputJSON is an output in -json form, as Terraform writes it.
 func outputJSON(v cty.Value, sensitive bool) map[string]any {
 	out := map[string]any{"sensitive": sensitive}
-	if b, err := ctyjson.Marshal(v, v.Type()); err == nil && v.IsWhollyKnown() {
-		out["value"] = json.RawMessage(b)
+	if b, err := ctyjson.Marshal(v, v.Type()); err == nil && v.IsWhollyKnown() && !sensitive {
+		out["value"] = json.RawMessage(b) // a sensitive value is printed only by output -raw
 	}
 	if b, err := ctyjson.MarshalType(v.Type()); err == nil {
 		out["type"] = json.RawMessage(b)
@@ -134,4 +136,25 @@ func outputJSON(v cty.Value, sensitive bool) map[string]any {
 func (m *Meta) fail(summary, detail string) int {
 	writeDiags(m, m.Stderr, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail}})
 	return 1
+}
+
+// shownRequest is a recorded request as show and state show print it: the
+// messages of a request that used a sensitive value are redacted.
+func shownRequest(rec *state.Step) json.RawMessage {
+	if !rec.Sensitive || len(rec.Request) == 0 {
+		return rec.Request
+	}
+	var req map[string]any
+	if json.Unmarshal(rec.Request, &req) != nil {
+		return json.RawMessage(`"(sensitive value)"`)
+	}
+	if msgs, ok := req["messages"].([]any); ok {
+		for _, m := range msgs {
+			if mm, ok := m.(map[string]any); ok {
+				mm["content"] = "(sensitive value)"
+			}
+		}
+	}
+	b, _ := json.Marshal(req)
+	return b
 }

@@ -18,13 +18,13 @@ func (m *Meta) savePlan(path string, p *planner.Plan, st *state.State, pf *planF
 	if err != nil {
 		return err
 	}
-	vars, err := planner.EncodeVars(p.Vars)
+	vars, err := planner.EncodeVars(p.Config, p.Vars)
 	if err != nil {
 		return err
 	}
 	sp := planner.SavedPlan{
 		FormatVersion: planner.PlanFileVersion, Promptform: Version,
-		ConfigHash: hash, Variables: vars,
+		ConfigHash: hash, Variables: vars, VarArgs: pf.vars.args,
 		StateExists: stateExists(m.statePath()), Lineage: st.Lineage, Serial: st.Serial,
 		Offline: pf.offline, Replay: pf.replay,
 		Targets: pf.targets, Excludes: pf.excludes, Replace: pf.replace,
@@ -104,6 +104,13 @@ func (m *Meta) planFromFile(path string, view planView) (*planner.Plan, *state.S
 		view.diags(m, diags)
 		return nil, nil, nil, false
 	}
+	now, diags := m.parser.CollectVariables(cfg, sp.VarArgs, os.Environ())
+	if diags.HasErrors() {
+		return stale("its variables cannot be collected again: " + diags.Error())
+	}
+	if name := planner.ChangedVar(sp.Variables, now); name != "" {
+		return stale(fmt.Sprintf("the value of variable %q changed since it was made", name))
+	}
 	pf := &planFlags{offline: sp.Offline, replay: sp.Replay, targets: sp.Targets, excludes: sp.Excludes, replace: sp.Replace}
 	p, st, ok := m.planWith(cfg, vars, pf, view, nil)
 	if !ok {
@@ -122,6 +129,17 @@ func showSavedPlan(m *Meta, path string, jsonOut bool) int {
 		return m.fail("Cannot read the plan file", err.Error()+".")
 	}
 	if jsonOut {
+		for name, v := range sp.Variables {
+			if v.Sensitive {
+				v.Value = json.RawMessage(`"(sensitive value)"`)
+				sp.Variables[name] = v
+			}
+		}
+		for i, a := range sp.VarArgs {
+			if v, ok := sp.Variables[a.Name]; ok && v.Sensitive {
+				sp.VarArgs[i].Value = "(sensitive value)"
+			}
+		}
 		b, _ := json.MarshalIndent(sp, "", "  ")
 		fmt.Fprintln(m.Stdout, string(b))
 		return 0

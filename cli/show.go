@@ -216,7 +216,7 @@ func toJSONStep(s *state.Step) jsonStep {
 	js := jsonStep{
 		Address: s.Address, Name: s.Name, Key: s.Key, Model: s.Model, Offline: s.Offline,
 		FinishReason: s.FinishReason, Usage: s.Usage, RequestHash: s.RequestHash, RequestID: s.RequestID,
-		Request: s.Request, Response: s.Response, Output: s.Output, Result: s.Result,
+		Request: shownRequest(s), Response: s.Response, Output: s.Output, Result: s.Result,
 		ToolCalls: emptyIfNil(s.ToolCalls), Rounds: []jsonRound{}, ModelAttempts: emptyIfNil(s.ModelAttempts),
 		SchemaAttempts: s.SchemaAttempts, Failed: s.Failed,
 		StartedAt: s.StartedAt, DurationMS: s.DurationMS, Attempts: s.Attempts,

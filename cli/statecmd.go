@@ -257,7 +257,7 @@ func (m *Meta) printStepRecord(s *state.Step) {
 		}
 	}
 	if len(s.Request) > 0 {
-		block("request", prettyJSON(s.Request))
+		block("request", prettyJSON(shownRequest(s)))
 	}
 	if s.Output == "" {
 		fmt.Fprintf(w, "\n  output: %s\n", m.faint("(empty)"))

@@ -24,8 +24,12 @@ type SavedPlan struct {
 	Promptform    string `json:"promptform_version"`
 	// ConfigHash is the SHA-256 of the configuration files, by name.
 	ConfigHash string `json:"config_hash"`
-	// Variables are the values the plan was made with, with their types.
+	// Variables are the values the plan was made with, with their types,
+	// and VarArgs the -var and -var-file options that gave some of them:
+	// apply collects the variables again from the same sources and refuses
+	// the plan when a value differs.
 	Variables map[string]SavedValue `json:"variables"`
+	VarArgs   []config.VarArg       `json:"var_args,omitempty"`
 	// The state the plan was made against: none, or a lineage and serial.
 	StateExists bool          `json:"state_exists"`
 	Lineage     string        `json:"lineage,omitempty"`
@@ -38,10 +42,12 @@ type SavedPlan struct {
 	Changes     []SavedChange `json:"changes"`
 }
 
-// SavedValue is a variable value and its type, as cty JSON.
+// SavedValue is a variable value and its type, as cty JSON. A sensitive
+// one is stored (apply needs it) but never shown.
 type SavedValue struct {
-	Value json.RawMessage `json:"value"`
-	Type  json.RawMessage `json:"type"`
+	Value     json.RawMessage `json:"value"`
+	Type      json.RawMessage `json:"type"`
+	Sensitive bool            `json:"sensitive,omitempty"`
 }
 
 // SavedChange is one planned instance: its action and, when the request was
@@ -87,9 +93,10 @@ func (p *Plan) SavedChanges() []SavedChange {
 }
 
 // EncodeVars turns variable values into their saved form.
-func EncodeVars(vars map[string]cty.Value) (map[string]SavedValue, error) {
+func EncodeVars(cfg *config.Config, vars map[string]cty.Value) (map[string]SavedValue, error) {
 	out := map[string]SavedValue{}
 	for name, v := range vars {
+		v, _ = v.UnmarkDeep()
 		val, err := ctyjson.Marshal(v, v.Type())
 		if err != nil {
 			return nil, fmt.Errorf("variable %q: %w", name, err)
@@ -98,7 +105,7 @@ func EncodeVars(vars map[string]cty.Value) (map[string]SavedValue, error) {
 		if err != nil {
 			return nil, fmt.Errorf("variable %q: %w", name, err)
 		}
-		out[name] = SavedValue{Value: val, Type: ty}
+		out[name] = SavedValue{Value: val, Type: ty, Sensitive: cfg != nil && cfg.Variables[name] != nil && cfg.Variables[name].Sensitive}
 	}
 	return out, nil
 }
@@ -118,6 +125,22 @@ func DecodeVars(saved map[string]SavedValue) (map[string]cty.Value, error) {
 		out[name] = v
 	}
 	return out, nil
+}
+
+// ChangedVar names a variable whose current value differs from the saved
+// one, or returns "".
+func ChangedVar(saved map[string]SavedValue, now map[string]cty.Value) string {
+	cur, err := EncodeVars(nil, now)
+	if err != nil {
+		return "?"
+	}
+	for _, name := range sortedKeys(now) {
+		s, ok := saved[name]
+		if !ok || string(s.Value) != string(cur[name].Value) || string(s.Type) != string(cur[name].Type) {
+			return name
+		}
+	}
+	return ""
 }
 
 // SameChanges reports the first difference between two plans' changes, or
