@@ -1,7 +1,10 @@
 package planner
 
 import (
+	"fmt"
+
 	"encoding/json"
+	"github.com/zclconf/go-cty/cty/convert"
 	"slices"
 	"strings"
 
@@ -76,6 +79,8 @@ type Plan struct {
 	Outputs   map[string]cty.Value
 	Offline   bool
 	Filter    *Filter // never nil
+
+	expanded []Addr // every instance of the steps that were planned
 }
 
 // Build plans cfg against the recorded state. It calls no model.
@@ -134,6 +139,7 @@ func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
 		}
 	}
 	diags = append(diags, p.checkCatalog(opts.Catalogs)...)
+	diags = append(diags, filter.checkKeys(cfg, p.expanded)...)
 	return p, diags
 }
 
@@ -145,6 +151,9 @@ func (n *Node) evalIn(expr hcl.Expression, scope *Scope) (cty.Value, hcl.Diagnos
 func (p *Plan) planStep(n *Node, scope *Scope, st *state.State, willRun, seen map[string]bool) hcl.Diagnostics {
 	s := p.Config.Steps[n.Name]
 	insts, diags := Expand(s, n.Refs, scope)
+	for _, inst := range insts {
+		p.expanded = append(p.expanded, inst.Addr)
+	}
 	vals := make([]cty.Value, len(insts))
 	for i, inst := range insts {
 		seen[inst.Addr.String()] = true
@@ -178,6 +187,7 @@ func (p *Plan) planStep(n *Node, scope *Scope, st *state.State, willRun, seen ma
 
 func (p *Plan) planInstance(inst *Instance, n *Node, scope *Scope, st *state.State, willRun map[string]bool) (*Change, hcl.Diagnostics) {
 	r, diags := p.Render(inst, n.Refs, scope)
+	diags = append(diags, p.checkConditions(inst, n, scope)...)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -273,4 +283,25 @@ func (p *Plan) HasChanges() bool {
 		}
 	}
 	return false
+}
+
+// checkConditions type-checks a step's postconditions with self unknown:
+// a misspelt attribute or a condition that cannot be true or false is an
+// error when the plan is made, not after the call.
+func (p *Plan) checkConditions(inst *Instance, n *Node, scope *Scope) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, c := range inst.Step.Postconditions {
+		ctx := scope.EvalContext(n.Refs, inst.Rep)
+		ctx.Variables[config.RootSelf] = p.UnknownStep(inst.Step)
+		v, d := c.Condition.Value(ctx)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		if _, err := convert.Convert(v, cty.Bool); err != nil {
+			diags = append(diags, exprDiag(c.Condition, "Invalid condition",
+				fmt.Sprintf("A condition must be true or false, not a %s.", v.Type().FriendlyName())))
+		}
+	}
+	return diags
 }

@@ -3,10 +3,13 @@ package planner
 import (
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/config"
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/gocty"
 )
@@ -71,6 +74,11 @@ func (p *Plan) resolveStructured(scope *Scope) hcl.Diagnostics {
 
 func resolveSchema(s *config.Schema, ctx *hcl.EvalContext) (*Schema, hcl.Diagnostics) {
 	rs := &Schema{Name: s.Name, Description: s.Description, Type: s.Type, Strict: s.Strict}
+	if s.Type != cty.NilType && !s.Type.IsObjectType() {
+		return rs, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid schema type",
+			Detail:  fmt.Sprintf("Schema %q must describe an object, such as object({ title = string }): structured answers and tool arguments are JSON objects.", s.Name),
+			Subject: s.DeclRange.Ptr()}}
+	}
 	if s.Type != cty.NilType {
 		doc, err := JSONSchemaOf(s.Type)
 		if err != nil {
@@ -89,6 +97,10 @@ func resolveSchema(s *config.Schema, ctx *hcl.EvalContext) (*Schema, hcl.Diagnos
 		return rs, hcl.Diagnostics{exprDiag(s.JSONSchema, "Invalid JSON Schema",
 			fmt.Sprintf("json_schema of schema %q must be a JSON object (a JSON Schema document): %s.", s.Name, err))}
 	}
+	if err := checkJSONSchema(s.Name, v.AsString()); err != nil {
+		return rs, hcl.Diagnostics{exprDiag(s.JSONSchema, "Invalid JSON Schema",
+			fmt.Sprintf("json_schema of schema %q is not a valid JSON Schema: %s.", s.Name, err))}
+	}
 	rs.JSON, _ = json.Marshal(doc)
 	return rs, nil
 }
@@ -101,6 +113,10 @@ func (p *Plan) resolveTool(t *config.Tool, ctx *hcl.EvalContext) (*Tool, hcl.Dia
 		if s := p.Schemas[t.Parameters.Name]; s != nil {
 			rt.Parameters = s.JSON
 		}
+	case !t.Type.IsObjectType():
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid tool parameters",
+			Detail:  fmt.Sprintf("Tool %q: parameters are a JSON object; use type = object({ ... }).", t.Name),
+			Subject: t.DeclRange.Ptr()})
 	default:
 		doc, err := JSONSchemaOf(t.Type)
 		if err != nil {
@@ -128,4 +144,30 @@ func (p *Plan) resolveTool(t *config.Tool, ctx *hcl.EvalContext) (*Tool, hcl.Dia
 		}
 	}
 	return rt, diags
+}
+
+// checkJSONSchema compiles a JSON Schema document, as the executor will to
+// validate answers, so that a broken one is reported when the plan is made.
+// No file or URL it refers to is loaded.
+func checkJSONSchema(name, doc string) error {
+	v, err := jsonschema.UnmarshalJSON(strings.NewReader(doc))
+	if err != nil {
+		return err
+	}
+	c := jsonschema.NewCompiler()
+	c.DefaultDraft(jsonschema.Draft2020)
+	c.UseLoader(refuseLoader{})
+	loc := "promptform:///schema/" + url.PathEscape(name) + ".json"
+	if err := c.AddResource(loc, v); err != nil {
+		return err
+	}
+	_, err = c.Compile(loc)
+	return err
+}
+
+// refuseLoader loads nothing: a schema means the same on every machine.
+type refuseLoader struct{}
+
+func (refuseLoader) Load(u string) (any, error) {
+	return nil, fmt.Errorf("schemas may not refer to other files or URLs (%s)", u)
 }

@@ -83,6 +83,31 @@ func (f *Filter) check(cfg *config.Config) hcl.Diagnostics {
 	return diags
 }
 
+// checkKeys reports selectors with an instance key that names no instance
+// of the steps that were planned.
+func (f *Filter) checkKeys(cfg *config.Config, planned []Addr) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, list := range [][]Selector{f.Targets, f.Excludes, f.Replace} {
+		for _, s := range list {
+			step := cfg.Steps[s.Step]
+			if s.Key == cty.NilVal || step == nil {
+				continue
+			}
+			if step.ForEach == nil && step.Count == nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown step address",
+					Detail: fmt.Sprintf("%s names an instance, but step.%s has no for_each or count; use step.%s.", s.Text, s.Step, s.Step)})
+				continue
+			}
+			planned := slices.ContainsFunc(planned, s.matches)
+			if !planned && f.Runs("step."+s.Step) {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown step address",
+					Detail: fmt.Sprintf("%s names no instance of step.%s; promptform plan lists them.", s.Text, s.Step)})
+			}
+		}
+	}
+	return diags
+}
+
 // resolve computes the graph nodes that run.
 func (f *Filter) resolve(g *Graph) {
 	if !f.Active() {

@@ -47,7 +47,17 @@ func (p *Plan) ResultType(s *config.Step) cty.Type {
 // attributes are unknown but typed, so that step.a.result.titel is an
 // error when the plan is made.
 func (p *Plan) UnknownStep(s *config.Step) cty.Value {
-	return cty.UnknownVal(StepType(p.ResultType(s)))
+	if s.Schema != nil {
+		return cty.UnknownVal(StepType(p.ResultType(s)))
+	}
+	// Without a schema the result is surely null, so step.a.result.x is an
+	// error when the plan is made, not after the call.
+	attrs := map[string]cty.Value{}
+	for name, ty := range StepType(cty.DynamicPseudoType).AttributeTypes() {
+		attrs[name] = cty.UnknownVal(ty)
+	}
+	attrs["result"] = cty.NullVal(cty.DynamicPseudoType)
+	return cty.ObjectVal(attrs)
 }
 
 // StepValue turns a recorded instance of s into the value later
