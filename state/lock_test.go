@@ -162,7 +162,7 @@ func TestForceUnlock(t *testing.T) {
 		wantErr string
 	}{
 		"right ID, holder gone":    {left: true},
-		"right ID, holder running": {held: true},
+		"right ID, holder running": {held: true, wantErr: "still running"},
 		"wrong ID":                 {held: true, id: "0000", wantErr: "not 0000"},
 		"no lock":                  {id: "0000", wantErr: "no lock information"},
 	}

@@ -59,7 +59,9 @@ func (e *LockedError) Error() string {
 // directory dir, if its ID is id. It fails, naming the actual ID, when the
 // IDs differ, and when there is no lock information.
 //
-// ForceUnlock never deletes the lock file and never touches the flock: no
+// ForceUnlock refuses while the flock is held by a process that is still
+// running on this host. It never deletes the lock file and never takes the
+// flock away: no
 // process can release another's flock, and deleting a locked file would let
 // a new apply lock a fresh file while the holder goes on. So if the holder
 // is still running, it keeps the lock, its own Unlock still works, and Lock
@@ -76,7 +78,13 @@ func ForceUnlock(dir, id string) error {
 		return fmt.Errorf("state: the lock in %s has ID %s, not %s; check the ID (the lock error shows it) and try again", path, info.ID, id)
 	}
 	fl := flock.New(path, flock.SetFlag(os.O_RDWR))
-	if held, err := fl.TryLock(); err == nil && held {
+	held, err := fl.TryLock()
+	if err == nil && !held && !holderGone(info) {
+		// The holder is alive: clearing its record would only hide who
+		// holds the lock, which it keeps until it ends.
+		return fmt.Errorf("state: the lock %s is held by process %d on host %s, which is still running; wait for it to finish, or stop it, then apply again", info.ID, info.PID, info.Host)
+	}
+	if err == nil && held {
 		defer fl.Unlock()
 		if info, ok = readLockInfo(path); !ok || info.ID != id {
 			return nil // released and cleared while we looked
@@ -86,4 +94,11 @@ func ForceUnlock(dir, id string) error {
 		return fmt.Errorf("state: force-unlock %s: %w", path, err)
 	}
 	return nil
+}
+
+// holderGone reports whether the lock's holder is known to be gone: a
+// process on this host that no longer exists.
+func holderGone(info LockInfo) bool {
+	host, _ := os.Hostname()
+	return info.Host == host && info.PID > 0 && processGone(info.PID)
 }
