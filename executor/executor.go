@@ -464,9 +464,14 @@ func (s *scheduler) instanceFailed(n *nodeRun, i int, err error) hcl.Diagnostics
 		return nil
 	}
 	s.opts.Hook.StepFailed(addr, err)
+	summary := "Model request failed"
+	var mismatch *mismatchError
+	if errors.As(err, &mismatch) {
+		summary = "Answer does not match the schema"
+	}
 	return hcl.Diagnostics{{
 		Severity: hcl.DiagError,
-		Summary:  "Model request failed",
+		Summary:  summary,
 		Detail:   fmt.Sprintf("%s: %s", addr, err),
 		Subject:  inst.Step.DeclRange.Ptr(),
 	}}
