@@ -1,14 +1,13 @@
 package executor
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 
+	"github.com/promptform/promptform/planner"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
@@ -144,18 +143,10 @@ type resultSchema struct {
 // otherwise with "$schema", and it may not refer to other resources: no
 // file or URL is ever loaded.
 func compileSchema(name string, schema []byte) (*resultSchema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema))
-	if err != nil {
+	sch, err := planner.CompileJSONSchema(name, schema)
+	if err != nil && !json.Valid(schema) {
 		return nil, fmt.Errorf("executor: schema %q is not valid JSON: %w", name, err)
 	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	c.UseLoader(noLoader{})
-	loc := "promptform:///schema/" + url.PathEscape(name) + ".json"
-	if err := c.AddResource(loc, doc); err != nil {
-		return nil, fmt.Errorf("executor: schema %q: %w", name, err)
-	}
-	sch, err := c.Compile(loc)
 	if err != nil {
 		var invalid *jsonschema.SchemaValidationError
 		if errors.As(err, &invalid) {
@@ -180,18 +171,6 @@ func (s *resultSchema) validate(doc string) (any, error) {
 	}
 	return v, nil
 }
-
-// noLoader refuses every external resource a schema might refer to, so that
-// a schema means the same on every machine and never reaches the network.
-type noLoader struct{}
-
-func (noLoader) Load(string) (any, error) {
-	return nil, errExternalSchema
-}
-
-// errExternalSchema is the cause, wrapped by the compiler's error naming the
-// resource, when a schema refers to another file or URL.
-var errExternalSchema = errors.New("schemas may not refer to other files or URLs")
 
 // mismatchError reports a document that fails a JSON Schema, one problem a
 // line, each as "at /tags/0: got number, want string".

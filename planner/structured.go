@@ -1,10 +1,10 @@
 package planner
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -148,21 +148,29 @@ func (p *Plan) resolveTool(t *config.Tool, ctx *hcl.EvalContext) (*Tool, hcl.Dia
 
 // checkJSONSchema compiles a JSON Schema document, as the executor will to
 // validate answers, so that a broken one is reported when the plan is made.
-// No file or URL it refers to is loaded.
 func checkJSONSchema(name, doc string) error {
-	v, err := jsonschema.UnmarshalJSON(strings.NewReader(doc))
+	_, err := CompileJSONSchema(name, []byte(doc))
+	return err
+}
+
+// CompileJSONSchema compiles the JSON Schema document doc, named name in
+// messages. It is read as draft 2020-12 unless it says otherwise with
+// "$schema", and no file or URL it refers to is ever loaded, so a schema
+// means the same on every machine. Parse failures are returned as they are;
+// an invalid schema as a *jsonschema.SchemaValidationError.
+func CompileJSONSchema(name string, doc []byte) (*jsonschema.Schema, error) {
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
 	c.UseLoader(refuseLoader{})
 	loc := "promptform:///schema/" + url.PathEscape(name) + ".json"
 	if err := c.AddResource(loc, v); err != nil {
-		return err
+		return nil, err
 	}
-	_, err = c.Compile(loc)
-	return err
+	return c.Compile(loc)
 }
 
 // refuseLoader loads nothing: a schema means the same on every machine.
