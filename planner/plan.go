@@ -140,6 +140,7 @@ func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
 	}
 	diags = append(diags, p.checkCatalog(opts.Catalogs)...)
 	diags = append(diags, filter.checkKeys(cfg, p.expanded)...)
+	diags = append(diags, filter.checkReplace()...)
 	return p, diags
 }
 

@@ -108,6 +108,19 @@ func (f *Filter) checkKeys(cfg *config.Config, planned []Addr) hcl.Diagnostics {
 	return diags
 }
 
+// checkReplace warns about -replace addresses that the selection leaves
+// out: they would have no effect.
+func (f *Filter) checkReplace() hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, r := range f.Replace {
+		if !f.Runs("step." + r.Step) {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Replaced step not selected",
+				Detail: fmt.Sprintf("-replace=%s has no effect: -target and -exclude leave that step out.", r.Text)})
+		}
+	}
+	return diags
+}
+
 // resolve computes the graph nodes that run.
 func (f *Filter) resolve(g *Graph) {
 	if !f.Active() {
