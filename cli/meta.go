@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -29,7 +28,6 @@ type Meta struct {
 // varFlags collects -var and -var-file in command-line order.
 type varFlags struct {
 	args []config.VarArg
-	bad  []string
 }
 
 func (v *varFlags) bind(fs *flag.FlagSet) {
@@ -135,7 +133,3 @@ func (m *Meta) lock(operation string, timeout time.Duration) (*state.Lockfile, b
 	}
 	return lk, true
 }
-
-// out and errw are the streams, for brevity.
-func (m *Meta) out() io.Writer  { return m.Stdout }
-func (m *Meta) errw() io.Writer { return m.Stderr }

@@ -42,7 +42,7 @@ func runOutput(m *Meta, args []string) int {
 	if *jsonOut {
 		all := map[string]any{}
 		for n, o := range st.Outputs {
-			v, err := executor.OutputValue(o)
+			v, err := executor.DecodeOutput(o)
 			if err != nil {
 				return m.fail("Corrupt output in state", fmt.Sprintf("Output %q cannot be decoded: %s.", n, err))
 			}
@@ -64,7 +64,7 @@ func runOutput(m *Meta, args []string) int {
 func (m *Meta) printRecordedOutputs(w io.Writer, outputs map[string]*state.Output) int {
 	for _, n := range sortedKeys(outputs) {
 		o := outputs[n]
-		v, err := executor.OutputValue(o)
+		v, err := executor.DecodeOutput(o)
 		if err != nil {
 			return m.fail("Corrupt output in state", fmt.Sprintf("Output %q cannot be decoded: %s.", n, err))
 		}
@@ -78,7 +78,7 @@ func (m *Meta) printRecordedOutputs(w io.Writer, outputs map[string]*state.Outpu
 }
 
 func (m *Meta) printOne(name string, o *state.Output, jsonOut, raw bool) int {
-	v, err := executor.OutputValue(o)
+	v, err := executor.DecodeOutput(o)
 	if err != nil {
 		return m.fail("Corrupt output in state", fmt.Sprintf("Output %q cannot be decoded: %s.", name, err))
 	}

@@ -155,7 +155,7 @@ func (showJSON) state(m *Meta, st *state.State) int {
 		doc.Steps = append(doc.Steps, toJSONStep(st.Steps[addr]))
 	}
 	for n, o := range st.Outputs {
-		v, err := executor.OutputValue(o)
+		v, err := executor.DecodeOutput(o)
 		if err != nil {
 			return m.fail("Corrupt output in state", fmt.Sprintf("Output %q cannot be decoded: %s.", n, err))
 		}

@@ -37,8 +37,8 @@ func outputsToRecord(st *state.State, plan *planner.Plan, outputs map[string]cty
 	return next, changed
 }
 
-// OutputValue decodes a recorded output.
-func OutputValue(o *state.Output) (cty.Value, error) {
+// DecodeOutput decodes a recorded output.
+func DecodeOutput(o *state.Output) (cty.Value, error) {
 	ty, err := ctyjson.UnmarshalType(o.Type)
 	if err != nil {
 		return cty.NilVal, err

@@ -318,7 +318,7 @@ func TestStreamClose(t *testing.T) {
 	if !s.Next() {
 		t.Fatalf("no first chunk: %v", s.Err())
 	}
-	if s.Close() != nil || s.Close() != nil {
+	if first, second := s.Close(), s.Close(); first != nil || second != nil {
 		t.Errorf("Close returned an error")
 	}
 	if s.Next() || !errors.Is(s.Err(), ErrStreamClosed) || s.Response().Text() != "x" {

@@ -40,10 +40,7 @@ func (r Request) MarshalJSON() ([]byte, error) {
 func (r *Request) UnmarshalJSON(b []byte) error {
 	type plain Request
 	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	extra, err := unknownFields(b, p)
+	extra, err := unmarshalWithExtra(b, &p)
 	if err != nil {
 		return err
 	}
@@ -259,10 +256,7 @@ func (f Fallback) MarshalJSON() ([]byte, error) {
 func (f *Fallback) UnmarshalJSON(b []byte) error {
 	type plain Fallback
 	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	extra, err := unknownFields(b, p)
+	extra, err := unmarshalWithExtra(b, &p)
 	if err != nil {
 		return err
 	}
@@ -407,6 +401,15 @@ func marshalWithExtra(v any, extra map[string]json.RawMessage) ([]byte, error) {
 		}
 	}
 	return json.Marshal(m)
+}
+
+// unmarshalWithExtra decodes b into the struct p points to and returns the
+// top-level keys that the struct does not declare.
+func unmarshalWithExtra[T any](b []byte, p *T) (map[string]json.RawMessage, error) {
+	if err := json.Unmarshal(b, p); err != nil {
+		return nil, err
+	}
+	return unknownFields(b, *p)
 }
 
 // unknownFields returns the top-level keys of b that the struct v does not

@@ -31,14 +31,14 @@ func (r *Rendered) renderMessages(s *config.Step, ctx *hcl.EvalContext) hcl.Diag
 // addText adds a message whose content is one string, from the attribute
 // attr.
 func (r *Rendered) addText(role, attr string, expr hcl.Expression, ctx *hcl.EvalContext) hcl.Diagnostics {
-	v, diags := evalAs(expr, ctx, cty.String, attr)
+	v, sensitive, diags := evalMarked(expr, ctx, cty.String, attr)
 	if diags.HasErrors() {
 		return diags
 	}
 	if v.IsNull() {
 		return hcl.Diagnostics{exprDiag(expr, "Null message content", "The text of a message must not be null.")}
 	}
-	rm := RenderedMessage{Role: role, Wire: gateway.Message{Role: role}, Sensitive: isSensitive(expr, ctx)}
+	rm := RenderedMessage{Role: role, Wire: gateway.Message{Role: role}, Sensitive: sensitive}
 	rm.Display = displaySegments(expr, v, ctx, rm.Sensitive)
 	if v.IsKnown() {
 		rm.Wire.Content = gateway.TextContent(v.AsString())
@@ -238,11 +238,4 @@ func (r *Rendered) cacheControl(rm *RenderedMessage, m *config.Message, ctx *hcl
 	rm.Wire.CacheControl = json.RawMessage(b)
 	rm.Notes = append(rm.Notes, "cache_control = "+strings.TrimSpace(string(b)))
 	return nil
-}
-
-// isSensitive reports whether an expression's value carries the Sensitive
-// mark anywhere.
-func isSensitive(expr hcl.Expression, ctx *hcl.EvalContext) bool {
-	v, diags := expr.Value(ctx)
-	return !diags.HasErrors() && v.ContainsMarked()
 }

@@ -53,11 +53,11 @@ func resolveModel(cfg *config.Config, mc *config.Model, ctx *hcl.EvalContext) (*
 		}
 	}
 	var d hcl.Diagnostics
-	m.MaxTokens, d = optInt(mc.MaxTokens, ctx, "max_tokens", 1)
+	m.MaxTokens, d = optInt(mc.MaxTokens, ctx, "max_tokens", 1, nil)
 	diags = append(diags, d...)
-	m.Temperature, d = optFloat(mc.Temperature, ctx, "temperature")
+	m.Temperature, d = optFloat(mc.Temperature, ctx, "temperature", nil)
 	diags = append(diags, d...)
-	m.Stream, d = optBool(mc.Stream, ctx, "stream")
+	m.Stream, d = optBool(mc.Stream, ctx, "stream", nil)
 	m.StreamExpr = mc.Stream
 	m.MaxTokensExpr = mc.MaxTokens
 	diags = append(diags, d...)
@@ -66,12 +66,12 @@ func resolveModel(cfg *config.Config, mc *config.Model, ctx *hcl.EvalContext) (*
 	if known {
 		m.Params = params
 	}
-	rpm, d := optInt(mc.RequestsPerMinute, ctx, "requests_per_minute", 1)
+	rpm, d := optInt(mc.RequestsPerMinute, ctx, "requests_per_minute", 1, nil)
 	diags = append(diags, d...)
 	if rpm != nil {
 		m.RequestsPerMinute = *rpm
 	}
-	conc, d := optInt(mc.MaxConcurrency, ctx, "max_concurrency", 1)
+	conc, d := optInt(mc.MaxConcurrency, ctx, "max_concurrency", 1, nil)
 	diags = append(diags, d...)
 	if conc != nil {
 		m.MaxConcurrency = *conc
@@ -81,17 +81,25 @@ func resolveModel(cfg *config.Config, mc *config.Model, ctx *hcl.EvalContext) (*
 
 // evalAs evaluates expr and converts it to ty; a nil expr gives a null.
 func evalAs(expr hcl.Expression, ctx *hcl.EvalContext, ty cty.Type, name string) (cty.Value, hcl.Diagnostics) {
+	v, _, diags := evalMarked(expr, ctx, ty, name)
+	return v, diags
+}
+
+// evalMarked is evalAs that also reports whether the value used a
+// sensitive one; the value returned is unmarked.
+func evalMarked(expr hcl.Expression, ctx *hcl.EvalContext, ty cty.Type, name string) (cty.Value, bool, hcl.Diagnostics) {
 	if expr == nil {
-		return cty.NullVal(ty), nil
+		return cty.NullVal(ty), false, nil
 	}
 	v, diags := expr.Value(ctx)
 	if diags.HasErrors() {
-		return cty.UnknownVal(ty), diags
+		return cty.UnknownVal(ty), false, diags
 	}
-	v, _ = v.UnmarkDeep() // sensitivity matters only where it is shown
+	v, marks := v.UnmarkDeep() // sensitivity matters only where it is shown
+	sensitive := len(marks) > 0
 	conv, err := convert.Convert(v, ty)
 	if err != nil {
-		return cty.UnknownVal(ty), hcl.Diagnostics{{
+		return cty.UnknownVal(ty), sensitive, hcl.Diagnostics{{
 			Severity:    hcl.DiagError,
 			Summary:     "Incorrect attribute value type",
 			Detail:      fmt.Sprintf("Inappropriate value for attribute %q: %s.", name, err),
@@ -100,11 +108,15 @@ func evalAs(expr hcl.Expression, ctx *hcl.EvalContext, ty cty.Type, name string)
 			EvalContext: ctx,
 		}}
 	}
-	return conv, nil
+	return conv, sensitive, nil
 }
 
-func optInt(expr hcl.Expression, ctx *hcl.EvalContext, name string, minVal int) (*int, hcl.Diagnostics) {
+// optInt, optFloat and optBool evaluate an optional attribute: nil when it
+// is absent, null or not known yet. A value not known yet clears *known,
+// when known is not nil.
+func optInt(expr hcl.Expression, ctx *hcl.EvalContext, name string, minVal int, known *bool) (*int, hcl.Diagnostics) {
 	v, diags := evalAs(expr, ctx, cty.Number, name)
+	noteKnown(v, diags, known)
 	if diags.HasErrors() || v.IsNull() || !v.IsKnown() {
 		return nil, diags
 	}
@@ -116,8 +128,9 @@ func optInt(expr hcl.Expression, ctx *hcl.EvalContext, name string, minVal int) 
 	return &n, nil
 }
 
-func optFloat(expr hcl.Expression, ctx *hcl.EvalContext, name string) (*float64, hcl.Diagnostics) {
+func optFloat(expr hcl.Expression, ctx *hcl.EvalContext, name string, known *bool) (*float64, hcl.Diagnostics) {
 	v, diags := evalAs(expr, ctx, cty.Number, name)
+	noteKnown(v, diags, known)
 	if diags.HasErrors() || v.IsNull() || !v.IsKnown() {
 		return nil, diags
 	}
@@ -129,13 +142,21 @@ func optFloat(expr hcl.Expression, ctx *hcl.EvalContext, name string) (*float64,
 	return &f, nil
 }
 
-func optBool(expr hcl.Expression, ctx *hcl.EvalContext, name string) (*bool, hcl.Diagnostics) {
+func optBool(expr hcl.Expression, ctx *hcl.EvalContext, name string, known *bool) (*bool, hcl.Diagnostics) {
 	v, diags := evalAs(expr, ctx, cty.Bool, name)
+	noteKnown(v, diags, known)
 	if diags.HasErrors() || v.IsNull() || !v.IsKnown() {
 		return nil, diags
 	}
 	b := v.True()
 	return &b, nil
+}
+
+// noteKnown clears *known when an evaluated value is not known yet.
+func noteKnown(v cty.Value, diags hcl.Diagnostics, known *bool) {
+	if known != nil && !diags.HasErrors() && !v.IsKnown() {
+		*known = false
+	}
 }
 
 // reservedParams are request fields that have their own attribute or block;

@@ -92,22 +92,19 @@ func (p *Plan) Render(inst *Instance, refs []*config.Ref, scope *Scope) (*Render
 func (r *Rendered) renderOverrides(s *config.Step, ctx *hcl.EvalContext) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	if s.MaxTokens != nil {
-		v, d := optInt(s.MaxTokens, ctx, "max_tokens", 1)
+		v, d := optInt(s.MaxTokens, ctx, "max_tokens", 1, &r.Known)
 		diags = append(diags, d...)
 		r.step.maxTokens = v
-		r.noteKnown(s.MaxTokens, ctx)
 	}
 	if s.Temperature != nil {
-		v, d := optFloat(s.Temperature, ctx, "temperature")
+		v, d := optFloat(s.Temperature, ctx, "temperature", &r.Known)
 		diags = append(diags, d...)
 		r.step.temperature = v
-		r.noteKnown(s.Temperature, ctx)
 	}
 	if s.Stream != nil {
-		v, d := optBool(s.Stream, ctx, "stream")
+		v, d := optBool(s.Stream, ctx, "stream", &r.Known)
 		diags = append(diags, d...)
 		r.step.stream = v
-		r.noteKnown(s.Stream, ctx)
 	}
 	params, known, d := evalParams(s.Params, ctx)
 	diags = append(diags, d...)
@@ -152,13 +149,6 @@ func (r *Rendered) renderStructured(s *config.Step, p *Plan) {
 		if tc.Tool != nil {
 			r.ToolChoice = &gateway.ToolChoice{Function: tc.Tool.Name}
 		}
-	}
-}
-
-// noteKnown marks the request unknown when expr's value is not yet known.
-func (r *Rendered) noteKnown(expr hcl.Expression, ctx *hcl.EvalContext) {
-	if v, diags := expr.Value(ctx); !diags.HasErrors() && !v.IsWhollyKnown() {
-		r.Known = false
 	}
 }
 

@@ -61,13 +61,6 @@ func (s *Scope) SetStep(name string, v cty.Value) {
 	s.steps[name] = v
 }
 
-// Step returns a step's value, or cty.NilVal when it has none yet.
-func (s *Scope) Step(name string) cty.Value {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
-	return s.steps[name]
-}
-
 // Repetition holds each.key, each.value and count.index for one instance;
 // the zero value is a step without instances.
 type Repetition struct {

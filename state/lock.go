@@ -121,7 +121,8 @@ func (l *Lockfile) writeInfo() error {
 	if err != nil {
 		return fmt.Errorf("state: write %s: %w", l.path, err)
 	}
-	if err := f.Truncate(0); err == nil {
+	err = f.Truncate(0)
+	if err == nil {
 		_, err = f.WriteAt(append(b, '\n'), 0)
 	}
 	if err == nil {
