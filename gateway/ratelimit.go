@@ -115,7 +115,7 @@ func parseReset(v string, now time.Time) time.Duration {
 func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	if v := strings.TrimSpace(h.Get(headerRetryAfterMS)); v != "" {
 		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 && !math.IsInf(ms, 0) {
-			return min(time.Duration(ms*float64(time.Millisecond)), maxRetryAfterCap), true
+			return min(time.Duration(ms*float64(time.Millisecond)), MaxServerWait), true
 		}
 	}
 	return parseRetryAfter(h.Get(headerRetryAfter), now)

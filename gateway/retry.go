@@ -16,8 +16,12 @@ const (
 	backoffBase      = 500 * time.Millisecond
 	backoffFactor    = 2
 	backoffCap       = 30 * time.Second
-	maxRetryAfterCap = 5 * time.Minute
 )
+
+// MaxServerWait caps every wait a server asks for: Retry-After,
+// retry-after-ms and x-ratelimit-reset. A longer request is read as this
+// long, so that a wrong or hostile header cannot stall a run for hours.
+const MaxServerWait = 5 * time.Minute
 
 // retry runs attempt until it succeeds, fails with an error that is not
 // transient, or the retries are used up, waiting between attempts. It
@@ -45,7 +49,7 @@ func (c *Client) backoff(n int, err error) time.Duration {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.HasRetryAfter() &&
 		(apiErr.StatusCode == http.StatusTooManyRequests || apiErr.StatusCode == http.StatusServiceUnavailable) {
-		return min(apiErr.RetryAfter, maxRetryAfterCap)
+		return min(apiErr.RetryAfter, MaxServerWait)
 	}
 	d := backoffBase
 	for range n {
@@ -71,7 +75,7 @@ func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 		if secs < 0 {
 			return 0, false
 		}
-		return time.Duration(min(secs, int64(maxRetryAfterCap/time.Second))) * time.Second, true
+		return time.Duration(min(secs, int64(MaxServerWait/time.Second))) * time.Second, true
 	}
 	t, err := http.ParseTime(v)
 	if err != nil {
