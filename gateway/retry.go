@@ -13,9 +13,9 @@ import (
 // Backoff policy. The gateway already retries once on its own side
 // (fallback_config.retry), so the client's retries are few and capped.
 const (
-	backoffBase      = 500 * time.Millisecond
-	backoffFactor    = 2
-	backoffCap       = 30 * time.Second
+	backoffBase   = 500 * time.Millisecond
+	backoffFactor = 2
+	backoffCap    = 30 * time.Second
 )
 
 // MaxServerWait caps every wait a server asks for: Retry-After,
