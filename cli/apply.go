@@ -18,7 +18,6 @@ func runApply(m *Meta, args []string) int {
 	var pf planFlags
 	fs := pf.bind(m, "apply", "apply [-auto-approve] [-parallelism=N] [-json] [-offline] [-replay] [-target=ADDR]... [-exclude=ADDR]... [-replace=ADDR]... [-var NAME=VALUE]... [-var-file=FILE]... [PLANFILE]")
 	autoApprove := fs.Bool("auto-approve", false, "run without asking for confirmation")
-	lockTimeout := fs.Duration("lock-timeout", 0, "wait this long for another apply's lock on the state (0: fail at once)")
 	parallelism := fs.Int("parallelism", executor.DefaultParallelism, "how many calls may be in flight at once")
 	if !m.parseFlags(fs, args, 1) {
 		return 1
@@ -32,11 +31,11 @@ func runApply(m *Meta, args []string) int {
 		return m.fail("Options with a saved plan", "A saved plan carries its own variables, mode and targets: apply PLANFILE takes none of -var, -var-file, -offline, -replay, -target, -exclude or -replace.")
 	}
 	view := m.applyView(pf.json)
-	lk, locked := m.lock("apply", *lockTimeout)
+	unlock, locked := m.lockIf(pf.lock, "apply", pf.lockTimeout)
 	if !locked {
 		return 1
 	}
-	defer lk.Unlock()
+	defer unlock()
 	store, diags := m.openState()
 	if diags.HasErrors() {
 		view.diags(m, diags)

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -49,6 +50,7 @@ func init() {
 		"graph":        {"Print the step graph in DOT or Mermaid", runGraph},
 		"version":      {"Show the promptform version", runVersion},
 		"force-unlock": {"Clear the state lock of an apply that is gone", runForceUnlock},
+		"help":         {"Show help for promptform or for one command", runHelp},
 	}
 }
 
@@ -106,8 +108,7 @@ func Run(ctx, abandon context.Context, args []string, s Streams) int {
 			printUsage(s.Stdout)
 			return 0
 		default:
-			fmt.Fprintf(s.Stderr, "Error: unknown global option %q.\n\n", args[0])
-			printUsage(s.Stderr)
+			misplacedOption(s.Stderr, args)
 			return 1
 		}
 		args = args[1:]
@@ -131,18 +132,66 @@ func Run(ctx, abandon context.Context, args []string, s Streams) int {
 		return 1
 	}
 	m.Dir = filepath.Clean(m.Dir)
-	return cmd.run(m, args[1:])
+	code := cmd.run(m, args[1:])
+	if m.helped {
+		return 0 // the command printed its usage because -help asked for it
+	}
+	return code
+}
+
+// misplacedOption explains an option given before the command name: the
+// global options are -chdir, -no-color, -version and -help; any other
+// belongs after the command.
+func misplacedOption(w io.Writer, args []string) {
+	opt := args[0]
+	for i, a := range args {
+		if _, ok := commands[a]; ok && !strings.HasPrefix(a, "-") {
+			fixed := append([]string{a}, args[:i]...)
+			fixed = append(fixed, args[i+1:]...)
+			fmt.Fprintf(w, "Error: %s is not a global option; command options go after the command name:\n\n  promptform %s\n", opt, strings.Join(fixed, " "))
+			return
+		}
+	}
+	fmt.Fprintf(w, "Error: unknown global option %q. The global options are -chdir=DIR, -no-color, -version and -help; command options go after the command name.\n\n", opt)
+	printUsage(w)
 }
 
 func printUsage(w io.Writer) {
 	fmt.Fprintf(w, "Usage: promptform [-chdir=DIR] [-no-color] COMMAND [options]\n\nCommands:\n")
-	for _, name := range []string{"validate", "fmt", "plan", "apply", "output", "show", "state", "graph", "force-unlock", "version"} {
+	for _, name := range []string{"validate", "fmt", "plan", "apply", "output", "show", "state", "graph", "force-unlock", "version", "help"} {
 		fmt.Fprintf(w, "  %-13s %s\n", name, commands[name].synopsis)
 	}
 	fmt.Fprintf(w, "\nRun promptform COMMAND -help for a command's options.\n")
 }
 
 func runVersion(m *Meta, args []string) int {
-	fmt.Fprintf(m.Stdout, "promptform v%s\n", Version)
+	fs := m.newFlags("version", "version [-json]")
+	jsonOut := fs.Bool("json", false, "print the version as JSON")
+	if !m.parseFlags(fs, args, 0) {
+		return 1
+	}
+	if *jsonOut {
+		return m.printJSONDocument(map[string]any{
+			"promptform_version": Version,
+			"platform":           runtime.GOOS + "_" + runtime.GOARCH,
+			"go_version":         runtime.Version(),
+		})
+	}
+	fmt.Fprintf(m.Stdout, "promptform v%s\non %s_%s\n", Version, runtime.GOOS, runtime.GOARCH)
 	return 0
+}
+
+// runHelp prints the usage, or a command's usage as -help would.
+func runHelp(m *Meta, args []string) int {
+	if len(args) == 0 {
+		printUsage(m.Stdout)
+		return 0
+	}
+	cmd, ok := commands[args[0]]
+	if !ok || args[0] == "help" {
+		fmt.Fprintf(m.Stderr, "Error: unknown command %q.\n\n", args[0])
+		printUsage(m.Stderr)
+		return 1
+	}
+	return cmd.run(m, append(args[1:], "-help"))
 }

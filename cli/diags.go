@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 
 	"github.com/hashicorp/hcl/v2"
@@ -36,9 +37,30 @@ func writeDiags(m *Meta, w io.Writer, diags hcl.Diagnostics) {
 		}
 	}
 	wr := hcl.NewDiagnosticTextWriter(w, files, uint(width), m.Color)
+	var compact []string
 	for _, d := range sortedDiags(diags) {
+		if m.compact && d.Severity == hcl.DiagWarning {
+			compact = append(compact, compactWarning(d))
+			continue
+		}
 		wr.WriteDiagnostic(d)
 	}
+	if len(compact) > 0 {
+		fmt.Fprintf(w, "\n%s\n", m.yellow("Warnings:"))
+		for _, line := range compact {
+			fmt.Fprintf(w, "  - %s\n", line)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// compactWarning is a warning on one line, for -compact-warnings: its
+// summary and where it is.
+func compactWarning(d *hcl.Diagnostic) string {
+	if d.Subject == nil {
+		return d.Summary
+	}
+	return fmt.Sprintf("%s (%s:%d)", d.Summary, d.Subject.Filename, d.Subject.Start.Line)
 }
 
 // sortedDiags returns the diagnostics ordered by position.

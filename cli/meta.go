@@ -23,6 +23,8 @@ type Meta struct {
 	abandon context.Context
 	parser  *config.Parser
 	store   *state.Store // the state opened for writing, when there is one
+	helped  bool         // the command printed its usage because -help asked
+	compact bool         // -compact-warnings: warnings as one line each
 }
 
 // varFlags collects -var and -var-file in command-line order.
@@ -46,19 +48,34 @@ func (v *varFlags) bind(fs *flag.FlagSet) {
 }
 
 // newFlags returns a flag set that reports errors on stderr without exiting.
+// Every command takes -no-color after its name too. The usage goes to
+// stdout when asked for with -help or -h, and to stderr after a mistake.
 func (m *Meta) newFlags(name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(m.Stderr)
+	fs.BoolFunc("no-color", "turn colour off", func(string) error {
+		m.Color = false
+		return nil
+	})
 	fs.Usage = func() {
-		fmt.Fprintf(m.Stderr, "Usage: promptform [global options] %s\n\nOptions:\n", usage)
+		w := m.Stderr
+		if m.helped {
+			w = m.Stdout
+		}
+		fs.SetOutput(w)
+		fmt.Fprintf(w, "Usage: promptform [global options] %s\n\nOptions:\n", usage)
 		fs.PrintDefaults()
 	}
 	return fs
 }
 
 // parseFlags parses args; it returns false (after printing why) on error.
+// After -help or -h it prints the usage on stdout and returns false too;
+// Run then exits 0.
 func (m *Meta) parseFlags(fs *flag.FlagSet, args []string, maxArgs int) bool {
+	m.helped = wantsHelp(args)
 	if err := fs.Parse(args); err != nil {
+		m.helped = errors.Is(err, flag.ErrHelp)
 		return false
 	}
 	if fs.NArg() > maxArgs {
@@ -67,6 +84,19 @@ func (m *Meta) parseFlags(fs *flag.FlagSet, args []string, maxArgs int) bool {
 		return false
 	}
 	return true
+}
+
+// wantsHelp reports whether args ask for help before any "--".
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--h", "--help":
+			return true
+		}
+	}
+	return false
 }
 
 // loadConfig parses the configuration directory. When it has errors, the
@@ -116,6 +146,19 @@ func (m *Meta) loadState() (*state.State, hcl.Diagnostics) {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: w.Summary, Detail: w.Detail})
 	}
 	return store.State(), diags
+}
+
+// lockIf takes the state lock unless -lock=false said not to; unlock
+// releases it (a no-op without a lock).
+func (m *Meta) lockIf(lock bool, operation string, timeout time.Duration) (unlock func(), ok bool) {
+	if !lock {
+		return func() {}, true
+	}
+	lk, ok := m.lock(operation, timeout)
+	if !ok {
+		return nil, false
+	}
+	return func() { lk.Unlock() }, true
 }
 
 // lock takes the state lock for a command that writes the state, waiting

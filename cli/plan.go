@@ -4,6 +4,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
@@ -22,6 +25,9 @@ type planFlags struct {
 	targets  []string
 	excludes []string
 	replace  []string
+
+	lock        bool          // -lock=false skips the state lock
+	lockTimeout time.Duration // -lock-timeout: wait this long for it
 }
 
 func (pf *planFlags) bind(m *Meta, name, usage string) *flag.FlagSet {
@@ -36,6 +42,13 @@ func (pf *planFlags) bind(m *Meta, name, usage string) *flag.FlagSet {
 	fs.Func("target", "plan only this step (step.NAME or step.NAME[\"key\"]) and what it depends on (repeatable)", appendTo(&pf.targets))
 	fs.Func("exclude", "leave out this step and everything that depends on it (repeatable)", appendTo(&pf.excludes))
 	fs.Func("replace", "ask this step again even if its request is unchanged (repeatable)", appendTo(&pf.replace))
+	fs.BoolVar(&pf.lock, "lock", true, "hold the state lock while running (-lock=false: don't; only when nothing else can write the state)")
+	fs.DurationVar(&pf.lockTimeout, "lock-timeout", 0, "wait this long for another run's lock on the state (0: fail at once)")
+	fs.BoolFunc("input", "accepted for Terraform's habits: promptform never asks for variable values (-input=false changes nothing)", func(v string) error {
+		_, err := strconv.ParseBool(v)
+		return err
+	})
+	fs.BoolVar(&m.compact, "compact-warnings", false, "show warnings as one line each, errors in full")
 	return fs
 }
 
@@ -69,6 +82,11 @@ func runPlan(m *Meta, args []string) int {
 		return 1
 	}
 	view := m.planView(pf.json)
+	unlock, locked := m.lockIf(pf.lock, "plan", pf.lockTimeout)
+	if !locked {
+		return 1
+	}
+	defer unlock()
 	p, st, ok := m.makePlan(&pf, view)
 	if !ok {
 		return 1
@@ -128,8 +146,46 @@ func (m *Meta) planWith(cfg *config.Config, vars map[string]cty.Value, pf *planF
 		Offline: pf.offline || pf.replay, // replay re-uses whatever is recorded
 	})
 	diags = append(diags, moreDiags...)
+	if pf.replay && p != nil {
+		diags = append(diags, notRecorded(p)...)
+	}
 	view.diags(m, diags)
 	return p, st, !diags.HasErrors()
+}
+
+// maxListed is how many addresses a diagnostic lists before "and N more".
+const maxListed = 50
+
+// notRecorded is the error of -replay when some requests are not in the
+// state: it names every step instance that would have to call a model.
+func notRecorded(p *planner.Plan) hcl.Diagnostics {
+	var lines []string
+	for _, c := range p.Changes {
+		if c.Action != planner.Run && c.Action != planner.Rerun {
+			continue
+		}
+		if len(lines) == maxListed {
+			lines = append(lines, "  ...")
+		}
+		if len(lines) <= maxListed {
+			lines = append(lines, fmt.Sprintf("  %s (%s)", c.Address, c.Reason))
+		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	n := 0
+	for _, c := range p.Changes {
+		if c.Action == planner.Run || c.Action == planner.Rerun {
+			n++
+		}
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Requests not recorded",
+		Detail: fmt.Sprintf("-replay serves only responses recorded in the state, and %d step instance(s) would need a model call:\n%s\n\nRun apply without -replay to record them.",
+			n, strings.Join(lines, "\n")),
+	}}
 }
 
 // planView shows a plan.

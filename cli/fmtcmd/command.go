@@ -30,6 +30,8 @@ Options:
   -diff        Print a unified diff of each change.
 
   -recursive   Also process subdirectories (hidden ones are skipped).
+
+  -no-color    Accepted for consistency; fmt prints no colour.
 `
 
 // options are the command's flags.
@@ -87,6 +89,7 @@ func parseArgs(args []string) (options, []string, error) {
 	fs.BoolVar(&opts.check, "check", false, "")
 	fs.BoolVar(&opts.diff, "diff", false, "")
 	fs.BoolVar(&opts.recursive, "recursive", false, "")
+	fs.Bool("no-color", false, "") // accepted like every command's; fmt prints no colour
 	if err := fs.Parse(args); err != nil {
 		return opts, nil, err
 	}
