@@ -70,19 +70,24 @@ func Main(args []string) int {
 }
 
 // interrupts returns a context cancelled by the first SIGINT or SIGTERM and
-// another cancelled by the second.
+// another cancelled by the second. The first stops planning and new steps;
+// the second abandons calls in flight; a third exits at once (every step
+// that finished is already in the journal).
 func interrupts() (stop, abandon context.Context) {
 	stop, cancelStop := context.WithCancel(context.Background())
 	abandon, cancelAbandon := context.WithCancel(context.Background())
-	ch := make(chan os.Signal, 2)
+	ch := make(chan os.Signal, 3)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ch
-		fmt.Fprintln(os.Stderr, "\nInterrupt received: no new steps will start; waiting for the calls in flight. Interrupt again to abandon them.")
+		fmt.Fprintln(os.Stderr, "\nInterrupt received: stopping; no new steps will start, and the calls in flight are waited for. Interrupt again to abandon them.")
 		cancelStop()
 		<-ch
-		fmt.Fprintln(os.Stderr, "\nSecond interrupt: abandoning the calls in flight.")
+		fmt.Fprintln(os.Stderr, "\nSecond interrupt: abandoning the calls in flight. Interrupt once more to exit at once.")
 		cancelAbandon()
+		<-ch
+		fmt.Fprintln(os.Stderr, "\nThird interrupt: exiting now. Every step that finished is recorded in the journal.")
+		os.Exit(1)
 	}()
 	return stop, abandon
 }

@@ -28,6 +28,8 @@ type planFlags struct {
 
 	lock        bool          // -lock=false skips the state lock
 	lockTimeout time.Duration // -lock-timeout: wait this long for it
+
+	cachedCatalog bool // read model catalogs from the cache only (show)
 }
 
 func (pf *planFlags) bind(m *Meta, name, usage string) *flag.FlagSet {
@@ -138,7 +140,7 @@ func (m *Meta) planWith(cfg *config.Config, vars map[string]cty.Value, pf *planF
 	}
 	var catalogs map[*config.Gateway]*planner.Catalog
 	if !pf.offline && !pf.replay {
-		catalogs, moreDiags = m.catalogs(cfg, true)
+		catalogs, moreDiags = m.catalogs(cfg, !pf.cachedCatalog)
 		diags = append(diags, moreDiags...)
 	}
 	p, moreDiags := planner.Build(cfg, planner.Options{

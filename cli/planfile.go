@@ -68,65 +68,95 @@ func readPlanFile(path string) (*planner.SavedPlan, error) {
 // from has changed: the configuration, the state, and so every planned
 // request. It returns the plan to apply, or prints why the file is stale.
 func (m *Meta) planFromFile(path string, view planView) (*planner.Plan, *state.State, *planFlags, bool) {
-	stale := func(why string) (*planner.Plan, *state.State, *planFlags, bool) {
-		view.diags(m, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Saved plan is stale",
-			Detail: fmt.Sprintf("The plan in %s can no longer be applied: %s. Make a new plan with promptform plan -out=%s.", path, why, path)}})
-		return nil, nil, nil, false
-	}
 	sp, err := readPlanFile(path)
 	if err != nil {
 		view.diags(m, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read the plan file", Detail: err.Error() + "."}})
 		return nil, nil, nil, false
 	}
+	p, st, pf, why, ok := m.replan(sp, view, true)
+	if ok && why != "" {
+		view.diags(m, staleDiag(path, why))
+		return nil, nil, nil, false
+	}
+	return p, st, pf, ok
+}
+
+// staleDiag is the error of a saved plan that can no longer be applied.
+func staleDiag(path, why string) hcl.Diagnostics {
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Saved plan is stale",
+		Detail: fmt.Sprintf("The plan in %s can no longer be applied: %s. Make a new plan with promptform plan -out=%s.", path, why, path)}}
+}
+
+// replan plans again what a saved plan was made from. why is non-empty
+// when the plan is stale: then p is nil and ok true (nothing was printed).
+// ok is false after errors that were printed. fetch allows reading the
+// model catalog over the network (apply); show uses only the cache.
+func (m *Meta) replan(sp *planner.SavedPlan, view planView, fetch bool) (p *planner.Plan, st *state.State, pf *planFlags, why string, ok bool) {
 	hash, err := planner.ConfigHash(m.Dir)
 	switch {
 	case err != nil:
-		return stale(err.Error())
+		return nil, nil, nil, err.Error(), true
 	case hash != sp.ConfigHash:
-		return stale("the configuration changed since it was made")
+		return nil, nil, nil, "the configuration changed since it was made", true
 	}
 	st, diags := m.loadState()
 	switch {
 	case diags.HasErrors():
 		view.diags(m, diags)
-		return nil, nil, nil, false
+		return nil, nil, nil, "", false
 	case stateExists(m.statePath()) != sp.StateExists:
-		return stale("the state changed since it was made (it was applied, or the state was created or removed)")
+		return nil, nil, nil, "the state changed since it was made (it was applied, or the state was created or removed)", true
 	case sp.StateExists && (st.Lineage != sp.Lineage || st.Serial != sp.Serial):
-		return stale(fmt.Sprintf("the state changed since it was made (serial %d, now %d)", sp.Serial, st.Serial))
+		return nil, nil, nil, fmt.Sprintf("the state changed since it was made (serial %d, now %d)", sp.Serial, st.Serial), true
 	}
 	vars, err := planner.DecodeVars(sp.Variables)
 	if err != nil {
-		return stale("its variables cannot be read: " + err.Error())
+		return nil, nil, nil, "its variables cannot be read: " + err.Error(), true
 	}
 	cfg, diags := m.loadConfig()
 	if diags.HasErrors() {
 		view.diags(m, diags)
-		return nil, nil, nil, false
+		return nil, nil, nil, "", false
 	}
 	now, diags := m.parser.CollectVariables(cfg, sp.VarArgs, os.Environ())
 	if diags.HasErrors() {
-		return stale("its variables cannot be collected again: " + diags.Error())
+		return nil, nil, nil, "its variables cannot be collected again: " + diags.Error(), true
 	}
 	if name := planner.ChangedVar(sp.Variables, now); name != "" {
-		return stale(fmt.Sprintf("the value of variable %q changed since it was made", name))
+		return nil, nil, nil, fmt.Sprintf("the value of variable %q changed since it was made", name), true
 	}
-	pf := &planFlags{offline: sp.Offline, replay: sp.Replay, targets: sp.Targets, excludes: sp.Excludes, replace: sp.Replace}
-	p, st, ok := m.planWith(cfg, vars, pf, view, nil)
+	pf = &planFlags{offline: sp.Offline, replay: sp.Replay, targets: sp.Targets, excludes: sp.Excludes, replace: sp.Replace, cachedCatalog: !fetch}
+	p, st, ok = m.planWith(cfg, vars, pf, view, nil)
 	if !ok {
-		return nil, nil, nil, false
+		return nil, nil, nil, "", false
 	}
 	if why := planner.SameChanges(sp.Changes, p.SavedChanges()); why != "" {
-		return stale(why)
+		return nil, nil, nil, why, true
 	}
-	return p, st, pf, true
+	return p, st, pf, "", true
 }
 
-// showSavedPlan prints a saved plan, as recorded in the file.
+// showSavedPlan prints a saved plan: with the plan view, as plan printed
+// it, while it can still be applied; as recorded in the file, with a
+// warning, once it is stale. -json prints the file's document.
 func showSavedPlan(m *Meta, path string, jsonOut bool) int {
 	sp, err := readPlanFile(path)
 	if err != nil {
 		return m.fail("Cannot read the plan file", err.Error()+".")
+	}
+	if !jsonOut {
+		view := m.planView(false)
+		p, _, _, why, ok := m.replan(sp, view, false)
+		switch {
+		case !ok:
+			return 1
+		case why == "":
+			fmt.Fprintf(m.Stdout, "Saved plan %s (promptform %s), made against %s:\n\n", path, sp.Promptform, describeState(sp))
+			view.plan(m, p)
+			return 0
+		}
+		writeDiags(m, m.Stderr, hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Saved plan is stale",
+			Detail: fmt.Sprintf("The plan in %s can no longer be applied: %s. It is shown as recorded.", path, why)}})
 	}
 	if jsonOut {
 		for name, v := range sp.Variables {
