@@ -164,7 +164,7 @@ func (m *Meta) lockIf(lock bool, operation string, timeout time.Duration) (unloc
 // lock takes the state lock for a command that writes the state, waiting
 // up to timeout; it prints why when it cannot.
 func (m *Meta) lock(operation string, timeout time.Duration) (*state.Lockfile, bool) {
-	lk, err := state.Lock(m.ctx, m.Dir, operation, timeout)
+	lk, err := state.Lock(m.ctx, m.Dir, state.LockInfo{Operation: operation, Version: Version}, timeout)
 	if err != nil {
 		summary := "Cannot lock the state"
 		var locked *state.LockedError

@@ -48,7 +48,7 @@ func helperRecord(path string) {
 
 // helperLock takes the lock on dir, says so, and holds it until killed.
 func helperLock(dir string) {
-	if _, err := Lock(context.Background(), dir, "apply", 0); err != nil {
+	if _, err := Lock(context.Background(), dir, LockInfo{Operation: "apply"}, 0); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}

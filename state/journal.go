@@ -6,11 +6,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"sync"
 )
 
 // JournalSuffix is appended to the state file's path to name its journal.
 const JournalSuffix = ".journal"
+
+// entryVersion is the "version" of the entries Store writes: Version.
+var entryVersion = json.RawMessage(strconv.Itoa(Version))
 
 // ErrClosed is returned by the writing methods of a closed Store.
 var ErrClosed = errors.New("state: store closed")
@@ -22,9 +26,11 @@ const (
 	opOutputs = "outputs"
 )
 
-// entry is one line of the journal. Lineage and Serial name the state.json
-// the entry extends.
+// entry is one line of the journal. Version is the format version (absent
+// in journals written before entries carried one, which are version 1).
+// Lineage and Serial name the state.json the entry extends.
 type entry struct {
+	Version json.RawMessage    `json:"version,omitempty"`
 	Op      string             `json:"op"`
 	Lineage string             `json:"lineage"`
 	Serial  uint64             `json:"serial"`
@@ -52,6 +58,7 @@ type Store struct {
 	size    int64    // bytes of whole, valid lines in the journal
 	pending int      // entries applied since state.json was last written
 	closed  bool
+	seam    *writeSeam // see save; nil but in tests
 }
 
 // Open loads the state at path (a missing file gives an empty state) and
@@ -124,6 +131,11 @@ func (s *Store) SetOutputs(outputs map[string]*Output) error {
 	if outputs == nil {
 		outputs = map[string]*Output{}
 	}
+	for name, o := range outputs {
+		if o == nil {
+			return fmt.Errorf("state: set outputs: output %q has no record", name)
+		}
+	}
 	return s.write(&entry{Op: opOutputs, Outputs: outputs})
 }
 
@@ -132,13 +144,24 @@ func (s *Store) SetOutputs(outputs map[string]*Output) error {
 // it once, at the end of an apply (and after Open, if Pending > 0 and the
 // caller holds the lock). A crash between the two steps leaves a journal
 // that the next Open recognises as already folded in, by its serial.
+//
+// The state is streamed into a temporary file beside state.json, one record
+// at a time, so Commit needs no second copy of it in memory. On disk it
+// needs room for the new state while the old one and the journal are still
+// there: until the new file is complete, they are the only record. A Commit
+// that fails (a full disk) removes its temporary file and leaves state.json
+// and the journal as they were; the Store goes on recording.
 func (s *Store) Commit() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return ErrClosed
 	}
-	if err := s.st.Save(s.path); err != nil {
+	if err := s.st.save(s.path, s.seam); err != nil {
+		if s.pending > 0 {
+			err = fmt.Errorf("%w. Nothing is lost: the journal %s still holds every recorded step, "+
+				"and the next apply folds it in", err, s.jpath)
+		}
 		return err
 	}
 	s.pending = 0
@@ -183,7 +206,7 @@ func (s *Store) write(e *entry) error {
 	if s.closed {
 		return ErrClosed
 	}
-	e.Lineage, e.Serial = s.st.Lineage, s.st.Serial
+	e.Version, e.Lineage, e.Serial = entryVersion, s.st.Lineage, s.st.Serial
 	line, err := json.Marshal(e)
 	if err != nil {
 		return fmt.Errorf("state: encode journal entry: %w", err)
@@ -219,8 +242,8 @@ func (s *Store) openJournal() error {
 	if s.f != nil {
 		return nil
 	}
-	if err := os.MkdirAll(filepath.Dir(s.jpath), 0o755); err != nil {
-		return fmt.Errorf("state: create %s: %w", filepath.Dir(s.jpath), err)
+	if err := EnsureDir(filepath.Dir(s.jpath)); err != nil {
+		return err
 	}
 	_, statErr := os.Stat(s.jpath)
 	f, err := os.OpenFile(s.jpath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -250,14 +273,5 @@ func (s *Store) apply(e *entry) {
 			e.Outputs = map[string]*Output{}
 		}
 		s.st.Outputs = e.Outputs
-	}
-}
-
-// syncDir syncs a directory so that a created, renamed or removed name in
-// it is durable. It is best effort: not every platform can sync a directory.
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
 	}
 }

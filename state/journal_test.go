@@ -154,6 +154,31 @@ func TestJournalDamage(t *testing.T) {
 			damage:  func(j []byte) []byte { return regexpLineage(j, "00000000-0000-0000-0000-000000000000") },
 			wantErr: []string{"journal of another state", "00000000-0000-0000-0000-000000000000"},
 		},
+		"null step on the last line": {
+			damage:  func(j []byte) []byte { return editLine(j, 2, func(e map[string]any) { e["step"] = nil }) },
+			wantErr: []string{"line 3 is not a valid journal entry", "null step"},
+		},
+		"version zero": {
+			damage:  func(j []byte) []byte { return editLine(j, 1, func(e map[string]any) { e["version"] = 0 }) },
+			wantErr: []string{"line 2 is not a valid journal entry", "format version 0"},
+		},
+		"null version": {
+			damage:  func(j []byte) []byte { return editLine(j, 2, func(e map[string]any) { e["version"] = nil }) },
+			wantErr: []string{"line 3 is not a valid journal entry", "no format version"},
+		},
+		"newer version": {
+			damage:  func(j []byte) []byte { return editLine(j, 0, func(e map[string]any) { e["version"] = 99 }) },
+			wantErr: []string{"line 1", "format version 99", "upgrade promptform"},
+		},
+		"entries of before versions were recorded": {
+			damage: func(j []byte) []byte {
+				for n := range 3 {
+					j = editLine(j, n, func(e map[string]any) { delete(e, "version") })
+				}
+				return j
+			},
+			wantSteps: "step.s[0] step.s[1] step.s[2]",
+		},
 		"newer than the state file": {
 			damage:  func(j []byte) []byte { return bytes.ReplaceAll(j, []byte(`"serial":1`), []byte(`"serial":7`)) },
 			wantErr: []string{"extends serial 7", "older serial 1"},
@@ -209,6 +234,19 @@ func checkOpen(t *testing.T, s *Store, warns []Warning, err error, jpath, wantSt
 	case wantWarn != "" && (len(warns) != 1 || !strings.Contains(warns[0].Detail, wantWarn) || !strings.Contains(warns[0].Detail, jpath)):
 		t.Errorf("wrong warnings\ngot:  %v\nwant: one containing %q and the journal's path", warns, wantWarn)
 	}
+}
+
+// editLine changes line n (from 0) of a journal.
+func editLine(j []byte, n int, edit func(e map[string]any)) []byte {
+	lines := bytes.SplitAfter(j, []byte("\n"))
+	var e map[string]any
+	if err := json.Unmarshal(lines[n], &e); err != nil {
+		panic(err)
+	}
+	edit(e)
+	b, _ := json.Marshal(e)
+	lines[n] = append(b, '\n')
+	return bytes.Join(lines, nil)
 }
 
 // regexpLineage replaces every lineage in a journal.

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
-	"runtime/debug"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -21,6 +20,8 @@ const LockFile = "state.lock"
 const lockPoll = 50 * time.Millisecond
 
 // LockInfo says who holds the lock. It is the content of the lock file.
+// Version is the holder's promptform version, without the "v" that the
+// version command and lock errors put before it: "0.1.0".
 type LockInfo struct {
 	ID        string    `json:"id"`
 	Operation string    `json:"operation"`
@@ -43,22 +44,28 @@ type Lockfile struct {
 func LockPath(configDir string) string { return filepath.Join(configDir, Dir, LockFile) }
 
 // Lock takes the exclusive lock on the state of the configuration directory
-// dir, for the whole of operation ("apply"). It is an flock(2) on
-// dir/.promptform/state.lock, so the operating system releases it when the
-// holder exits, however it exits: a lock whose process is gone is free.
-// Once it holds the flock, Lock writes a LockInfo into the file.
+// dir. It is an flock(2) on dir/.promptform/state.lock, so the operating
+// system releases it when the holder exits, however it exits: a lock whose
+// process is gone is free. Once it holds the flock, Lock writes a LockInfo
+// into the file: req's Operation ("apply") and Version (the promptform
+// version, as the version command shows it), and its own ID, Who, PID, Host
+// and Created. It then removes the temporary files that a writer of the
+// state killed mid-write left behind.
 //
 // Lock tries at once; if the lock is held, it tries again every 50ms until
 // timeout has passed (0: fail at once) or ctx is done. It then returns a
 // *LockedError naming the holder, or ctx's error wrapped.
-func Lock(ctx context.Context, dir, operation string, timeout time.Duration) (*Lockfile, error) {
+func Lock(ctx context.Context, dir string, req LockInfo, timeout time.Duration) (*Lockfile, error) {
 	path := LockPath(dir)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("state: create %s: %w", filepath.Dir(path), err)
+	if err := EnsureDir(filepath.Dir(path)); err != nil {
+		return nil, err
 	}
 	deadline := time.Now().Add(timeout)
 	for {
-		l, err := tryLock(path, operation)
+		l, err := tryLock(path, req)
+		if l != nil {
+			removeStaleTemps(filepath.Dir(path))
+		}
 		if l != nil || err != nil {
 			return l, err
 		}
@@ -78,7 +85,7 @@ func Lock(ctx context.Context, dir, operation string, timeout time.Duration) (*L
 
 // tryLock takes the flock without waiting and writes the info; it returns
 // nil and no error if the lock is held elsewhere.
-func tryLock(path, operation string) (*Lockfile, error) {
+func tryLock(path string, req LockInfo) (*Lockfile, error) {
 	fl := flock.New(path, flock.SetFlag(os.O_CREATE|os.O_RDWR), flock.SetPermissions(0o644))
 	ok, err := fl.TryLock()
 	if err != nil {
@@ -87,7 +94,7 @@ func tryLock(path, operation string) (*Lockfile, error) {
 	if !ok {
 		return nil, nil
 	}
-	l := &Lockfile{path: path, fl: fl, Info: newLockInfo(operation)}
+	l := &Lockfile{path: path, fl: fl, Info: newLockInfo(req)}
 	if err := l.writeInfo(); err != nil {
 		fl.Unlock()
 		return nil, err
@@ -95,19 +102,16 @@ func tryLock(path, operation string) (*Lockfile, error) {
 	return l, nil
 }
 
-func newLockInfo(operation string) LockInfo {
+// newLockInfo completes req with who and where this process is.
+func newLockInfo(req LockInfo) LockInfo {
 	host, _ := os.Hostname()
 	name := os.Getenv("USER")
 	if u, err := user.Current(); err == nil {
 		name = u.Username
 	}
-	version := "(unknown)"
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		version = bi.Main.Version
-	}
 	return LockInfo{
-		ID: newLineage(), Operation: operation, Who: name + "@" + host,
-		PID: os.Getpid(), Host: host, Created: time.Now().UTC().Truncate(time.Second), Version: version,
+		ID: newLineage(), Operation: req.Operation, Who: name + "@" + host,
+		PID: os.Getpid(), Host: host, Created: time.Now().UTC().Truncate(time.Second), Version: req.Version,
 	}
 }
 

@@ -16,7 +16,7 @@ import (
 // lock takes the lock on dir at once and fails the test if it cannot.
 func lock(t *testing.T, dir string) *Lockfile {
 	t.Helper()
-	l, err := Lock(context.Background(), dir, "apply", 0)
+	l, err := Lock(context.Background(), dir, LockInfo{Operation: "apply", Version: "0.1.0"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,8 +42,11 @@ func TestLockHeldFailsAtOnce(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	l := lock(t, dir)
-	_, err := Lock(context.Background(), dir, "plan", 0)
-	le := wantLocked(t, err, "process "+strconv.Itoa(os.Getpid()), `"apply"`, l.Info.ID, l.Info.Host, "-lock-timeout=", "force-unlock "+l.Info.ID)
+	_, err := Lock(context.Background(), dir, LockInfo{Operation: "plan"}, 0)
+	le := wantLocked(t, err, "process "+strconv.Itoa(os.Getpid()), `"apply" by promptform v0.1.0;`, l.Info.ID, l.Info.Host, "-lock-timeout=", "force-unlock "+l.Info.ID)
+	if l.Info.Version != "0.1.0" || l.Info.Operation != "apply" {
+		t.Errorf("the lock records version %q for %q, want 0.1.0 for apply", l.Info.Version, l.Info.Operation)
+	}
 	if le.Info != l.Info || le.Stale {
 		t.Errorf("wrong holder\ngot:  %+v (stale %t)\nwant: %+v", le.Info, le.Stale, l.Info)
 	}
@@ -67,7 +70,7 @@ func TestLockWaitsForTimeout(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 		first.Unlock()
 	}()
-	second, err := Lock(context.Background(), dir, "apply", time.Minute)
+	second, err := Lock(context.Background(), dir, LockInfo{Operation: "apply"}, time.Minute)
 	if err != nil {
 		t.Fatalf("Lock with a timeout: %v", err)
 	}
@@ -86,7 +89,7 @@ func TestLockHonoursContext(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		cancel()
 	}()
-	_, err := Lock(ctx, dir, "apply", time.Hour)
+	_, err := Lock(ctx, dir, LockInfo{Operation: "apply"}, time.Hour)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want context.Canceled", err)
 	}
@@ -108,11 +111,11 @@ func TestLockFreedWhenHolderKilled(t *testing.T) {
 		cmd.Wait()
 		t.Fatalf("helper said %q; stderr: %s", line, cmd.Stderr)
 	}
-	_, err = Lock(context.Background(), dir, "apply", 0)
+	_, err = Lock(context.Background(), dir, LockInfo{Operation: "apply"}, 0)
 	wantLocked(t, err, "process "+strconv.Itoa(cmd.Process.Pid))
 	cmd.Process.Kill()
 	cmd.Wait()
-	l, err := Lock(context.Background(), dir, "apply", 10*time.Second)
+	l, err := Lock(context.Background(), dir, LockInfo{Operation: "apply"}, 10*time.Second)
 	if err != nil {
 		t.Fatalf("lock of a killed holder is not free: %v", err)
 	}
@@ -136,7 +139,7 @@ func TestLockStale(t *testing.T) {
 	if err := l.writeInfo(); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Lock(context.Background(), dir, "apply", 0)
+	_, err := Lock(context.Background(), dir, LockInfo{Operation: "apply"}, 0)
 	le := wantLocked(t, err, "process "+strconv.Itoa(l.Info.PID), "no longer runs on this host")
 	if !le.Stale {
 		t.Errorf("lock of a dead process not reported stale: %+v", le)
@@ -185,7 +188,7 @@ func TestForceUnlock(t *testing.T) {
 			err := ForceUnlock(dir, id)
 			checkForceUnlock(t, err, tc.wantErr, dir, l)
 			if tc.held {
-				_, err := Lock(context.Background(), dir, "apply", 0)
+				_, err := Lock(context.Background(), dir, LockInfo{Operation: "apply"}, 0)
 				wantLocked(t, err) // a running holder keeps its flock
 				l.Unlock()
 			}

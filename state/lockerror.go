@@ -39,8 +39,12 @@ func (e *LockedError) Error() string {
 		fmt.Fprintf(&b, "state: the state is locked (%s) by a process that left no lock information: "+
 			"it is just starting, or force-unlock removed its record. ", e.Path)
 	} else {
-		fmt.Fprintf(&b, "state: the state is locked (%s) by process %d on host %s (%s) since %s, for %q; lock ID %s. ",
-			e.Path, i.PID, i.Host, i.Who, i.Created.Local().Format(time.RFC3339), i.Operation, i.ID)
+		fmt.Fprintf(&b, "state: the state is locked (%s) by process %d on host %s (%s) since %s, for %q",
+			e.Path, i.PID, i.Host, i.Who, i.Created.Local().Format(time.RFC3339), i.Operation)
+		if i.Version != "" {
+			fmt.Fprintf(&b, " by promptform v%s", strings.TrimPrefix(i.Version, "v"))
+		}
+		fmt.Fprintf(&b, "; lock ID %s. ", i.ID)
 	}
 	if e.Stale {
 		fmt.Fprintf(&b, "Process %d no longer runs on this host, yet the lock is still held: "+

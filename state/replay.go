@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strconv"
 )
 
 // Warning is a problem Open recovered from, for the caller to show: the
@@ -30,10 +31,15 @@ func (s *Store) replay(haveState bool) ([]Warning, error) {
 	for n := 1; len(data) > 0; n++ {
 		line, rest, whole := bytes.Cut(data, []byte("\n"))
 		e, err := decodeEntry(line)
+		// A write cut short leaves a line that is not JSON, or has no
+		// newline: dropped when it is the last. A whole JSON line that is
+		// not a valid entry is damage wherever it is.
+		var syntax *json.SyntaxError
+		torn := !whole || errors.As(err, &syntax)
 		if err == nil && !whole {
 			err = errors.New("no newline at its end")
 		}
-		if err != nil && len(rest) == 0 {
+		if err != nil && torn && len(rest) == 0 {
 			warns = append(warns, s.tornWarning(n, err))
 			break
 		}
@@ -85,17 +91,46 @@ func decodeEntry(line []byte) (*entry, error) {
 	if err := json.Unmarshal(line, &e); err != nil {
 		return nil, err
 	}
+	if err := checkEntryVersion(e.Version); err != nil {
+		return nil, err
+	}
 	switch {
 	case e.Lineage == "":
 		return nil, errors.New("no lineage")
-	case e.Op == opStep && (e.Step == nil || e.Step.Address == ""):
+	case e.Op == opStep && e.Step == nil:
+		return nil, errors.New(`a "step" entry with a null step`)
+	case e.Op == opStep && e.Step.Address == "":
 		return nil, errors.New(`a "step" entry without a step address`)
 	case e.Op == opRemove && e.Address == "":
 		return nil, errors.New(`an "rm" entry without an address`)
 	case e.Op != opStep && e.Op != opRemove && e.Op != opOutputs:
 		return nil, fmt.Errorf("unknown op %q", e.Op)
 	}
+	for name, o := range e.Outputs {
+		if o == nil {
+			return nil, fmt.Errorf("an %q entry whose output %q is null", opOutputs, name)
+		}
+	}
 	return &e, nil
+}
+
+// checkEntryVersion checks an entry's format version. Entries written
+// before they carried one have none, and are version 1.
+func checkEntryVersion(v json.RawMessage) error {
+	if len(v) == 0 {
+		return nil
+	}
+	if string(v) == "null" {
+		return errors.New(`no format version ("version" is null)`)
+	}
+	n, err := strconv.Atoi(string(v))
+	switch {
+	case err != nil || n < 1:
+		return fmt.Errorf("format version %s, which no promptform writes", v)
+	case n > Version:
+		return fmt.Errorf("format version %d, newer than this promptform understands (%d); upgrade promptform", n, Version)
+	}
+	return nil
 }
 
 func (s *Store) tornWarning(n int, err error) Warning {
@@ -109,7 +144,7 @@ func (s *Store) tornWarning(n int, err error) Warning {
 
 func (s *Store) corrupt(n int, err error) error {
 	return fmt.Errorf("state: %s line %d is not a valid journal entry (%v). The journal holds progress "+
-		"not yet folded into %s, and a bad line before the last means it was damaged or edited. "+
+		"not yet folded into %s, and a complete line that is not a valid entry means it was damaged or edited. "+
 		"Restore it from version control or a backup, or move it away (the steps it records will run again)",
 		s.jpath, n, err, s.path)
 }

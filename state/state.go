@@ -55,7 +55,8 @@ type Step struct {
 	Offline bool `json:"offline,omitempty"`
 	// Sensitive is true when the request uses a sensitive value: it is
 	// recorded, but show and state show do not print its messages.
-	Sensitive bool `json:"sensitive,omitempty"`
+	Sensitive         bool  `json:"sensitive,omitempty"`
+	SensitiveMessages []int `json:"sensitive_messages,omitempty"` // which messages of Request (from 0) use a sensitive value
 
 	Output       string          `json:"output"`
 	Result       json.RawMessage `json:"result,omitempty"`
@@ -144,8 +145,9 @@ func newLineage() string {
 }
 
 // Load reads the state at path. A missing file gives an empty state (and
-// no error); a file that cannot be decoded gives an error that says so and
-// what to do, never an empty state.
+// no error); a file that cannot be decoded, or that holds what promptform
+// never writes (no format version, a null record), gives an error that says
+// so and what to do, never an empty state.
 func Load(path string) (*State, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -159,11 +161,8 @@ func Load(path string) (*State, error) {
 		return nil, fmt.Errorf("state: %s is not valid state JSON (%v); it may be truncated or edited by hand. "+
 			"Restore it from version control or a backup, or move it away to start from an empty state", path, err)
 	}
-	if s.Version > Version {
-		return nil, fmt.Errorf("state: %s has format version %d, newer than this promptform understands (%d); upgrade promptform", path, s.Version, Version)
-	}
-	if s.Lineage == "" {
-		return nil, fmt.Errorf("state: %s has no lineage; it is not a promptform state file", path)
+	if err := s.check(path); err != nil {
+		return nil, err
 	}
 	if s.Steps == nil {
 		s.Steps = map[string]*Step{}
@@ -174,17 +173,21 @@ func Load(path string) (*State, error) {
 	return &s, nil
 }
 
-// Save writes the state to path atomically, creating the directory, and
-// increments the serial.
-func (s *State) Save(path string) error {
+// Save writes the state to path atomically, creating the directory (see
+// EnsureDir), and increments the serial.
+func (s *State) Save(path string) error { return s.save(path, nil) }
+
+// save is Save, its write seen through seam. It streams the state into a
+// temporary file beside path, so it needs no second copy of the state in
+// memory; on disk, the old file stays until the new one is complete.
+func (s *State) save(path string, seam *writeSeam) error {
 	s.Serial++
 	s.Version = Version
-	b, err := json.MarshalIndent(s, "", "  ")
-	if err != nil {
-		s.Serial--
-		return fmt.Errorf("state: encode: %w", err)
+	err := EnsureDir(filepath.Dir(path))
+	if err == nil {
+		err = writeAtomic(path, 0o644, s.encode, seam)
 	}
-	if err := WriteFileAtomic(path, append(b, '\n'), 0o644); err != nil {
+	if err != nil {
 		s.Serial--
 		return err
 	}
@@ -196,10 +199,10 @@ func (s *State) Save(path string) error {
 // before it spends anything.
 func CheckWritable(path string) error {
 	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("state: cannot create %s: %w", dir, err)
+	if err := EnsureDir(dir); err != nil {
+		return err
 	}
-	f, err := os.CreateTemp(dir, ".writable-*")
+	f, err := os.CreateTemp(dir, writableTemp)
 	if err != nil {
 		return fmt.Errorf("state: cannot write in %s: %w", dir, err)
 	}
@@ -215,44 +218,4 @@ func (s *State) Addresses() []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// WriteFileAtomic writes data to a temporary file beside path, syncs it and
-// renames it over path, so that readers never see a partial file.
-func WriteFileAtomic(path string, data []byte, perm fs.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("state: create %s: %w", dir, err)
-	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("state: write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	cleanup := func(err error) error {
-		f.Close()
-		os.Remove(tmp)
-		return fmt.Errorf("state: write %s: %w", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		return cleanup(err)
-	}
-	if err := f.Chmod(perm); err != nil {
-		return cleanup(err)
-	}
-	if err := f.Sync(); err != nil {
-		return cleanup(err)
-	}
-	if err := f.Close(); err != nil {
-		return cleanup(err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("state: write %s: %w", path, err)
-	}
-	if d, err := os.Open(dir); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }

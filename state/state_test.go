@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -50,9 +51,8 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 		a.Output != "hello" || a.Usage.TotalTokens != 3 {
 		t.Errorf("step.a did not survive the round trip: %+v", a)
 	}
-	entries, _ := os.ReadDir(filepath.Dir(path))
-	if len(entries) != 1 {
-		t.Errorf("temporary files left beside the state: %v", entries)
+	if got, want := dirNames(t, filepath.Dir(path)), []string{GitignoreFile, File}; !slices.Equal(got, want) {
+		t.Errorf("the state directory holds %v, want %v", got, want)
 	}
 }
 
@@ -66,6 +66,15 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 		"not json":     {"hello", "not valid state JSON"},
 		"newer format": {`{"version": 99, "lineage": "x", "serial": 1}`, "format version 99"},
 		"no lineage":   {`{"version": 1, "serial": 1}`, "has no lineage"},
+		"no version":   {`{"lineage": "x", "serial": 1}`, `no format version`},
+		"version zero": {`{"version": 0, "lineage": "x", "serial": 1}`, `no format version`},
+		"negative":     {`{"version": -1, "lineage": "x", "serial": 1}`, `format version -1`},
+		"null step": {`{"version": 1, "lineage": "x", "serial": 1, "steps": {"step.a": null}}`,
+			`"step.a" in "steps" is null`},
+		"null output": {`{"version": 1, "lineage": "x", "serial": 1, "outputs": {"o": null}}`,
+			`"o" in "outputs" is null`},
+		"address not its key": {`{"version": 1, "lineage": "x", "serial": 1, "steps": {"step.a": {"address": "step.b"}}}`,
+			`"step.a" in "steps" has the address "step.b"`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -80,6 +89,9 @@ func TestLoadRejectsBadFiles(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), path) {
 				t.Errorf("wrong error\ngot:  %s\nwant: containing %q and the path", err, tc.want)
+			}
+			if !strings.Contains(err.Error(), "version control") && !strings.Contains(err.Error(), "upgrade") {
+				t.Errorf("error does not say what to do: %s", err)
 			}
 		})
 	}
