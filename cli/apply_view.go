@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"math"
 	"sync"
 	"time"
 
@@ -42,6 +43,10 @@ func (applyHuman) hook(m *Meta) executor.Hook {
 
 func (applyHuman) result(m *Meta, p *planner.Plan, res *executor.Result) {
 	summary := fmt.Sprintf("%d called, %d reused, %d failed, %d skipped.", res.Called, res.Reused, res.Failed, res.Skipped)
+	if res.Unrecorded > 0 {
+		summary = fmt.Sprintf("%d called, %d answered but not recorded, %d reused, %d failed, %d skipped.",
+			res.Called, res.Unrecorded, res.Reused, res.Failed, res.Skipped)
+	}
 	switch {
 	case res.Unsaved:
 		fmt.Fprintf(m.Stderr, "\n%s %s Steps recorded before the failure are kept; fix the state directory and apply again.\n", m.red("Apply stopped: the state could not be saved."), summary)
@@ -145,6 +150,17 @@ func (h *humanHook) StepFailed(addr string, err error) {
 	h.line("%s: %s", h.m.bold(addr), h.m.red("failed"))
 }
 
+func (h *humanHook) StepUnrecorded(addr string, rec *state.Step, err error) {
+	h.endStream(addr)
+	h.line("%s: %s (%s, %d tokens in, %d out; the next apply runs it again)", h.m.bold(addr),
+		h.m.red("answered but not recorded"), rec.Model, rec.Usage.InputTokens, rec.Usage.OutputTokens)
+}
+
+// RateLimitWait says why nothing starts for a while.
+func (h *humanHook) RateLimitWait(model string, wait time.Duration, reason string) {
+	h.line("%s", h.m.yellow(fmt.Sprintf("waiting %s: model %s %s", wait.Round(time.Second), model, reason)))
+}
+
 func (h *humanHook) StepSkipped(addr, cause string) {
 	h.endStream(addr)
 	h.line("%s: %s", h.m.bold(addr), h.m.yellow("skipped ("+cause+")"))
@@ -156,7 +172,7 @@ func (v *applyJSON) hook(m *Meta) executor.Hook { return &jsonHook{events: v.eve
 
 func (v *applyJSON) result(m *Meta, p *planner.Plan, res *executor.Result) {
 	v.events.emit("apply_complete", map[string]any{
-		"called": res.Called, "reused": res.Reused, "failed": res.Failed, "skipped": res.Skipped,
+		"called": res.Called, "unrecorded": res.Unrecorded, "reused": res.Reused, "failed": res.Failed, "skipped": res.Skipped,
 		"interrupted": res.Interrupted, "halted": res.Halted, "success": !res.Diagnostics.HasErrors() && !res.Interrupted,
 	})
 	outs := map[string]any{}
@@ -198,6 +214,18 @@ func (h *jsonHook) StepFinished(addr string, rec *state.Step, reused bool, elaps
 
 func (h *jsonHook) StepFailed(addr string, err error) {
 	h.emit("step_failed", map[string]any{"address": addr, "error": err.Error()})
+}
+
+func (h *jsonHook) StepUnrecorded(addr string, rec *state.Step, err error) {
+	h.emit("step_unrecorded", map[string]any{
+		"address": addr, "model": rec.Model, "request_id": rec.RequestID, "usage": rec.Usage, "error": err.Error(),
+	})
+}
+
+func (h *jsonHook) RateLimitWait(model string, wait time.Duration, reason string) {
+	h.emit("rate_limit_wait", map[string]any{
+		"model": model, "wait_seconds": math.Round(wait.Seconds()*1000) / 1000, "reason": reason,
+	})
 }
 
 func (h *jsonHook) StepSkipped(addr, cause string) {

@@ -18,16 +18,39 @@ import (
 // outcome is what one step instance's calls produced.
 type outcome struct {
 	resp           *gateway.Response
+	model          string          // the model id asked for the last answer
 	result         json.RawMessage // the validated result, encoded as its type
 	schemaAttempts int
 	rounds         []state.Round
 	modelAttempts  []state.ModelAttempt
 	requests       int
+	usage          state.Usage // of every answer: tool rounds and schema retries cost too
+}
+
+// answeredBy names the model of the last answer: the one the response
+// names, else the one asked.
+func (o *outcome) answeredBy() string {
+	if o.resp != nil && o.resp.Model != "" {
+		return o.resp.Model
+	}
+	return o.model
+}
+
+// add takes in one answer.
+func (o *outcome) add(resp *gateway.Response, model string) {
+	o.resp, o.model = resp, model
+	if u := resp.Usage; u != nil {
+		o.usage.InputTokens += u.InputTokens
+		o.usage.OutputTokens += u.OutputTokens
+		o.usage.TotalTokens += u.TotalTokens
+	}
 }
 
 // converse makes a step instance's calls: the model (or each model of a
 // client-mode fallback chain, in order, moving on only for transient
-// failures), the tool loop, and the schema retries.
+// failures), the tool loop, and the schema retries. A failure that was
+// paid for and is worth recording comes with its outcome; any other with
+// none.
 func (s *scheduler) converse(c *call) (*outcome, error) {
 	r := c.rendered
 	if r.Fallback == nil || r.Fallback.Mode != config.FallbackClient {
@@ -52,6 +75,10 @@ func (s *scheduler) converse(c *call) (*outcome, error) {
 		}
 		tried = append(tried, state.ModelAttempt{Model: m.ID, Error: err.Error()})
 		errs = multierror.Append(errs, fmt.Errorf("model %q: %w", m.ID, err))
+		if out != nil {
+			out.modelAttempts = tried
+			return out, errs.ErrorOrNil()
+		}
 		if gateway.Classify(err) != gateway.ClassTransient || s.opts.CallContext.Err() != nil {
 			break // a fallback cannot fix a bad request or a refused key
 		}
@@ -71,17 +98,21 @@ func attemptsFormat(errs []error) string {
 }
 
 // dialog sends req to one model and follows up: tool rounds while the model
-// calls command-backed tools, and new answers while one fails the schema
-// and output_retries allow.
+// calls command-backed tools (or makes calls that cannot run, which it is
+// told about), and new answers while one fails the schema and
+// output_retries allow. When the model still calls tools after
+// max_tool_rounds, the outcome comes back with the error, to be recorded.
 func (s *scheduler) dialog(c *call, req *gateway.Request, m *planner.Model) (*outcome, error) {
 	out := &outcome{}
 	r, step := c.rendered, c.inst.Step
 	msgs := append([]gateway.Message(nil), req.Messages...)
+	ran := false // a tool has answered a valid call
 	for {
 		cur := *req
 		cur.Messages = msgs
-		if len(out.rounds) > 0 && cur.ToolChoice != nil && cur.ToolChoice.Function != "" {
-			// After a forced call has been answered, let the model answer.
+		if ran && cur.ToolChoice != nil && cur.ToolChoice.Function != "" {
+			// After a forced call has been answered, let the model answer;
+			// until then (its calls were invalid) it is still forced.
 			cur.ToolChoice = &gateway.ToolChoice{Mode: "auto"}
 		}
 		resp, err := s.chat(c, m, &cur)
@@ -89,19 +120,23 @@ func (s *scheduler) dialog(c *call, req *gateway.Request, m *planner.Model) (*ou
 		if err != nil {
 			return nil, err
 		}
-		out.resp = resp
-		calls := resp.AllToolCalls()
-		if len(calls) > 0 && len(r.Tools) > 0 && allCommands(r.Tools, calls) {
-			if len(out.rounds) >= step.MaxToolRounds {
-				return nil, fmt.Errorf("the model kept calling tools after %d rounds (max_tool_rounds)", step.MaxToolRounds)
+		out.add(resp, req.Model)
+		if calls := resp.AllToolCalls(); len(calls) > 0 {
+			checked, valid := c.checkCalls(calls)
+			if valid && endsStep(checked) {
+				return out, nil // the step offered the tool: its call is the result
 			}
-			round, replies := s.runTools(c, r.Tools, calls)
+			if len(out.rounds) >= step.MaxToolRounds {
+				return out, fmt.Errorf("the model kept calling tools after %s (max_tool_rounds)", plural(step.MaxToolRounds, "round"))
+			}
+			round, replies := s.runTools(c, checked)
+			ran = ran || valid
 			out.rounds = append(out.rounds, round)
 			msgs = append(msgs, gateway.Message{Role: "assistant", Content: gateway.Content{}, ToolCalls: calls})
 			msgs = append(msgs, replies...)
 			continue
 		}
-		if r.Schema == nil || len(calls) > 0 {
+		if r.Schema == nil {
 			return out, nil
 		}
 		out.schemaAttempts++
@@ -111,7 +146,7 @@ func (s *scheduler) dialog(c *call, req *gateway.Request, m *planner.Model) (*ou
 			return out, nil
 		}
 		if out.schemaAttempts > step.OutputRetries {
-			return nil, fmt.Errorf("model %q: %w", resp.Model, problem)
+			return nil, fmt.Errorf("model %q: %w", out.answeredBy(), problem)
 		}
 		msgs = append(msgs,
 			gateway.Message{Role: "assistant", Content: gateway.TextContent(resp.Text())},
@@ -146,50 +181,43 @@ func (s *scheduler) chat(c *call, m *planner.Model, req *gateway.Request) (*gate
 	return st.Response(), nil
 }
 
-// allCommands reports whether every call is to a tool with a command: then
-// promptform answers them; a call to a tool without one ends the step.
-func allCommands(tools []*planner.Tool, calls []gateway.ToolCall) bool {
-	for _, call := range calls {
-		t := findTool(tools, call.Function.Name)
-		if t == nil || t.Command == nil {
-			return false
-		}
-	}
-	return true
-}
-
-func findTool(tools []*planner.Tool, name string) *planner.Tool {
-	for _, t := range tools {
-		if t.Name == name {
-			return t
-		}
-	}
-	return nil
-}
-
-// runTools runs the command of each call and returns the round's record and
-// the tool messages answering the calls. A failing command is reported to
-// the model as the call's result, with its error.
-func (s *scheduler) runTools(c *call, tools []*planner.Tool, calls []gateway.ToolCall) (state.Round, []gateway.Message) {
+// runTools answers the calls of one round and returns the round's record
+// and the tool messages answering the calls. A valid call to a tool with a
+// command runs it; a failing command is reported to the model as the
+// call's result, with its error. An invalid call is not run: the model gets
+// why as its result. A valid call to a tool without a command, beside an
+// invalid one, is not taken as the step's result: the model is asked to
+// make its calls again.
+func (s *scheduler) runTools(c *call, calls []checkedCall) (state.Round, []gateway.Message) {
 	round := state.Round{}
 	var replies []gateway.Message
-	for _, call := range calls {
-		t := findTool(tools, call.Function.Name)
-		args := call.Function.Arguments
-		if strings.TrimSpace(args) == "" {
-			args = "{}"
+	addr := c.inst.Addr.String()
+	for _, cc := range calls {
+		tr := state.ToolResult{ID: cc.ID, Name: cc.Function.Name}
+		var content string
+		switch {
+		case cc.err != nil:
+			tr.Error = c.redact.text(cc.err.Error())
+			content = "error: " + cc.err.Error()
+			s.opts.Hook.ToolRan(addr, tr.Name, 0, errors.New(tr.Error))
+		case cc.tool.Command == nil:
+			tr.Error = "the call was not used: another call of the same answer was invalid"
+			content = "error: " + tr.Error + "; make the calls again"
+		default:
+			t := cc.tool
+			res := runTool(s.opts.CallContext, toolCommand{Argv: t.Command, Dir: s.plan.Config.Dir, Env: t.Env, Timeout: t.Timeout}, []byte(toolArguments(cc.ToolCall)))
+			tr.Output, tr.DurationMS, content = res.Stdout, res.Duration.Milliseconds(), res.Stdout
+			var err error
+			if res.Err != nil {
+				err = c.redact.error(res.Err)
+				tr.Error = err.Error()
+				content = "error: " + res.Err.Error()
+			}
+			s.opts.Hook.ToolRan(addr, t.Name, res.Duration, err)
 		}
-		res := runTool(s.opts.CallContext, toolCommand{Argv: t.Command, Dir: s.plan.Config.Dir, Env: t.Env, Timeout: t.Timeout}, []byte(args))
-		tr := state.ToolResult{ID: call.ID, Name: t.Name, Output: res.Stdout, DurationMS: res.Duration.Milliseconds()}
-		content := res.Stdout
-		if res.Err != nil {
-			tr.Error = res.Err.Error()
-			content = "error: " + res.Err.Error()
-		}
-		s.opts.Hook.ToolRan(c.inst.Addr.String(), t.Name, res.Duration, res.Err)
-		round.ToolCalls = append(round.ToolCalls, state.ToolCall{ID: call.ID, Name: t.Name, Arguments: call.Function.Arguments})
+		round.ToolCalls = append(round.ToolCalls, state.ToolCall{ID: cc.ID, Name: cc.Function.Name, Arguments: cc.Function.Arguments})
 		round.Results = append(round.Results, tr)
-		replies = append(replies, gateway.Message{Role: "tool", ToolCallID: call.ID, Content: gateway.TextContent(content)})
+		replies = append(replies, gateway.Message{Role: "tool", ToolCallID: cc.ID, Content: gateway.TextContent(content)})
 	}
 	return round, replies
 }
@@ -214,4 +242,12 @@ func checkAnswer(compiled *resultSchema, sc *planner.Schema, text string) (json.
 		ty = v.Type()
 	}
 	return ctyjson.Marshal(v, ty)
+}
+
+// plural spells a count of things: "1 round", "3 rounds".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }

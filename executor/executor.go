@@ -2,7 +2,6 @@ package executor
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -50,9 +49,12 @@ type Options struct {
 type Result struct {
 	Outputs     map[string]cty.Value
 	Diagnostics hcl.Diagnostics
-	Called      int // instances answered by a model
+	Called      int // instances answered by a model and recorded
 	Reused      int // instances whose recorded response was re-used
 	Failed      int
+	// Unrecorded counts instances answered by a model whose answer could
+	// not be recorded (the state could not be saved): paid for, and lost.
+	Unrecorded  int
 	Skipped     int
 	Interrupted bool
 	// Unsaved is true when the state could not be written: the run stopped
@@ -83,6 +85,7 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) *Result {
 	if opts.Limits == nil {
 		opts.Limits = NewLimits()
 	}
+	opts.Limits.watch(opts.Hook)
 	s := newScheduler(ctx, plan, opts.Store.State(), opts)
 	s.loop()
 	s.finish()
@@ -107,7 +110,9 @@ type call struct {
 	hash      string
 	canonical []byte
 	model     *planner.Model
-	schema    *resultSchema // compiled, when the step has a schema
+	schema    *resultSchema            // compiled, when the step has a schema
+	tools     map[string]*resultSchema // the parameters of each tool offered, compiled
+	redact    redactor                 // scrubs sensitive values from error text
 }
 
 // nodeRun is the progress of one graph node.
@@ -138,6 +143,8 @@ type scheduler struct {
 	res   Result
 
 	schemas map[string]*resultSchema // compiled once per schema block
+	params  map[string]*resultSchema // compiled once per tool block
+	secrets []string                 // the strings of the sensitive variables
 }
 
 func newScheduler(ctx context.Context, plan *planner.Plan, st *state.State, opts Options) *scheduler {
@@ -150,6 +157,8 @@ func newScheduler(ctx context.Context, plan *planner.Plan, st *state.State, opts
 		res:   Result{Outputs: map[string]cty.Value{}},
 
 		schemas: map[string]*resultSchema{},
+		params:  map[string]*resultSchema{},
+		secrets: sensitiveStrings(plan),
 	}
 	for i, addr := range plan.Graph.Order {
 		n := plan.Graph.Nodes[addr]
@@ -356,7 +365,8 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*call, h
 		s.instanceFailed(n, i, nil)
 		return nil, diags
 	}
-	c := &call{node: n, index: i, inst: inst, rendered: rendered, model: rendered.Model}
+	c := &call{node: n, index: i, inst: inst, rendered: rendered, model: rendered.Model,
+		redact: newRedactor(s.secrets, rendered)}
 	var err error
 	if c.req, err = rendered.Request(); err == nil {
 		c.hash, c.canonical, err = planner.Hash(c.req)
@@ -364,8 +374,11 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*call, h
 	if err == nil && rendered.Schema != nil {
 		c.schema, err = s.compiled(rendered.Schema)
 	}
+	if err == nil {
+		c.tools, err = s.toolParams(rendered.Tools)
+	}
 	if err != nil {
-		return nil, s.instanceFailed(n, i, fmt.Errorf("cannot encode request: %w", err))
+		return nil, s.instanceFailed(n, i, c.redact.error(fmt.Errorf("cannot encode request: %w", err)))
 	}
 	addr := inst.Addr.String()
 	prior := s.st.Steps[addr]
@@ -391,90 +404,6 @@ func (s *scheduler) compiled(sc *planner.Schema) (*resultSchema, error) {
 	}
 	s.schemas[sc.Name] = c
 	return c, nil
-}
-
-// callFinished records a call's outcome.
-func (s *scheduler) callFinished(f finished) {
-	n, addr := f.c.node, f.c.inst.Addr.String()
-	err := f.err
-	if err == nil && len(f.out.resp.Choices) == 0 {
-		err = fmt.Errorf("the response holds no choices (request id %q)", f.out.resp.RequestID)
-	}
-	switch {
-	case err != nil && s.opts.CallContext.Err() != nil && errors.Is(err, context.Canceled):
-		s.res.Skipped++
-		s.opts.Hook.StepSkipped(addr, "interrupted")
-		n.failed = true
-		n.over[f.c.index] = true
-		n.pending--
-	case err != nil:
-		s.addDiags(s.instanceFailed(n, f.c.index, err))
-		switch {
-		case gateway.Classify(err) == gateway.ClassAuth:
-			s.halt("the gateway refused the API key") // every other call would fail the same way
-		case errors.Is(err, ErrNotRecorded):
-			s.halt("-replay met a request that is not recorded")
-		}
-	default:
-		rec := newRecord(f.c, f.out, f.started, s.opts.Offline)
-		val := s.plan.StepValue(f.c.inst.Step, rec)
-		diags := s.postconditions(f.c.inst, val)
-		if diags.HasErrors() {
-			rec.Failed = "postcondition: " + diags[0].Detail
-		}
-		s.res.Called++
-		s.recordOrHalt(rec)
-		if diags.HasErrors() {
-			s.addDiags(diags)
-			s.instanceFailed(n, f.c.index, nil)
-			break
-		}
-		s.opts.Hook.StepFinished(addr, rec, false, time.Since(f.started))
-		n.vals[f.c.index] = val
-		n.over[f.c.index] = true
-		n.pending--
-	}
-	if n.pending == 0 {
-		s.complete(n, nil)
-	}
-}
-
-// recordOrHalt records a finished instance durably; when it cannot, the
-// run starts no more calls.
-func (s *scheduler) recordOrHalt(rec *state.Step) {
-	if err := s.opts.Store.Record(rec); err != nil && !s.res.Unsaved {
-		s.res.Unsaved = true
-		s.halt("the state could not be saved") // spend nothing more that cannot be recorded
-		s.addDiags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot save state",
-			Detail: err.Error() + ". No new calls were started; the answers of calls still in flight are not recorded."}})
-	}
-}
-
-// instanceFailed counts a failed instance and returns its diagnostic (none
-// when err is nil: the caller has them).
-func (s *scheduler) instanceFailed(n *nodeRun, i int, err error) hcl.Diagnostics {
-	inst := n.insts[i]
-	addr := inst.Addr.String()
-	n.failed = true
-	n.over[i] = true
-	n.pending--
-	s.res.Failed++
-	if err == nil {
-		s.opts.Hook.StepFailed(addr, errors.New("the request could not be rendered"))
-		return nil
-	}
-	s.opts.Hook.StepFailed(addr, err)
-	summary := "Model request failed"
-	var mismatch *mismatchError
-	if errors.As(err, &mismatch) {
-		summary = "Answer does not match the schema"
-	}
-	return hcl.Diagnostics{{
-		Severity: hcl.DiagError,
-		Summary:  summary,
-		Detail:   fmt.Sprintf("%s: %s", addr, err),
-		Subject:  inst.Step.DeclRange.Ptr(),
-	}}
 }
 
 // complete finishes a node and makes its dependents ready.

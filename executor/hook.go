@@ -19,6 +19,11 @@ type Hook interface {
 	StepFinished(addr string, rec *state.Step, reused bool, elapsed time.Duration)
 	// StepFailed is called when an instance fails.
 	StepFailed(addr string, err error)
+	// StepUnrecorded is called when an instance was answered but its
+	// record could not be written (the state could not be saved): the
+	// call was paid for, rec is what would have been recorded, err why it
+	// was not. The next plan runs the instance again.
+	StepUnrecorded(addr string, rec *state.Step, err error)
 	// StepSkipped is called for an instance or step that does not run
 	// because something it depends on failed, or the run was interrupted.
 	StepSkipped(addr, cause string)
@@ -28,6 +33,12 @@ type Hook interface {
 	// ToolRan is called after a tool command answered a call; err is its
 	// failure, reported to the model too.
 	ToolRan(addr, tool string, elapsed time.Duration, err error)
+	// RateLimitWait is called once each time calls to a model are held
+	// back for longer than a couple of seconds: the gateway asked for a
+	// pause (a 429's Retry-After, or a rate-limit window used up until its
+	// reset) or requests_per_minute spaces the starts. wait is how long,
+	// reason says why.
+	RateLimitWait(model string, wait time.Duration, reason string)
 	// CheckResult is called for each check block at the end: passed, or
 	// the messages of its failed asserts (or why it was not evaluated).
 	CheckResult(name string, passed bool, messages []string)
@@ -49,6 +60,9 @@ func (NopHook) StepFinished(string, *state.Step, bool, time.Duration) {}
 // StepFailed does nothing.
 func (NopHook) StepFailed(string, error) {}
 
+// StepUnrecorded does nothing.
+func (NopHook) StepUnrecorded(string, *state.Step, error) {}
+
 // StepSkipped does nothing.
 func (NopHook) StepSkipped(string, string) {}
 
@@ -57,6 +71,9 @@ func (NopHook) FallbackUsed(string, string) {}
 
 // ToolRan does nothing.
 func (NopHook) ToolRan(string, string, time.Duration, error) {}
+
+// RateLimitWait does nothing.
+func (NopHook) RateLimitWait(string, time.Duration, string) {}
 
 // CheckResult does nothing.
 func (NopHook) CheckResult(string, bool, []string) {}

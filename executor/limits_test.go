@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -146,5 +147,112 @@ func TestLimitsPause(t *testing.T) {
 	}
 	if n := l.gates["m"].inFlight; n != 1 {
 		t.Errorf("in flight %d, want 1", n)
+	}
+}
+
+func TestLimitsCapServerWaits(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1000, 0)
+	for _, rl := range []gateway.RateLimit{
+		{Model: "m", Status: 200, Remaining: 0, Reset: 86400 * time.Second},
+		{Model: "m", Status: 429, Remaining: 0, Reset: 86400 * time.Second},
+		{Model: "m", Status: 429, RetryAfter: 86400 * time.Second},
+	} {
+		l := NewLimits()
+		l.now = func() time.Time { return now }
+		hook := &eventHook{}
+		l.watch(hook)
+		l.Observe(rl)
+		if _, at := l.take(&planner.Model{ID: "m"}); at.Sub(now) > gateway.MaxServerWait || at.Sub(now) <= 0 {
+			t.Errorf("%+v: paused for %s; want a pause of at most %s", rl, at.Sub(now), gateway.MaxServerWait)
+		}
+		events := hook.list()
+		if len(events) != 1 || !strings.HasPrefix(events[0], "wait m "+gateway.MaxServerWait.String()+": rate limit") ||
+			!strings.Contains(events[0], "capped at") {
+			t.Errorf("%+v: events %q; want one wait of %s, saying it was capped", rl, events, gateway.MaxServerWait)
+		}
+	}
+}
+
+func TestLimitsReportEachPauseOnce(t *testing.T) {
+	t.Parallel()
+	l := NewLimits()
+	hook := &eventHook{}
+	l.watch(hook)
+	// Ten calls in flight meet the same limit: one pause, one report.
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Go(func() {
+			l.Observe(gateway.RateLimit{Model: "m", Status: 429, RetryAfter: 42 * time.Second, Remaining: -1, Limit: -1})
+		})
+	}
+	wg.Wait()
+	// Short waits pass without a word.
+	l.Observe(gateway.RateLimit{Model: "other", Status: 429, RetryAfter: time.Second})
+	events := hook.list()
+	if len(events) != 1 || !strings.HasPrefix(events[0], "wait m 4") || !strings.Contains(events[0], "Retry-After") {
+		t.Errorf("events %q; want one wait of about 42s for model m, naming Retry-After", events)
+	}
+}
+
+func TestLimitsReportPacing(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1000, 0)
+	l := NewLimits()
+	l.now = func() time.Time { return now }
+	hook := &eventHook{}
+	l.watch(hook)
+	m := &planner.Model{ID: "m", RequestsPerMinute: 6}
+	l.take(m)
+	l.release(m)
+	for range 3 { // three queued calls see the same wait
+		if ok, _ := l.take(m); ok {
+			t.Fatal("a second call started within the interval")
+		}
+	}
+	if events := hook.list(); len(events) != 1 || events[0] != "wait m 10s: requests_per_minute = 6" {
+		t.Errorf("events %q; want one 10s wait for requests_per_minute", events)
+	}
+}
+
+// limitedClient answers like fakeClient, after telling the limits that the
+// gateway answered 429 asking for a long wait (as the gateway client does
+// from its OnRateLimit callback before it retries).
+type limitedClient struct {
+	fakeClient
+	limits *Limits
+}
+
+func (c *limitedClient) Chat(ctx context.Context, req *gateway.Request) (*gateway.Response, error) {
+	c.limits.Observe(gateway.RateLimit{Model: req.Model, Status: 429, Limit: 30, Remaining: 0, Reset: 60 * time.Second})
+	return c.fakeClient.Chat(ctx, req)
+}
+
+func TestRunReportsRateLimitWaits(t *testing.T) {
+	t.Parallel()
+	src := `
+model "m" { id = "m1" }
+step "s" {
+  model  = model.m
+  prompt = "hello"
+}
+`
+	st := state.New()
+	plan, path := setup(t, src, st)
+	limits := NewLimits()
+	hook := &eventHook{}
+	res := Run(context.Background(), plan, Options{Parallelism: 1, Store: storeWith(t, st, path), Hook: hook, Limits: limits,
+		Client: func(*planner.Model) ChatClient { return &limitedClient{limits: limits} }})
+	if res.Called != 1 {
+		t.Fatalf("called %d: %s", res.Called, res.Diagnostics.Error())
+	}
+	var waits []string
+	for _, e := range hook.list() {
+		if strings.HasPrefix(e, "wait ") {
+			waits = append(waits, e)
+		}
+	}
+	if len(waits) != 1 || !strings.HasPrefix(waits[0], "wait m1 ") || !strings.Contains(waits[0], "x-ratelimit-reset") {
+		t.Errorf("waits %q; want one for model m1 until x-ratelimit-reset", waits)
 	}
 }

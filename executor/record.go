@@ -7,7 +7,9 @@ import (
 	"github.com/promptform/promptform/state"
 )
 
-// newRecord builds the state record of a finished call.
+// newRecord builds the state record of a finished call. Its usage is the
+// sum over every answer of the step, tool rounds and schema retries
+// included: what the step cost.
 func newRecord(c *call, out *outcome, started time.Time, offline bool) *state.Step {
 	resp := out.resp
 	respJSON, _ := json.Marshal(resp)
@@ -22,7 +24,7 @@ func newRecord(c *call, out *outcome, started time.Time, offline bool) *state.St
 		Sensitive:    c.rendered.Sensitive(),
 		Output:       resp.Text(),
 		ToolCalls:    []state.ToolCall{},
-		Model:        resp.Model,
+		Model:        out.answeredBy(),
 		FinishReason: resp.FinishReason(),
 		RequestID:    resp.RequestID,
 		StartedAt:    started.UTC().Truncate(time.Millisecond),
@@ -34,17 +36,13 @@ func newRecord(c *call, out *outcome, started time.Time, offline bool) *state.St
 		Rounds:         out.rounds,
 		ModelAttempts:  out.modelAttempts,
 	}
-	if rec.Model == "" {
-		rec.Model = c.req.Model
-	}
+	rec.SensitiveMessages = c.rendered.SensitiveMessages()
 	if out.requests > 1 {
 		rec.Attempts = out.requests // tool rounds and schema retries are further calls
 	}
 	for _, tc := range resp.AllToolCalls() {
 		rec.ToolCalls = append(rec.ToolCalls, state.ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
 	}
-	if u := resp.Usage; u != nil {
-		rec.Usage = state.Usage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, TotalTokens: u.TotalTokens}
-	}
+	rec.Usage = out.usage
 	return rec
 }
