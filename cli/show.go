@@ -57,7 +57,7 @@ func (showHuman) state(m *Meta, st *state.State) int {
 		return 0
 	}
 	for _, addr := range st.Addresses() {
-		s := st.Steps[addr]
+		s := shownStep(st.Steps[addr])
 		fmt.Fprintf(w, "# %s:\n", m.bold(addr))
 		model := s.Model
 		if s.Offline {
@@ -159,11 +159,7 @@ func (showJSON) state(m *Meta, st *state.State) int {
 		if err != nil {
 			return m.fail("Corrupt output in state", fmt.Sprintf("Output %q cannot be decoded: %s.", n, err))
 		}
-		out := outputJSON(v, o.Sensitive)
-		if o.Sensitive {
-			delete(out, "value") // stored, never printed (output -json NAME asks for it)
-		}
-		doc.Outputs[n] = out
+		doc.Outputs[n] = outputJSON(v, o.Sensitive) // a sensitive value is printed only by output -json and -raw
 	}
 	return m.printJSONDocument(doc)
 }
@@ -189,6 +185,7 @@ type jsonStep struct {
 	Key            json.RawMessage      `json:"key,omitempty"`
 	Model          string               `json:"model"`
 	Offline        bool                 `json:"offline"`
+	Sensitive      bool                 `json:"sensitive,omitempty"` // its request used a sensitive value: parts are redacted
 	FinishReason   string               `json:"finish_reason"`
 	Usage          state.Usage          `json:"usage"`
 	RequestHash    string               `json:"request_hash"`
@@ -212,11 +209,14 @@ type jsonRound struct {
 	Results   []state.ToolResult `json:"results"`
 }
 
-func toJSONStep(s *state.Step) jsonStep {
+// toJSONStep is a recorded step instance as show -json and state show
+// -json print it, sensitive parts redacted.
+func toJSONStep(rec *state.Step) jsonStep {
+	s := shownStep(rec)
 	js := jsonStep{
-		Address: s.Address, Name: s.Name, Key: s.Key, Model: s.Model, Offline: s.Offline,
+		Address: s.Address, Name: s.Name, Key: s.Key, Model: s.Model, Offline: s.Offline, Sensitive: s.Sensitive,
 		FinishReason: s.FinishReason, Usage: s.Usage, RequestHash: s.RequestHash, RequestID: s.RequestID,
-		Request: shownRequest(s), Response: s.Response, Output: s.Output, Result: s.Result,
+		Request: s.Request, Response: s.Response, Output: s.Output, Result: s.Result,
 		ToolCalls: emptyIfNil(s.ToolCalls), Rounds: []jsonRound{}, ModelAttempts: emptyIfNil(s.ModelAttempts),
 		SchemaAttempts: s.SchemaAttempts, Failed: s.Failed,
 		StartedAt: s.StartedAt, DurationMS: s.DurationMS, Attempts: s.Attempts,

@@ -213,8 +213,10 @@ func runStateShow(m *Meta, args []string) int {
 	return 0
 }
 
-// printStepRecord prints everything recorded about one step instance.
-func (m *Meta) printStepRecord(s *state.Step) {
+// printStepRecord prints everything recorded about one step instance,
+// sensitive parts redacted.
+func (m *Meta) printStepRecord(rec *state.Step) {
+	s := shownStep(rec)
 	w := m.Stdout
 	line := func(label, value string) { fmt.Fprintf(w, "  %-16s %s\n", label+":", value) }
 	block := func(label, text string) {
@@ -257,7 +259,7 @@ func (m *Meta) printStepRecord(s *state.Step) {
 		}
 	}
 	if len(s.Request) > 0 {
-		block("request", prettyJSON(shownRequest(s)))
+		block("request", prettyJSON(s.Request))
 	}
 	if s.Output == "" {
 		fmt.Fprintf(w, "\n  output: %s\n", m.faint("(empty)"))

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
 	"github.com/promptform/promptform/gateway"
+	"github.com/promptform/promptform/state"
 )
 
 // RequestText renders a request for people to read and diff: one line per
@@ -17,9 +19,9 @@ func RequestText(req *gateway.Request) string {
 	return requestText(req, nil)
 }
 
-// requestText is RequestText with the messages at the redact indices shown
-// as (sensitive value).
-func requestText(req *gateway.Request, redact map[int]bool) string {
+// requestText is RequestText with the messages for which redact is true
+// shown as (sensitive value), their other fields left out.
+func requestText(req *gateway.Request, redact func(int) bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "model = %q\n", req.Model)
 	if req.MaxTokens != nil {
@@ -50,14 +52,16 @@ func requestText(req *gateway.Request, redact map[int]bool) string {
 		fmt.Fprintf(&b, "fallback_config = %s\n", mustJSON(req.FallbackConfig))
 	}
 	for i, m := range req.Messages {
-		fmt.Fprintf(&b, "message %d (%s)%s:\n", i+1, m.Role, messageExtras(m))
+		hidden := redact != nil && redact(i)
+		extras := messageExtras(m)
 		text := m.Content.String()
 		switch {
-		case redact[i]:
-			text = "(sensitive value)"
+		case hidden:
+			extras, text = "", SensitiveText
 		case m.Content.IsNull():
 			text = "(no content)"
 		}
+		fmt.Fprintf(&b, "message %d (%s)%s:\n", i+1, m.Role, extras)
 		for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
 			b.WriteString("  " + line + "\n")
 		}
@@ -106,6 +110,19 @@ func compactJSON(b []byte) string {
 	return string(canon)
 }
 
+// RedactedMessages reports which messages of a recorded request are not
+// shown: those that used a sensitive value. A sensitive record that does not
+// say which (one written by an earlier promptform) hides them all.
+func RedactedMessages(rec *state.Step) func(i int) bool {
+	if !rec.Sensitive {
+		return func(int) bool { return false }
+	}
+	if len(rec.SensitiveMessages) == 0 {
+		return func(int) bool { return true }
+	}
+	return func(i int) bool { return slices.Contains(rec.SensitiveMessages, i) }
+}
+
 // Diff returns a unified diff, three lines of context, of the recorded
 // request against the new one, for a rerun whose request is known; "" when
 // there is nothing to compare.
@@ -117,16 +134,14 @@ func (c *Change) Diff() string {
 	if err := json.Unmarshal(c.Prior.Request, &old); err != nil {
 		return ""
 	}
-	redact := map[int]bool{}
+	redact := func(int) bool { return false }
 	if c.Rendered != nil {
-		for i, m := range c.Rendered.Messages {
-			redact[i] = m.Sensitive
-		}
+		redact = func(i int) bool { return i < len(c.Rendered.Messages) && c.Rendered.Messages[i].Sensitive }
 	}
 	if RequestText(&old) == RequestText(c.Request) {
 		return "" // the same request, asked again (-replace)
 	}
-	a, b := requestText(&old, redact), requestText(c.Request, redact)
+	a, b := requestText(&old, RedactedMessages(c.Prior)), requestText(c.Request, redact)
 	if a == b {
 		return "  (the change is in a message that uses a sensitive value, so it is not shown)\n"
 	}

@@ -79,23 +79,34 @@ func refSpelling(e hclsyntax.Expression) string {
 	if !ok {
 		return ""
 	}
+	return traversalSpelling(st.Traversal)
+}
+
+// traversalSpelling spells a reference as written: step.a.output,
+// step.b["fr"].output, step.c[0].result.
+func traversalSpelling(t hcl.Traversal) string {
 	var sb strings.Builder
-	for _, t := range st.Traversal {
-		switch t := t.(type) {
+	for _, step := range t {
+		switch s := step.(type) {
 		case hcl.TraverseRoot:
-			sb.WriteString(t.Name)
+			sb.WriteString(s.Name)
 		case hcl.TraverseAttr:
-			sb.WriteString("." + t.Name)
+			sb.WriteString("." + s.Name)
 		case hcl.TraverseIndex:
-			if t.Key.Type() == cty.String {
-				sb.WriteString(fmt.Sprintf("[%q]", t.Key.AsString()))
-			} else if t.Key.Type() == cty.Number {
-				sb.WriteString("[" + t.Key.AsBigFloat().Text('f', -1) + "]")
+			switch {
+			case s.Key.Type() == cty.String:
+				sb.WriteString(fmt.Sprintf("[%q]", s.Key.AsString()))
+			case s.Key.Type() == cty.Number:
+				sb.WriteString("[" + s.Key.AsBigFloat().Text('f', -1) + "]")
 			}
 		}
 	}
 	return sb.String()
 }
+
+// SensitiveText is how the plan, show and state show print a value that
+// uses a sensitive one.
+const SensitiveText = "(sensitive value)"
 
 // KnownAfterApply is how the plan shows a value that depends on a step that
 // has not run.

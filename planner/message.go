@@ -98,6 +98,9 @@ func (r *Rendered) blockContent(rm *RenderedMessage, m *config.Message, ctx *hcl
 		if m.ToolCalls == nil {
 			return hcl.Diagnostics{exprDiag(m.Content, "Null message content", "Only an assistant message with tool_calls may have null content.")}
 		}
+	case (ty.IsListType() || ty.IsTupleType() || ty.IsSetType()) && rm.Role == "tool":
+		return hcl.Diagnostics{exprDiag(m.Content, "Invalid tool message content",
+			"A message with role = \"tool\" carries the tool's result as one string, not a list; join the parts, such as join(\"\\n\", [...]).")}
 	case ty.IsListType() || ty.IsTupleType() || ty.IsSetType():
 		return r.contentParts(rm, m.Content, v)
 	default:
@@ -154,12 +157,16 @@ func (r *Rendered) optString(expr hcl.Expression, ctx *hcl.EvalContext, name str
 	if expr == nil {
 		return nil
 	}
-	v, diags := evalAs(expr, ctx, cty.String, name)
+	v, sensitive, diags := evalMarked(expr, ctx, cty.String, name)
+	rm.Sensitive = rm.Sensitive || sensitive
 	switch {
 	case diags.HasErrors() || v.IsNull():
 	case !v.IsKnown():
 		r.Known = false
 		rm.Notes = append(rm.Notes, name+" = "+KnownAfterApply)
+	case sensitive:
+		*target = v.AsString()
+		rm.Notes = append(rm.Notes, name+" = "+SensitiveText)
 	default:
 		*target = v.AsString()
 		rm.Notes = append(rm.Notes, fmt.Sprintf("%s = %q", name, v.AsString()))
@@ -175,7 +182,9 @@ func (r *Rendered) toolCalls(rm *RenderedMessage, m *config.Message, ctx *hcl.Ev
 	if diags.HasErrors() || v.IsNull() {
 		return diags
 	}
-	v, _ = v.UnmarkDeep()
+	v, marks := v.UnmarkDeep()
+	sensitive := len(marks) > 0
+	rm.Sensitive = rm.Sensitive || sensitive
 	if !v.IsWhollyKnown() {
 		r.Known = false
 		rm.Notes = append(rm.Notes, "tool_calls = "+KnownAfterApply)
@@ -203,7 +212,12 @@ func (r *Rendered) toolCalls(rm *RenderedMessage, m *config.Message, ctx *hcl.Ev
 			ID: id.AsString(), Type: "function",
 			Function: gateway.FunctionCall{Name: name.AsString(), Arguments: args},
 		})
-		rm.Notes = append(rm.Notes, fmt.Sprintf("tool call %s: %s(%s)", id.AsString(), name.AsString(), args))
+		if !sensitive {
+			rm.Notes = append(rm.Notes, fmt.Sprintf("tool call %s: %s(%s)", id.AsString(), name.AsString(), args))
+		}
+	}
+	if sensitive {
+		rm.Notes = append(rm.Notes, "tool_calls = "+SensitiveText)
 	}
 	return nil
 }
@@ -226,7 +240,8 @@ func (r *Rendered) cacheControl(rm *RenderedMessage, m *config.Message, ctx *hcl
 	if diags.HasErrors() || v.IsNull() {
 		return diags
 	}
-	v, _ = v.UnmarkDeep()
+	v, marks := v.UnmarkDeep()
+	rm.Sensitive = rm.Sensitive || len(marks) > 0
 	if !v.IsWhollyKnown() {
 		r.Known = false
 		return nil
@@ -236,6 +251,10 @@ func (r *Rendered) cacheControl(rm *RenderedMessage, m *config.Message, ctx *hcl
 		return hcl.Diagnostics{exprDiag(m.CacheControl, "Invalid cache_control", "cache_control must be an object such as { type = \"ephemeral\" }.")}
 	}
 	rm.Wire.CacheControl = json.RawMessage(b)
-	rm.Notes = append(rm.Notes, "cache_control = "+strings.TrimSpace(string(b)))
+	note := strings.TrimSpace(string(b))
+	if len(marks) > 0 {
+		note = SensitiveText
+	}
+	rm.Notes = append(rm.Notes, "cache_control = "+note)
 	return nil
 }

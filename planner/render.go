@@ -184,14 +184,23 @@ func (r *Rendered) Request() (*gateway.Request, error) {
 }
 
 // Sensitive reports whether a message uses a sensitive value; then the
-// request may be sent and recorded, but not shown.
+// request may be sent and recorded, but not shown, and the step's answer is
+// sensitive too.
 func (r *Rendered) Sensitive() bool {
-	for _, m := range r.Messages {
+	return len(r.SensitiveMessages()) > 0
+}
+
+// SensitiveMessages returns the indexes, from 0, of the messages that use a
+// sensitive value: the ones the plan, show and state show redact. It is nil
+// when there are none.
+func (r *Rendered) SensitiveMessages() []int {
+	var out []int
+	for i, m := range r.Messages {
 		if m.Sensitive {
-			return true
+			out = append(out, i)
 		}
 	}
-	return false
+	return out
 }
 
 // RequestFor builds the request as sent to m alone: what a client-mode

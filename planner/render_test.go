@@ -199,6 +199,7 @@ func TestRenderErrors(t *testing.T) {
 		"null content, no calls":   {step: "message {\n role = \"assistant\"\n content = null\n}", want: "Null message content"},
 		"malformed tool calls":     {step: "message {\n role = \"assistant\"\n tool_calls = [{ id = \"c\" }]\n}", want: "Invalid tool_calls"},
 		"parts that are not text":  {step: "message {\n role = \"user\"\n content = [[1]]\n}", want: "Incorrect attribute value type"},
+		"tool result as a list":    {step: "message {\n role = \"tool\"\n tool_call_id = \"c\"\n content = [\"a\", \"b\"]\n}", want: "Invalid tool message content"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

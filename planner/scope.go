@@ -20,8 +20,9 @@ type Scope struct {
 	funcs  map[string]function.Function
 }
 
-// Sensitive is the mark of values that come from a sensitive variable: they
-// are sent and recorded, but never shown.
+// Sensitive is the mark of values that come from a sensitive variable, or
+// from the answer of a step whose request used one: they are sent and
+// recorded, but never shown.
 const Sensitive = marks("sensitive")
 
 type marks string

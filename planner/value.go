@@ -47,23 +47,23 @@ func (p *Plan) ResultType(s *config.Step) cty.Type {
 // attributes are unknown but typed, so that step.a.result.titel is an
 // error when the plan is made.
 func (p *Plan) UnknownStep(s *config.Step) cty.Value {
-	if s.Schema != nil {
-		return cty.UnknownVal(StepType(p.ResultType(s)))
-	}
-	// Without a schema the result is surely null, so step.a.result.x is an
-	// error when the plan is made, not after the call.
 	attrs := map[string]cty.Value{}
-	for name, ty := range StepType(cty.DynamicPseudoType).AttributeTypes() {
+	for name, ty := range StepType(p.ResultType(s)).AttributeTypes() {
 		attrs[name] = cty.UnknownVal(ty)
 	}
-	attrs["result"] = cty.NullVal(cty.DynamicPseudoType)
+	if s.Schema == nil {
+		// Without a schema the result is surely null, so step.a.result.x is
+		// an error when the plan is made, not after the call.
+		attrs["result"] = cty.NullVal(cty.DynamicPseudoType)
+	}
 	return cty.ObjectVal(attrs)
 }
 
 // StepValue turns a recorded instance of s into the value later
-// expressions see.
+// expressions see. When its request used a sensitive value, so does its
+// answer: output, result and tool_calls carry the Sensitive mark.
 func (p *Plan) StepValue(s *config.Step, rec *state.Step) cty.Value {
-	return cty.ObjectVal(map[string]cty.Value{
+	v := cty.ObjectVal(map[string]cty.Value{
 		"output":        cty.StringVal(rec.Output),
 		"result":        resultValue(rec.Result, p.ResultType(s)),
 		"tool_calls":    toolCallsValue(rec.ToolCalls),
@@ -76,6 +76,39 @@ func (p *Plan) StepValue(s *config.Step, rec *state.Step) cty.Value {
 		}),
 		"request_id": cty.StringVal(rec.RequestID),
 	})
+	if rec.Sensitive {
+		v = sensitiveAnswer(v)
+	}
+	return v
+}
+
+// ChangeValue is the value later expressions see, while the plan is made,
+// of a planned instance of s: the recorded one when it is kept, else
+// unknown. Its answer is marked Sensitive when the rendered request uses a
+// sensitive value, so that what uses it is sensitive too.
+func (p *Plan) ChangeValue(s *config.Step, c *Change) cty.Value {
+	if c.Action == Keep && c.Prior != nil {
+		return p.StepValue(s, c.Prior)
+	}
+	v := p.UnknownStep(s)
+	if c.Rendered != nil && c.Rendered.Sensitive() {
+		v = sensitiveAnswer(v)
+	}
+	return v
+}
+
+// answerAttrs are the attributes of a step value that come from the
+// model's answer: a model may repeat its input, so they are as sensitive
+// as the request.
+var answerAttrs = []string{"output", "result", "tool_calls"}
+
+// sensitiveAnswer marks the answer attributes of a step value.
+func sensitiveAnswer(v cty.Value) cty.Value {
+	attrs := v.AsValueMap()
+	for _, name := range answerAttrs {
+		attrs[name] = attrs[name].Mark(Sensitive)
+	}
+	return cty.ObjectVal(attrs)
 }
 
 func toolCallsValue(calls []state.ToolCall) cty.Value {
