@@ -205,10 +205,14 @@ func (h *jsonHook) StepDelta(addr, text string) {
 }
 
 func (h *jsonHook) StepFinished(addr string, rec *state.Step, reused bool, elapsed time.Duration) {
+	output := rec.Output
+	if rec.Sensitive && output != "" {
+		output = planner.SensitiveText
+	}
 	h.emit("step_finished", map[string]any{
 		"address": addr, "reused": reused, "model": rec.Model, "request_id": rec.RequestID,
 		"request_hash": rec.RequestHash, "finish_reason": rec.FinishReason, "usage": rec.Usage,
-		"elapsed_ms": elapsed.Milliseconds(), "output": rec.Output,
+		"elapsed_ms": elapsed.Milliseconds(), "output": output, "sensitive": rec.Sensitive,
 	})
 }
 

@@ -168,9 +168,10 @@ func (s *scheduler) chat(c *call, m *planner.Model, req *gateway.Request) (*gate
 	}
 	defer st.Close()
 	addr := c.inst.Addr.String()
+	live := !c.rendered.Sensitive() // a sensitive step's answer is never shown
 	for st.Next() {
 		for _, ch := range st.Current().Choices {
-			if ch.Delta.Content != "" {
+			if live && ch.Delta.Content != "" {
 				s.opts.Hook.StepDelta(addr, ch.Delta.Content)
 			}
 		}
