@@ -49,14 +49,14 @@ func emptyState(st *state.State) bool { return len(st.Steps) == 0 && len(st.Outp
 
 type showHuman struct{}
 
-// state prints each step instance, sorted by address, then the outputs.
+// state prints each step instance, in graph order, then the outputs.
 func (showHuman) state(m *Meta, st *state.State) int {
 	w := m.Stdout
 	if emptyState(st) {
 		fmt.Fprintln(w, "No state. Run promptform apply first.")
 		return 0
 	}
-	for _, addr := range st.Addresses() {
+	for _, addr := range m.graphOrder(st) {
 		s := shownStep(st.Steps[addr])
 		fmt.Fprintf(w, "# %s:\n", m.bold(addr))
 		model := s.Model
@@ -151,7 +151,7 @@ func (showJSON) state(m *Meta, st *state.State) int {
 	if st.Serial == 0 && emptyState(st) {
 		doc.Lineage = "" // no state yet: the fresh lineage is not one
 	}
-	for _, addr := range st.Addresses() {
+	for _, addr := range m.graphOrder(st) {
 		doc.Steps = append(doc.Steps, toJSONStep(st.Steps[addr]))
 	}
 	for n, o := range st.Outputs {
