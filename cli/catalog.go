@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"time"
@@ -30,16 +31,25 @@ type cachedCatalog struct {
 // catalogs returns the model catalog of every gateway that a model uses,
 // from the cache when it is fresh. With fetch false only the cache is read
 // (validate makes no network call). A catalog that cannot be had is a
-// warning: the checks against it are skipped.
+// warning: the checks against it are skipped. The catalog needs no key, so
+// none is read: a configuration cannot make plan send a secret to a URL it
+// chooses.
 func (m *Meta) catalogs(cfg *config.Config, fetch bool) (map[*config.Gateway]*planner.Catalog, hcl.Diagnostics) {
 	out := map[*config.Gateway]*planner.Catalog{}
+	var logger *slog.Logger
+	if fetch {
+		var err error
+		if logger, err = debugLog(); err != nil {
+			return out, hcl.Diagnostics{logDiag(err)}
+		}
+	}
 	var diags hcl.Diagnostics
 	for _, name := range sortedKeys(cfg.Models) {
 		g := cfg.Gateway(cfg.Models[name])
 		if _, done := out[g]; done {
 			continue
 		}
-		cfgClient := clientConfig(g, os.Getenv(g.APIKeyEnv), nil)
+		cfgClient := clientConfig(g, "", nil, logger)
 		models, err := m.catalog(cfgClient, fetch)
 		switch {
 		case err != nil:
@@ -82,6 +92,7 @@ func (m *Meta) catalog(cfg gateway.Config, fetch bool) ([]gateway.Model, error) 
 	}
 	b, err := json.Marshal(cachedCatalog{URL: cfg.BaseURL, FetchedAt: time.Now().UTC(), Models: models})
 	if err == nil {
+		_ = state.EnsureDir(filepath.Dir(path))   // .promptform/ with its .gitignore
 		_ = state.WriteFileAtomic(path, b, 0o644) // a cache: failing to write it costs a fetch next time
 	}
 	return models, nil

@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/fatih/color"
+	"github.com/hashicorp/hcl/v2"
 	"github.com/mattn/go-isatty"
 )
 
@@ -119,6 +120,10 @@ func Run(ctx, abandon context.Context, args []string, s Streams) int {
 		args = args[1:]
 	}
 	color.NoColor = !m.Color
+	if _, err := debugLog(); err != nil {
+		writeDiags(m, s.Stderr, hcl.Diagnostics{logDiag(err)})
+		return 1
+	}
 	if len(args) == 0 {
 		printUsage(s.Stderr)
 		return 1

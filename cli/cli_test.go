@@ -3,7 +3,9 @@ package cli
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -26,6 +28,9 @@ func TestMain(m *testing.M) {
 //	gateway requests        print the recorded requests: one line per request,
 //	                        "METHOD PATH auth=<Authorization header>", then
 //	                        the body as canonical JSON
+//	gateway headers         print every recorded request whole: "METHOD PATH",
+//	                        each header as "Name: value" in name order, then
+//	                        the body as it was sent
 //	gateway count N         fail unless exactly N chat requests were recorded
 //	gateway key KEY         require Authorization: KEY from now on
 //	gateway reply STATUS TEXT   queue one reply: a JSON error body with TEXT as
@@ -59,7 +64,7 @@ func cmdGateway(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("gateway does not support !")
 	}
 	if len(args) == 0 {
-		ts.Fatalf("usage: gateway requests|count N|key KEY|reply STATUS TEXT|reply-raw STATUS BODY")
+		ts.Fatalf("usage: gateway requests|headers|count N|key KEY|reply STATUS TEXT|reply-raw STATUS BODY")
 	}
 	switch args[0] {
 	case "requests":
@@ -76,6 +81,8 @@ func cmdGateway(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 		ts.Stdout().Write(buf.Bytes())
+	case "headers":
+		ts.Stdout().Write(dumpRequests(srv.Requests()))
 	case "count":
 		want, err := strconv.Atoi(args[1])
 		ts.Check(err)
@@ -145,4 +152,21 @@ func chatCount(srv *gatewaytest.Server) int {
 		}
 	}
 	return n
+}
+
+// dumpRequests renders recorded requests whole: the request line, every
+// header in name order, and the body as it was sent.
+func dumpRequests(reqs []gatewaytest.Recorded) []byte {
+	var buf bytes.Buffer
+	for _, r := range reqs {
+		fmt.Fprintf(&buf, "%s %s\n", r.Method, r.Path)
+		for _, name := range slices.Sorted(maps.Keys(r.Header)) {
+			for _, v := range r.Header[name] {
+				fmt.Fprintf(&buf, "%s: %s\n", name, v)
+			}
+		}
+		buf.Write(r.Body)
+		buf.WriteString("\n\n")
+	}
+	return buf.Bytes()
 }

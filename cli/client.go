@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -23,6 +24,10 @@ func (m *Meta) clients(p *planner.Plan, offline, replay bool, limits *executor.L
 	case replay:
 		return func(*planner.Model) executor.ChatClient { return executor.Replay{} }, nil
 	}
+	logger, err := debugLog()
+	if err != nil {
+		return nil, hcl.Diagnostics{logDiag(err)}
+	}
 	var diags hcl.Diagnostics
 	byGateway := map[*config.Gateway]*gateway.Client{}
 	missing := map[string]bool{}
@@ -35,7 +40,7 @@ func (m *Meta) clients(p *planner.Plan, offline, replay bool, limits *executor.L
 			continue
 		}
 		key := strings.TrimSpace(os.Getenv(g.APIKeyEnv))
-		cfg := clientConfig(g, key, limits)
+		cfg := clientConfig(g, key, limits, logger)
 		if key == "" && g.KeyRequired && !missing[g.APIKeyEnv] {
 			missing[g.APIKeyEnv] = true
 			diags = append(diags, missingKey(g, c.Rendered.Model, cfg.BaseURL))
@@ -48,14 +53,17 @@ func (m *Meta) clients(p *planner.Plan, offline, replay bool, limits *executor.L
 		defer mu.Unlock()
 		c, ok := byGateway[model.Gateway]
 		if !ok {
-			c = gateway.New(clientConfig(model.Gateway, os.Getenv(model.Gateway.APIKeyEnv), limits))
+			c = gateway.New(clientConfig(model.Gateway, os.Getenv(model.Gateway.APIKeyEnv), limits, logger))
 			byGateway[model.Gateway] = c
 		}
 		return c
 	}, diags
 }
 
-func clientConfig(g *config.Gateway, key string, limits *executor.Limits) gateway.Config {
+// clientConfig is the client configuration of gateway g: key is the API key
+// ("" for the catalog, which needs none), limits (may be nil) observes the
+// rate limits, and logger (may be nil) is the debug log.
+func clientConfig(g *config.Gateway, key string, limits *executor.Limits, logger *slog.Logger) gateway.Config {
 	cfg := gateway.Config{
 		BaseURL:    g.URL,
 		APIKey:     key,
@@ -63,6 +71,7 @@ func clientConfig(g *config.Gateway, key string, limits *executor.Limits) gatewa
 		Timeout:    g.Timeout,
 		MaxRetries: g.MaxRetries,
 		UserAgent:  "promptform/" + Version,
+		Logger:     logger,
 	}
 	if u := os.Getenv(EnvGatewayURL); u != "" {
 		cfg.BaseURL = u

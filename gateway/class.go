@@ -46,9 +46,15 @@ func (c Class) String() string {
 	}
 }
 
-// Class returns the class of the error's status code.
+// Class returns the class of the error's status code. An error in a 2xx
+// answer is classed by its body's code when that is an HTTP error status,
+// and is terminal otherwise; a redirect is terminal.
 func (e *APIError) Class() Class {
-	switch s := e.StatusCode; {
+	s := e.StatusCode
+	if s >= 200 && s <= 299 && e.Code >= 400 && e.Code <= 599 {
+		s = e.Code
+	}
+	switch {
 	case s == 401 || s == 403:
 		return ClassAuth
 	case s == 408 || s == 409 || s == 429 || s >= 500:

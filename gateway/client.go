@@ -1,12 +1,11 @@
 package gateway
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"time"
@@ -56,7 +55,11 @@ type Config struct {
 	Auth string
 
 	// HTTPClient sends the requests. Default: a new *http.Client without a
-	// client-wide timeout (the per-attempt Timeout applies instead).
+	// client-wide timeout (the per-attempt Timeout applies instead). An
+	// *http.Client is used through a copy whose CheckRedirect applies the
+	// client's redirect rules first (see New); another HTTPDoer should not
+	// follow redirects, since the client can only refuse the answer of a
+	// redirect it followed, after the key went with it.
 	HTTPClient HTTPDoer
 
 	// Timeout bounds each attempt, reading the body included. Default
@@ -81,6 +84,15 @@ type Config struct {
 	// Client is shared, it may be called concurrently. RateLimit.Model is
 	// the request's model id when the response does not name one.
 	OnRateLimit func(RateLimit)
+
+	// Logger, when set, logs every HTTP attempt: at debug level the method,
+	// URL, attempt number and model before it is sent; at info level (warn
+	// for an error) its status, duration, request id and rate-limit headers;
+	// at warn level every retry and its wait, and every connection failure.
+	// It never logs a request header, a body, or a message from the server,
+	// so neither the key nor anything sent or answered appears in it. Nil
+	// logs nothing.
+	Logger *slog.Logger
 }
 
 // DefaultConfig returns the defaults, without an API key.
@@ -108,6 +120,11 @@ type Client struct {
 }
 
 // New returns a Client for cfg, with defaults applied to zero fields.
+//
+// Redirects: a chat request never follows one; its 3xx answer is a terminal
+// *APIError that names the status and the Location. The catalog (a GET)
+// follows up to ten, and a redirect to another scheme, host or port never
+// carries the Authorization header.
 func New(cfg Config) *Client {
 	d := DefaultConfig()
 	if cfg.BaseURL == "" {
@@ -116,9 +133,7 @@ func New(cfg Config) *Client {
 	if cfg.Auth == "" {
 		cfg.Auth = d.Auth
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{}
-	}
+	cfg.HTTPClient = withRedirectRules(cfg.HTTPClient)
 	if cfg.Timeout == 0 {
 		cfg.Timeout = d.Timeout
 	}
@@ -143,10 +158,13 @@ func (c *Client) BaseURL() string { return c.baseURL }
 
 // Chat sends req to POST {BaseURL}/chat/completions and decodes the answer,
 // retrying transient failures (see package doc). On success the Response's
-// Attempts field says how many attempts were made. On failure the error is
-// an *APIError for an HTTP error status, ctx.Err() when ctx ended during a
-// backoff wait, or another error naming the method and URL; use Classify to
-// sort it. Chat does not stream: a Request with Stream set is refused (use
+// Attempts field says how many attempts were made; its Model and RequestID
+// fall back to the requested model and to the X-Request-Id header or the
+// answer's id when the body names none. On failure the error is an
+// *APIError for an HTTP error status, a redirect, or a 2xx body that holds
+// an error instead of an answer; ctx.Err() when ctx ended during a backoff
+// wait; or another error naming the method and URL. Use Classify to sort
+// it. Chat does not stream: a Request with Stream set is refused (use
 // ChatStream).
 func (c *Client) Chat(ctx context.Context, req *Request) (*Response, error) {
 	if req == nil {
@@ -159,113 +177,19 @@ func (c *Client) Chat(ctx context.Context, req *Request) (*Response, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: encode request: %w", err)
 	}
+	x := exchange{method: http.MethodPost, path: chatPath, model: req.Model, body: body, withKey: true}
 	var resp *Response
-	attempts, err := c.retry(ctx, func(ctx context.Context) error {
-		var r Response
-		status, err := c.do(ctx, http.MethodPost, "/chat/completions", req.Model, body, &r)
+	attempts, err := c.retry(ctx, x, func(ctx context.Context, x exchange) error {
+		a, err := c.do(ctx, x)
 		if err != nil {
 			return err
 		}
-		if r.HTTPStatusCode == 0 {
-			r.HTTPStatusCode = status
-		}
-		resp = &r
-		return nil
+		resp, err = c.decodeResponse(a, req.Model)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	resp.Attempts = attempts
 	return resp, nil
-}
-
-// do makes one attempt: it sends the request, reads the body within the size
-// limit and decodes a 2xx body into out. It returns the HTTP status. model
-// is the request's model id, for Config.OnRateLimit.
-func (c *Client) do(ctx context.Context, method, path, model string, body []byte, out any) (int, error) {
-	actx, cancel := ctx, context.CancelFunc(func() {})
-	if c.cfg.Timeout > 0 {
-		actx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
-	}
-	defer cancel()
-
-	url := c.baseURL + path
-	hreq, err := c.newRequest(actx, method, url, body)
-	if err != nil {
-		return 0, err
-	}
-	hresp, err := c.cfg.HTTPClient.Do(hreq)
-	if err != nil {
-		return 0, c.transportError(ctx, actx, method, url, err)
-	}
-	defer hresp.Body.Close()
-	c.noteRateLimit(hresp, model)
-
-	data, tooBig, err := readLimited(hresp.Body, c.maxBody)
-	if err != nil {
-		return 0, c.transportError(ctx, actx, method, url, fmt.Errorf("read response body: %w", err))
-	}
-	if hresp.StatusCode < 200 || hresp.StatusCode > 299 {
-		return hresp.StatusCode, newAPIError(hresp, data, c.now(), c.cfg.APIKey)
-	}
-	if tooBig {
-		return hresp.StatusCode, fmt.Errorf("gateway: %s %s: response body exceeds %d bytes", method, url, c.maxBody)
-	}
-	return hresp.StatusCode, c.decodeBody(hresp.StatusCode, data, out)
-}
-
-// decodeBody decodes a 2xx body into out; the error quotes the start of the
-// body.
-func (c *Client) decodeBody(status int, data []byte, out any) error {
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("gateway: %s: response body is not valid JSON: %w (body %q)",
-			statusText(status), err, excerpt(data, c.cfg.APIKey))
-	}
-	return nil
-}
-
-// newRequest builds one attempt's HTTP request with its headers.
-func (c *Client) newRequest(ctx context.Context, method, url string, body []byte) (*http.Request, error) {
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	hreq, err := http.NewRequestWithContext(ctx, method, url, rd)
-	if err != nil {
-		return nil, fmt.Errorf("gateway: %s %s: %w", method, url, err)
-	}
-	if body != nil {
-		hreq.Header.Set("Content-Type", "application/json")
-	}
-	hreq.Header.Set("Accept", "application/json")
-	hreq.Header.Set("User-Agent", c.cfg.UserAgent)
-	if c.cfg.APIKey == "" {
-		return hreq, nil
-	}
-	switch strings.ToLower(c.cfg.Auth) {
-	case AuthRaw:
-		hreq.Header.Set("Authorization", c.cfg.APIKey)
-	case AuthBearer:
-		hreq.Header.Set("Authorization", "Bearer "+c.cfg.APIKey)
-	default:
-		return nil, fmt.Errorf("gateway: unknown auth scheme %q (want %q or %q)", c.cfg.Auth, AuthRaw, AuthBearer)
-	}
-	return hreq, nil
-}
-
-// readLimited reads at most limit bytes of r. tooBig reports that r had more.
-func readLimited(r io.Reader, limit int64) (data []byte, tooBig bool, err error) {
-	data, err = io.ReadAll(io.LimitReader(r, limit+1))
-	if int64(len(data)) > limit {
-		return data[:limit], true, err
-	}
-	return data, false, err
-}
-
-// statusText renders a status as "404 Not Found".
-func statusText(code int) string {
-	if t := http.StatusText(code); t != "" {
-		return fmt.Sprintf("%d %s", code, t)
-	}
-	return fmt.Sprintf("%d", code)
 }

@@ -144,8 +144,8 @@ func TestModels(t *testing.T) {
 		t.Fatal(err)
 	}
 	mu.Lock()
-	if gotPath != "GET /v1/models" || gotAuth != "k" {
-		t.Errorf("wrong request\ngot:  %s (auth %q)\nwant: GET /v1/models (auth \"k\")", gotPath, gotAuth)
+	if gotPath != "GET /v1/models" || gotAuth != "" {
+		t.Errorf("wrong request\ngot:  %s (auth %q)\nwant: GET /v1/models (no auth: the catalog never gets the key)", gotPath, gotAuth)
 	}
 	mu.Unlock()
 	if len(models) != 2 || models[0].ContextLength != 32768 || models[0].TopProvider.MaxCompletionTokens != 8192 {

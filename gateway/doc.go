@@ -1,5 +1,5 @@
 // Package gateway is the client side of the LLM Gateway chat completions API
-// (POST {base}/chat/completions and GET {base}/models; see GATEWAY.md).
+// (POST {base}/chat/completions and GET {base}/models).
 //
 // It owns:
 //
@@ -30,6 +30,17 @@
 // request against the same model. The API key is never written into an error,
 // a log line or a Response.
 //
+// # Keys, redirects and logs
+//
+// The key goes only with chat requests: the catalog (GET /models) needs
+// none and never gets one. A chat request does not follow a redirect; its
+// 3xx answer is a terminal *APIError naming the status and the Location.
+// The catalog follows redirects, but never carries an Authorization header
+// to another scheme, host or port. Config.Logger, when set, logs each HTTP
+// attempt (method, URL, attempt, status, duration, request id, rate-limit
+// headers, retries and their waits), never a header of the request, a body
+// or a message from the server.
+//
 // # Retry policy
 //
 // Classify is the policy. Transient failures (408, 409, 429, 5xx, attempt
@@ -41,9 +52,9 @@
 // The client retries a transient failure at most Config.MaxRetries times
 // (default 4), waiting 0.5s, 1s, 2s, ... capped at 30s, each with equal
 // jitter, or what Retry-After (or retry-after-ms) asks for on a 429 or 503,
-// capped at five minutes. Every wait ends early when ctx does. The gateway
+// capped at MaxServerWait (five minutes), as is x-ratelimit-reset. Every wait ends early when ctx does. The gateway
 // itself retries a failed provider call once on its side
-// (fallback_config.retry, on by default; GATEWAY.md §6 and §11), so one
+// (fallback_config.retry, on by default), so one
 // Chat call costs at most (MaxRetries+1) × 2 provider calls: the two retry
 // layers multiply but stay bounded. To keep a single layer, set
 // MaxRetries to -1, or send FallbackConfig{Retry: false}. ChatStream retries

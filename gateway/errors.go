@@ -18,8 +18,10 @@ const maxExcerpt = 200
 const redacted = "[REDACTED]"
 
 // APIError is an HTTP error status from the gateway, with whatever its body
-// said. Every body shape of GATEWAY.md §10 is decoded into the same fields.
-// Text from the server has the API key redacted.
+// said: every error body shape the gateway sends is decoded into the same
+// fields. It also reports a redirect (3xx) that a chat request does not
+// follow, and a 2xx answer whose body is an error. Text from the server has
+// the API key redacted.
 type APIError struct {
 	StatusCode int      // HTTP status
 	Code       int      // the body's "code", when it has one
@@ -49,6 +51,9 @@ func (e *APIError) Error() string {
 	var sb strings.Builder
 	sb.WriteString("gateway: ")
 	sb.WriteString(statusText(e.StatusCode))
+	if e.StatusCode >= 200 && e.StatusCode <= 299 {
+		sb.WriteString(" with an error body")
+	}
 	if e.Message != "" {
 		sb.WriteString(": " + e.Message)
 	}

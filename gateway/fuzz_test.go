@@ -98,20 +98,25 @@ func FuzzDecodeResponse(f *testing.F) {
 		`{"code":400,"message":"invalid request body","request_id":"2a9a","metadata":{"errors":["one of messages or prompt required",{"x":1}]}}`,
 		`{"error":"Authentication error, API token missing/invalid","status":"error","request_id":"sk-fuzz-SECRET"}`,
 		`{"code":"429","message":"sk-fuzz-SECRET"}`, "<html>bad gateway</html>",
+		`{"choices":[{"message":{"content":"a"}}],"usage":{"prompt_tokens":"12","completion_tokens":"x","total_tokens":1e400}}`,
+		`{"choices":[],"error":{"code":503,"message":"sk-fuzz-SECRET overloaded"}}`,
 	} {
 		f.Add([]byte(seed))
 	}
 	c := New(Config{APIKey: fuzzKey})
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		var r Response
-		if err := c.decodeBody(200, data, &r); err == nil {
+		a := &answer{status: 200, header: http.Header{}, body: data}
+		if r, err := c.decodeResponse(a, "requested"); err == nil {
 			_, _, _ = r.Text(), r.AllToolCalls(), r.FinishReason()
-			if _, err := json.Marshal(&r); err != nil {
+			if r.Model == "" {
+				t.Fatal("decoded response names no model")
+			}
+			if _, err := json.Marshal(r); err != nil {
 				t.Fatalf("decoded response does not encode: %v", err)
 			}
-			_ = chunkOf(&r)
-			_ = splitResponse(&r)
+			_ = chunkOf(r)
+			_ = splitResponse(r)
 		} else if strings.Contains(err.Error(), fuzzKey) {
 			t.Fatalf("key in error %q", err)
 		}

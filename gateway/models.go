@@ -38,15 +38,24 @@ func (m Model) Supports(param string) bool {
 }
 
 // Models fetches the model catalog from GET {BaseURL}/models, retrying
-// transient failures like Chat. The catalog needs no key; the configured key
-// is sent anyway when set. The result is never nil when err is nil.
+// transient failures like Chat. The catalog needs no key, and none is ever
+// sent for it: the request carries no Authorization header, whatever the
+// Config says. A 2xx body that holds an error instead of a list is an
+// *APIError. The result is never nil when err is nil.
 func (c *Client) Models(ctx context.Context) ([]Model, error) {
 	var list struct {
 		Data []Model `json:"data"`
 	}
-	_, err := c.retry(ctx, func(ctx context.Context) error {
-		_, err := c.do(ctx, http.MethodGet, "/models", "", nil, &list)
-		return err
+	x := exchange{method: http.MethodGet, path: modelsPath}
+	_, err := c.retry(ctx, x, func(ctx context.Context, x exchange) error {
+		a, err := c.do(ctx, x)
+		if err != nil {
+			return err
+		}
+		if apiErr := c.errorAnswer(a, "data"); apiErr != nil {
+			return apiErr
+		}
+		return c.decodeBody(a.status, a.body, &list)
 	})
 	if err != nil {
 		return nil, err

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Rate-limit response headers (GATEWAY.md §11). retry-after-ms is not sent
+// Rate-limit response headers. retry-after-ms is not sent
 // by the LLM Gateway; it is the OpenAI convention for sub-second waits, which
 // the fake gateway (package gatewaytest) uses so that tests need not sleep
 // whole seconds.
@@ -25,6 +25,10 @@ const (
 // number of seconds: no window lasts 30 years.
 const unixThreshold = 1e9
 
+// maxUnix bounds a Unix timestamp before it is converted (year 2242): any
+// later reset is capped at MaxServerWait all the same.
+const maxUnix = 1 << 33
+
 // RateLimit is what one HTTP response said about the rate limit: the
 // x-ratelimit-* headers, Retry-After, and the status. See Config.OnRateLimit.
 type RateLimit struct {
@@ -38,12 +42,14 @@ type RateLimit struct {
 
 	// Reset is how long until the window frees up again: x-ratelimit-reset
 	// read as seconds (an integer or a float), or as a Unix timestamp or an
-	// HTTP date when it looks like one. Zero when absent.
+	// HTTP date when it looks like one, capped at MaxServerWait (five
+	// minutes) so that a wrong or hostile header cannot stall a run. Zero
+	// when absent.
 	Reset time.Duration
 
 	// RetryAfter is the wait the server asked for: retry-after-ms when
-	// present, else Retry-After (seconds or an HTTP date), capped at five
-	// minutes. Zero when absent.
+	// present, else Retry-After (seconds or an HTTP date), capped at
+	// MaxServerWait (five minutes). Zero when absent.
 	RetryAfter time.Duration
 
 	// Status is the HTTP status of the response (429 when rate-limited).
@@ -86,8 +92,9 @@ func headerInt(v string) int {
 }
 
 // parseReset reads x-ratelimit-reset: seconds (integer or float), a Unix
-// timestamp (seconds, a value above unixThreshold), or an HTTP date. A time
-// in the past, a negative or an unreadable value gives zero.
+// timestamp (seconds, a value above unixThreshold), or an HTTP date, capped
+// at MaxServerWait. A time in the past, a negative or an unreadable value
+// gives zero.
 func parseReset(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -98,13 +105,13 @@ func parseReset(v string, now time.Time) time.Duration {
 		case f <= 0:
 			return 0
 		case f >= unixThreshold:
-			return max(time.Unix(int64(f), 0).Sub(now), 0)
+			return capWait(time.Unix(int64(min(f, maxUnix)), 0).Sub(now))
 		default:
-			return time.Duration(f * float64(time.Second))
+			return capWait(time.Duration(f * float64(time.Second)))
 		}
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0)
+		return capWait(t.Sub(now))
 	}
 	return 0
 }
@@ -115,7 +122,8 @@ func parseReset(v string, now time.Time) time.Duration {
 func retryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	if v := strings.TrimSpace(h.Get(headerRetryAfterMS)); v != "" {
 		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 && !math.IsInf(ms, 0) {
-			return min(time.Duration(ms*float64(time.Millisecond)), MaxServerWait), true
+			ms = min(ms, float64(MaxServerWait.Milliseconds()))
+			return capWait(time.Duration(ms * float64(time.Millisecond))), true
 		}
 	}
 	return parseRetryAfter(h.Get(headerRetryAfter), now)

@@ -46,6 +46,32 @@ func TestParseRateLimit(t *testing.T) {
 			status: 200, wantOK: true,
 			want: RateLimit{Model: "req-model", Limit: -1, Remaining: -1, Reset: 10 * time.Second, Status: 200},
 		},
+		"day-long reset capped": {
+			header: []string{"X-Ratelimit-Reset", "86400", "X-Ratelimit-Remaining", "0"},
+			status: 200, wantOK: true,
+			want: RateLimit{Model: "req-model", Limit: -1, Remaining: 0, Reset: MaxServerWait, Status: 200},
+		},
+		"decades-long reset capped": {
+			header: []string{"X-Ratelimit-Reset", "999999999"},
+			status: 429, wantOK: true,
+			want: RateLimit{Model: "req-model", Limit: -1, Remaining: -1, Reset: MaxServerWait, Status: 429},
+		},
+		"far unix reset capped": {
+			header: []string{"X-Ratelimit-Reset", fmt.Sprint(now.Add(48 * time.Hour).Unix())},
+			status: 200, wantOK: true,
+			want: RateLimit{Model: "req-model", Limit: -1, Remaining: -1, Reset: MaxServerWait, Status: 200},
+		},
+		"far http date reset and retry-after capped": {
+			header: []string{"X-Ratelimit-Reset", now.Add(72 * time.Hour).Format(http.TimeFormat),
+				"Retry-After", now.Add(24 * time.Hour).Format(http.TimeFormat)},
+			status: 429, wantOK: true,
+			want: RateLimit{Model: "req-model", Limit: -1, Remaining: -1, Reset: MaxServerWait, RetryAfter: MaxServerWait, Status: 429},
+		},
+		"huge retry-after-ms capped": {
+			header: []string{"Retry-After-Ms", "1e12"},
+			status: 429, wantOK: true,
+			want: RateLimit{Model: "req-model", Limit: -1, Remaining: -1, RetryAfter: MaxServerWait, Status: 429},
+		},
 		"past and bad resets": {
 			header: []string{"X-Ratelimit-Reset", "NaN"},
 			status: 200, wantOK: true,

@@ -18,38 +18,44 @@ const (
 	backoffCap    = 30 * time.Second
 )
 
-// MaxServerWait caps every wait a server asks for: Retry-After,
-// retry-after-ms and x-ratelimit-reset. A longer request is read as this
-// long, so that a wrong or hostile header cannot stall a run for hours.
+// MaxServerWait caps every wait a server asks for: Retry-After (seconds or
+// an HTTP date), retry-after-ms and x-ratelimit-reset (seconds, a Unix
+// timestamp or an HTTP date), in APIError.RetryAfter, RateLimit and the
+// retry waits alike. A longer request is read as this long, so that a wrong
+// or hostile header cannot stall a run for hours.
 const MaxServerWait = 5 * time.Minute
 
 // retry runs attempt until it succeeds, fails with an error that is not
-// transient, or the retries are used up, waiting between attempts. It
-// returns the number of attempts made and the last error, or ctx.Err() when
-// ctx ends during a wait. An attempt cut short by the end of ctx is never
-// retried.
-func (c *Client) retry(ctx context.Context, attempt func(context.Context) error) (int, error) {
+// transient, or the retries are used up, waiting between attempts. Each
+// attempt gets x with its attempt number set. It returns the number of
+// attempts made and the last error, or ctx.Err() when ctx ends during a
+// wait. An attempt cut short by the end of ctx is never retried.
+func (c *Client) retry(ctx context.Context, x exchange, attempt func(context.Context, exchange) error) (int, error) {
 	maxRetries := max(c.cfg.MaxRetries, 0)
 	for n := 0; ; n++ {
-		err := attempt(ctx)
+		x.attempt = n + 1
+		err := attempt(ctx, x)
 		if err == nil || n >= maxRetries || ctx.Err() != nil || Classify(err) != ClassTransient {
 			return n + 1, err
 		}
-		if err := c.sleep(ctx, c.backoff(n, err)); err != nil {
+		wait, asked := c.backoff(n, err)
+		c.logRetry(x, wait, asked, err)
+		if err := c.sleep(ctx, wait); err != nil {
 			return n + 1, err
 		}
 	}
 }
 
-// backoff returns the wait before retry number n+1 after err. A 429 or 503
-// with Retry-After waits what the server asked for, capped; anything else
-// backs off exponentially from backoffBase, capped at backoffCap, with equal
-// jitter (half the step fixed, half random).
-func (c *Client) backoff(n int, err error) time.Duration {
+// backoff returns the wait before retry number n+1 after err, and whether
+// the server asked for it. A 429 or 503 with Retry-After waits what the
+// server asked for, capped at MaxServerWait; anything else backs off
+// exponentially from backoffBase, capped at backoffCap, with equal jitter
+// (half the step fixed, half random).
+func (c *Client) backoff(n int, err error) (wait time.Duration, serverAsked bool) {
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.HasRetryAfter() &&
 		(apiErr.StatusCode == http.StatusTooManyRequests || apiErr.StatusCode == http.StatusServiceUnavailable) {
-		return min(apiErr.RetryAfter, MaxServerWait)
+		return min(apiErr.RetryAfter, MaxServerWait), true
 	}
 	d := backoffBase
 	for range n {
@@ -60,12 +66,12 @@ func (c *Client) backoff(n int, err error) time.Duration {
 		}
 	}
 	half := d / 2
-	return half + c.jitter(d-half)
+	return half + c.jitter(d-half), false
 }
 
-// parseRetryAfter reads a Retry-After value: delay seconds or an HTTP date.
-// A date in the past means zero. ok is false when the value is absent or
-// unreadable.
+// parseRetryAfter reads a Retry-After value: delay seconds or an HTTP date,
+// capped at MaxServerWait. A date in the past means zero. ok is false when
+// the value is absent or unreadable.
 func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -81,7 +87,12 @@ func parseRetryAfter(v string, now time.Time) (d time.Duration, ok bool) {
 	if err != nil {
 		return 0, false
 	}
-	return max(t.Sub(now), 0), true
+	return capWait(t.Sub(now)), true
+}
+
+// capWait bounds a wait a server asked for to [0, MaxServerWait].
+func capWait(d time.Duration) time.Duration {
+	return min(max(d, 0), MaxServerWait)
 }
 
 // sleepCtx waits for d or until ctx ends, whichever comes first.

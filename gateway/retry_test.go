@@ -133,6 +133,7 @@ func TestParseRetryAfter(t *testing.T) {
 		"date":        {now.Add(time.Minute).Format(http.TimeFormat), time.Minute, true},
 		"past date":   {now.Add(-time.Hour).Format(http.TimeFormat), 0, true},
 		"huge number": {"999999999999999999", 5 * time.Minute, true},
+		"far date":    {now.Add(30 * time.Hour).Format(http.TimeFormat), MaxServerWait, true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -230,7 +231,7 @@ func TestBackoffJitterRange(t *testing.T) {
 	for n := range 10 {
 		step := min(backoffBase<<n, backoffCap)
 		for range 50 {
-			if d := c.backoff(n, errors.New("x")); d < step/2 || d > step {
+			if d, _ := c.backoff(n, errors.New("x")); d < step/2 || d > step {
 				t.Fatalf("retry %d: wait %s outside [%s, %s]", n, d, step/2, step)
 			}
 		}

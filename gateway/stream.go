@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -46,7 +47,7 @@ type Stream struct {
 
 	cur   Chunk
 	acc   accumulator
-	base  Response  // HTTPStatusCode, LLMStatusCode and Attempts
+	base  Response  // HTTPStatusCode, Attempts, and the fallback Model and RequestID
 	final *Response // a non-streamed answer served as one chunk
 	err   error
 	done  bool
@@ -144,8 +145,10 @@ func (s *Stream) finish(err error) {
 // choice is joined, tool-call fragments are joined by index, and ID, Model,
 // RequestID, Usage (the last one sent) and FinishReason are kept, so Text,
 // AllToolCalls, FinishReason, Model and Usage equal those of the same answer
-// not streamed. Attempts is how many HTTP attempts ChatStream made. Each
-// call returns a new Response; it is never nil.
+// not streamed. As for Chat, Model falls back to the requested model and
+// RequestID to the X-Request-Id header, then to the chunks' id. Attempts is
+// how many HTTP attempts ChatStream made. Each call returns a new Response;
+// it is never nil.
 func (s *Stream) Response() *Response {
 	if s.final != nil {
 		r := *s.final
@@ -153,6 +156,8 @@ func (s *Stream) Response() *Response {
 	}
 	r := s.acc.response()
 	r.HTTPStatusCode, r.LLMStatusCode, r.Attempts = s.base.HTTPStatusCode, s.base.LLMStatusCode, s.base.Attempts
+	r.Model = cmp.Or(r.Model, s.base.Model)
+	r.RequestID = cmp.Or(r.RequestID, s.base.RequestID, r.ID)
 	return r
 }
 
@@ -161,9 +166,10 @@ func (s *Stream) Response() *Response {
 // headers, the per-attempt Timeout (which here bounds the whole stream) and
 // retries are as for Chat; only failures before the stream starts are
 // retried (connection errors, attempt timeouts, 408/409/429/5xx). A non-2xx
-// answer is an *APIError. A 200 answer that is not text/event-stream is
-// decoded as a plain Response (a server that ignores "stream") and served
-// as a stream of one chunk. The total body is bounded like Chat's.
+// answer, a redirect included, is an *APIError. A 200 answer that is not
+// text/event-stream is decoded as Chat decodes it (a server that ignores
+// "stream"; an error body is an *APIError) and served as a stream of one
+// chunk. The total body is bounded like Chat's.
 func (c *Client) ChatStream(ctx context.Context, req *Request) (*Stream, error) {
 	if req == nil {
 		return nil, errors.New("gateway: nil request")
@@ -175,10 +181,11 @@ func (c *Client) ChatStream(ctx context.Context, req *Request) (*Stream, error) 
 	if err != nil {
 		return nil, fmt.Errorf("gateway: encode request: %w", err)
 	}
+	x := exchange{method: http.MethodPost, path: chatPath, model: req.Model, body: body, withKey: true}
 	var s *Stream
-	attempts, err := c.retry(ctx, func(ctx context.Context) error {
+	attempts, err := c.retry(ctx, x, func(ctx context.Context, x exchange) error {
 		var err error
-		s, err = c.openStream(ctx, req.Model, body)
+		s, err = c.openStream(ctx, x)
 		return err
 	})
 	if err != nil {
@@ -192,66 +199,61 @@ func (c *Client) ChatStream(ctx context.Context, req *Request) (*Stream, error) 
 }
 
 // openStream makes one attempt at opening a stream.
-func (c *Client) openStream(ctx context.Context, model string, body []byte) (*Stream, error) {
+func (c *Client) openStream(ctx context.Context, x exchange) (*Stream, error) {
 	actx, cancel := ctx, context.CancelFunc(func() {})
 	if c.cfg.Timeout > 0 {
 		actx, cancel = context.WithTimeout(ctx, c.cfg.Timeout)
 	}
-	method, url := http.MethodPost, c.baseURL+"/chat/completions"
-	hreq, err := c.newRequest(actx, method, url, body)
+	start := c.now()
+	hresp, err := c.send(ctx, actx, x, "text/event-stream, application/json")
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	hreq.Header.Set("Accept", "text/event-stream, application/json")
-	hresp, err := c.cfg.HTTPClient.Do(hreq)
-	if err != nil {
-		cancel()
-		return nil, c.transportError(ctx, actx, method, url, err)
-	}
-	c.noteRateLimit(hresp, model)
+	url := c.baseURL + x.path
 	wrap := func(err error) error {
 		if errors.Is(err, errBodyTooBig) {
-			return fmt.Errorf("gateway: %s %s: response body exceeds %d bytes", method, url, c.maxBody)
+			return fmt.Errorf("gateway: %s %s: response body exceeds %d bytes", x.method, url, c.maxBody)
 		}
-		return c.transportError(ctx, actx, method, url, fmt.Errorf("read response body: %w", err))
+		return c.transportError(ctx, actx, x.method, url, fmt.Errorf("read response body: %w", err))
 	}
 	if hresp.StatusCode < 200 || hresp.StatusCode > 299 || !isEventStream(hresp.Header) {
 		defer cancel()
 		defer hresp.Body.Close()
-		return c.plainStream(hresp, wrap)
+		s, data, err := c.plainStream(hresp, x.model, wrap)
+		c.logResponse(x, hresp, c.now().Sub(start), data, err)
+		return s, err
 	}
+	c.logResponse(x, hresp, c.now().Sub(start), nil, nil)
 	return &Stream{
 		sse:     newSSEReader(&limitedReader{r: hresp.Body, limit: c.maxBody}),
 		body:    hresp.Body,
 		cancel:  cancel,
 		wrapErr: wrap,
 		key:     c.cfg.APIKey,
-		base:    Response{HTTPStatusCode: hresp.StatusCode},
+		base: Response{HTTPStatusCode: hresp.StatusCode, Model: x.model,
+			RequestID: hresp.Header.Get("X-Request-Id")},
 	}, nil
 }
 
 // plainStream handles an answer that is not an event stream: an error, or
-// a whole Response served as one chunk.
-func (c *Client) plainStream(hresp *http.Response, wrap func(error) error) (*Stream, error) {
+// a whole Response served as one chunk. It returns the body it read too.
+func (c *Client) plainStream(hresp *http.Response, model string, wrap func(error) error) (*Stream, []byte, error) {
 	data, tooBig, err := readLimited(hresp.Body, c.maxBody)
 	if err != nil {
-		return nil, wrap(err)
+		return nil, nil, wrap(err)
 	}
 	if hresp.StatusCode < 200 || hresp.StatusCode > 299 {
-		return nil, newAPIError(hresp, data, c.now(), c.cfg.APIKey)
+		return nil, data, newAPIError(hresp, data, c.now(), c.cfg.APIKey)
 	}
 	if tooBig {
-		return nil, wrap(errBodyTooBig)
+		return nil, data, wrap(errBodyTooBig)
 	}
-	var r Response
-	if err := c.decodeBody(hresp.StatusCode, data, &r); err != nil {
-		return nil, err
+	r, err := c.decodeResponse(&answer{status: hresp.StatusCode, header: hresp.Header, body: data}, model)
+	if err != nil {
+		return nil, data, err
 	}
-	if r.HTTPStatusCode == 0 {
-		r.HTTPStatusCode = hresp.StatusCode
-	}
-	return &Stream{final: &r, pending: []Chunk{chunkOf(&r)}}, nil
+	return &Stream{final: r, pending: []Chunk{chunkOf(r)}}, data, nil
 }
 
 // isEventStream reports whether the Content-Type is text/event-stream.

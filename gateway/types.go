@@ -333,57 +333,6 @@ func (r *Response) FinishReason() string {
 	return ""
 }
 
-// Usage holds token counts. The gateway sends input/output names and, live,
-// the prompt/completion names too; UnmarshalJSON fills each pair from the
-// other when one is missing.
-type Usage struct {
-	InputTokens             int                      `json:"input_tokens"`
-	OutputTokens            int                      `json:"output_tokens"`
-	TotalTokens             int                      `json:"total_tokens"`
-	PromptTokens            int                      `json:"prompt_tokens,omitempty"`
-	CompletionTokens        int                      `json:"completion_tokens,omitempty"`
-	PromptTokensDetails     *PromptTokensDetails     `json:"prompt_tokens_details,omitempty"`
-	CompletionTokensDetails *CompletionTokensDetails `json:"completion_tokens_details,omitempty"`
-}
-
-// UnmarshalJSON decodes usage in either naming.
-func (u *Usage) UnmarshalJSON(b []byte) error {
-	type plain Usage
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	if p.InputTokens == 0 {
-		p.InputTokens = p.PromptTokens
-	}
-	if p.OutputTokens == 0 {
-		p.OutputTokens = p.CompletionTokens
-	}
-	if p.TotalTokens == 0 {
-		p.TotalTokens = p.InputTokens + p.OutputTokens
-	}
-	*u = Usage(p)
-	return nil
-}
-
-// PromptTokensDetails is usage.prompt_tokens_details.
-type PromptTokensDetails struct {
-	CachedTokens  int            `json:"cached_tokens,omitempty"`
-	AudioTokens   int            `json:"audio_tokens,omitempty"`
-	CacheCreation *CacheCreation `json:"cache_creation,omitempty"`
-}
-
-// CacheCreation counts tokens written to the prompt cache.
-type CacheCreation struct {
-	Ephemeral5mInputTokens int `json:"ephemeral_5m_input_tokens,omitempty"`
-	Ephemeral1hInputTokens int `json:"ephemeral_1h_input_tokens,omitempty"`
-}
-
-// CompletionTokensDetails is usage.completion_tokens_details.
-type CompletionTokensDetails struct {
-	ReasoningTokens int `json:"reasoning_tokens,omitempty"`
-}
-
 // marshalWithExtra encodes v (a struct) and adds the extra keys that v does
 // not already set.
 func marshalWithExtra(v any, extra map[string]json.RawMessage) ([]byte, error) {

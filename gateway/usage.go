@@ -1,0 +1,120 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Usage holds token counts. The gateway sends input/output names and, live,
+// the prompt/completion names too; UnmarshalJSON fills each pair from the
+// other when one is missing.
+type Usage struct {
+	InputTokens             int                      `json:"input_tokens"`
+	OutputTokens            int                      `json:"output_tokens"`
+	TotalTokens             int                      `json:"total_tokens"`
+	PromptTokens            int                      `json:"prompt_tokens,omitempty"`
+	CompletionTokens        int                      `json:"completion_tokens,omitempty"`
+	PromptTokensDetails     *PromptTokensDetails     `json:"prompt_tokens_details,omitempty"`
+	CompletionTokensDetails *CompletionTokensDetails `json:"completion_tokens_details,omitempty"`
+}
+
+// UnmarshalJSON decodes usage in either naming. It never fails on a count
+// of an odd shape, since a whole paid answer must not be lost over its usage:
+// a number sent as a string ("12") is read as the number, a fraction is cut
+// to its integer part, and any other value (a word, a boolean, an array, a
+// number too big for an int) is read as zero; a usage that is not an object
+// is all zeros.
+func (u *Usage) UnmarshalJSON(b []byte) error {
+	type plain Usage
+	var p plain
+	if err := json.Unmarshal(integersOnly(b), &p); err != nil {
+		return err
+	}
+	if p.InputTokens == 0 {
+		p.InputTokens = p.PromptTokens
+	}
+	if p.OutputTokens == 0 {
+		p.OutputTokens = p.CompletionTokens
+	}
+	if p.TotalTokens == 0 {
+		p.TotalTokens = p.InputTokens + p.OutputTokens
+	}
+	*u = Usage(p)
+	return nil
+}
+
+// PromptTokensDetails is usage.prompt_tokens_details.
+type PromptTokensDetails struct {
+	CachedTokens  int            `json:"cached_tokens,omitempty"`
+	AudioTokens   int            `json:"audio_tokens,omitempty"`
+	CacheCreation *CacheCreation `json:"cache_creation,omitempty"`
+}
+
+// CacheCreation counts tokens written to the prompt cache.
+type CacheCreation struct {
+	Ephemeral5mInputTokens int `json:"ephemeral_5m_input_tokens,omitempty"`
+	Ephemeral1hInputTokens int `json:"ephemeral_1h_input_tokens,omitempty"`
+}
+
+// CompletionTokensDetails is usage.completion_tokens_details.
+type CompletionTokensDetails struct {
+	ReasoningTokens int `json:"reasoning_tokens,omitempty"`
+}
+
+// integersOnly re-encodes a JSON object keeping only what decodes into an
+// int: numbers and numeric strings, as integers, in objects at any depth.
+// Anything else is left out, and a value that is not an object gives {}.
+func integersOnly(b []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var v any
+	if dec.Decode(&v) != nil {
+		return []byte("{}")
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return []byte("{}")
+	}
+	out, err := json.Marshal(keepIntegers(obj))
+	if err != nil {
+		return []byte("{}")
+	}
+	return out
+}
+
+// keepIntegers returns obj with every value read as an integer, nested
+// objects kept alike, and every other value dropped.
+func keepIntegers(obj map[string]any) map[string]any {
+	out := make(map[string]any, len(obj))
+	for k, v := range obj {
+		switch t := v.(type) {
+		case map[string]any:
+			out[k] = keepIntegers(t)
+		case json.Number:
+			if n, ok := toInt(string(t)); ok {
+				out[k] = n
+			}
+		case string:
+			if n, ok := toInt(strings.TrimSpace(t)); ok {
+				out[k] = n
+			}
+		}
+	}
+	return out
+}
+
+// toInt reads s as an integer, cutting a fraction; ok is false when s is
+// not a number or is out of the range of an int.
+func toInt(s string) (int, bool) {
+	if n, err := strconv.ParseInt(s, 10, strconv.IntSize); err == nil {
+		return int(n), true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(f) || math.Abs(f) >= 1<<(strconv.IntSize-1) {
+		return 0, false
+	}
+	return int(f), true
+}
