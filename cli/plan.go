@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -84,7 +85,10 @@ func runPlan(m *Meta, args []string) int {
 		return 1
 	}
 	view := m.planView(pf.json)
-	unlock, locked := m.lockIf(pf.lock, "plan", pf.lockTimeout)
+	// plan locks a state that exists; where there is none yet, there is
+	// nothing to protect, and a plan leaves no .promptform/ behind.
+	_, err := os.Stat(filepath.Join(m.Dir, state.Dir))
+	unlock, locked := m.lockIf(pf.lock && err == nil, "plan", pf.lockTimeout)
 	if !locked {
 		return 1
 	}
@@ -144,7 +148,7 @@ func (m *Meta) planWith(cfg *config.Config, vars map[string]cty.Value, pf *planF
 		diags = append(diags, moreDiags...)
 	}
 	p, moreDiags := planner.Build(cfg, planner.Options{
-		Vars: vars, State: st, Catalogs: catalogs, Filter: filter,
+		Vars: vars, State: st, Catalogs: catalogs, Filter: filter, Context: m.ctx,
 		Offline: pf.offline || pf.replay, // replay re-uses whatever is recorded
 	})
 	diags = append(diags, moreDiags...)

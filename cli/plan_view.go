@@ -35,6 +35,7 @@ func (planHuman) plan(m *Meta, p *planner.Plan) {
 		m.printChange(w, c)
 	}
 	fmt.Fprintln(w, m.planSummary(p))
+	m.printOutputChanges(w, p.OutputChanges)
 }
 
 func (m *Meta) symbol(a planner.Action) string {
@@ -184,10 +185,13 @@ func (v *planJSON) plan(m *Meta, p *planner.Plan) {
 	for _, c := range p.Changes {
 		v.events.emit("planned_step", plannedStep(c))
 	}
+	for _, c := range p.OutputChanges {
+		v.events.emit("planned_output", plannedOutput(c))
+	}
 	counts := p.Counts()
 	v.events.emit("summary", map[string]any{"changes": map[string]int{
 		"run": counts[planner.Run], "rerun": counts[planner.Rerun], "run_if_changed": counts[planner.RunIfChanged],
-		"drop": counts[planner.Drop], "keep": counts[planner.Keep],
+		"drop": counts[planner.Drop], "keep": counts[planner.Keep], "outputs": len(p.OutputChanges),
 	}})
 }
 

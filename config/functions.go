@@ -4,16 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/hashicorp/go-cty-funcs/crypto"
 	"github.com/hashicorp/go-cty-funcs/encoding"
 	"github.com/hashicorp/go-cty-funcs/filesystem"
-	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
@@ -24,7 +20,48 @@ import (
 // resolved against baseDir. None reads the environment, the clock or a
 // random source, so a configuration means the same on every machine.
 func Functions(baseDir string) map[string]function.Function {
-	fns := map[string]function.Function{
+	return functions(baseDir, nil)
+}
+
+// functions is Functions for a template rendered inside the templates of
+// chain (none at the top level): templatefile refuses to render them again.
+func functions(baseDir string, chain []string) map[string]function.Function {
+	fns := make(map[string]function.Function, len(builtins)+8)
+	for name, f := range builtins {
+		fns[name] = f
+	}
+	fns["file"] = filesystem.MakeFileFunc(baseDir, false)
+	fns["fileexists"] = filesystem.MakeFileExistsFunc(baseDir)
+	fns["fileset"] = filesystem.MakeFileSetFunc(baseDir)
+	fns["basename"] = filesystem.BasenameFunc
+	fns["dirname"] = filesystem.DirnameFunc
+	fns["abspath"] = filesystem.AbsPathFunc
+	fns["templatefile"] = makeTemplateFileFunc(baseDir, chain)
+	return fns
+}
+
+// builtins are the functions that read no file, each taking its list, set
+// and map arguments in linear time.
+var builtins = fastFunctions(plainFunctions())
+
+// fastFunctions wraps every function of fns with withFastArgs, and puts the
+// linear tolist, toset, tomap and distinct in place of the usual ones.
+func fastFunctions(fns map[string]function.Function) map[string]function.Function {
+	out := make(map[string]function.Function, len(fns))
+	for name, f := range fns {
+		out[name] = withFastArgs(f)
+	}
+	out["tolist"] = fastTo(cty.List(cty.DynamicPseudoType))
+	out["toset"] = fastTo(cty.Set(cty.DynamicPseudoType))
+	out["tomap"] = fastTo(cty.Map(cty.DynamicPseudoType))
+	out["distinct"] = withFastArgs(distinctFunc)
+	return out
+}
+
+// plainFunctions are the functions that read no file, as the libraries
+// that provide them have them.
+func plainFunctions() map[string]function.Function {
+	return map[string]function.Function{
 		// strings
 		"chomp": stdlib.ChompFunc, "format": stdlib.FormatFunc, "formatlist": stdlib.FormatListFunc,
 		"indent": stdlib.IndentFunc, "join": stdlib.JoinFunc, "lower": stdlib.LowerFunc,
@@ -64,13 +101,7 @@ func Functions(baseDir string) map[string]function.Function {
 		"toset": stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)), "tomap": stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
 		// errors
 		"try": tryfunc.TryFunc, "can": tryfunc.CanFunc,
-		// files
-		"file": filesystem.MakeFileFunc(baseDir, false), "fileexists": filesystem.MakeFileExistsFunc(baseDir),
-		"fileset": filesystem.MakeFileSetFunc(baseDir), "basename": filesystem.BasenameFunc,
-		"dirname": filesystem.DirnameFunc, "abspath": filesystem.AbsPathFunc,
-		"templatefile": makeTemplateFileFunc(baseDir),
 	}
-	return fns
 }
 
 // lengthFunc is length as Terraform has it: the characters of a string, or
@@ -240,45 +271,4 @@ func decodeJSONLines(s string) ([]cty.Value, error) {
 		vals = append(vals, v)
 	}
 	return vals, sc.Err()
-}
-
-// makeTemplateFileFunc returns templatefile(path, vars): the file is an HCL
-// template that sees only vars (and these functions), so that every
-// reference a prompt makes stays visible in the configuration.
-func makeTemplateFileFunc(baseDir string) function.Function {
-	return function.New(&function.Spec{
-		Params: []function.Parameter{
-			{Name: "path", Type: cty.String},
-			{Name: "vars", Type: cty.DynamicPseudoType},
-		},
-		Type: function.StaticReturnType(cty.String),
-		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-			path := args[0].AsString()
-			if !filepath.IsAbs(path) {
-				path = filepath.Join(baseDir, path)
-			}
-			src, err := os.ReadFile(path)
-			if err != nil {
-				return cty.NilVal, function.NewArgErrorf(0, "cannot read template: %s", err)
-			}
-			expr, diags := hclsyntax.ParseTemplate(src, path, hcl.InitialPos)
-			if diags.HasErrors() {
-				return cty.NilVal, function.NewArgErrorf(0, "%s", diags.Error())
-			}
-			vars := args[1]
-			if !vars.Type().IsObjectType() && !vars.Type().IsMapType() {
-				return cty.NilVal, function.NewArgErrorf(1, "vars must be an object or a map")
-			}
-			ctx := &hcl.EvalContext{Variables: vars.AsValueMap(), Functions: Functions(baseDir)}
-			val, diags := expr.Value(ctx)
-			if diags.HasErrors() {
-				return cty.NilVal, function.NewArgErrorf(0, "%s", diags.Error())
-			}
-			out, err := convertTo(val, cty.String)
-			if err != nil {
-				return cty.NilVal, function.NewArgErrorf(0, "template result is not a string: %s", err)
-			}
-			return out, nil
-		},
-	})
 }

@@ -153,7 +153,7 @@ func TestFunctions(t *testing.T) {
 }
 
 // TestFunctionsAreHermetic checks that no function reads the clock, a random
-// source or the environment (DESIGN.md §2).
+// source or the environment: a configuration means the same on every machine.
 func TestFunctionsAreHermetic(t *testing.T) {
 	t.Parallel()
 	fns := Functions(t.TempDir())

@@ -11,7 +11,7 @@ import (
 	"github.com/zclconf/go-cty/cty/gocty"
 )
 
-// Gateway defaults, as DESIGN.md §2 gives them.
+// Gateway defaults, as the README documents them.
 const (
 	DefaultGatewayURL = "https://llm-gateway.assemblyai.com/v1"
 	EUGatewayURL      = "https://llm-gateway.eu.assemblyai.com/v1"

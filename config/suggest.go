@@ -3,7 +3,6 @@ package config
 import (
 	"github.com/agext/levenshtein"
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/convert"
 )
 
 // nameSuggestion returns the candidate closest to given, or "" when none is
@@ -23,4 +22,4 @@ func NameSuggestion(given string, candidates []string) string {
 	return nameSuggestion(given, candidates)
 }
 
-func convertTo(v cty.Value, ty cty.Type) (cty.Value, error) { return convert.Convert(v, ty) }
+func convertTo(v cty.Value, ty cty.Type) (cty.Value, error) { return Convert(v, ty) }

@@ -6,7 +6,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/ext/typeexpr"
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/convert"
 )
 
 // Variable is a variable block: an input of the pipeline.
@@ -65,7 +64,7 @@ func decodeVariableBlock(block *hcl.Block) (*Variable, hcl.Diagnostics) {
 		val, valDiags := attr.Expr.Value(nil)
 		diags = append(diags, valDiags...)
 		if !valDiags.HasErrors() {
-			conv, err := convert.Convert(val, v.Type)
+			conv, err := Convert(val, v.Type)
 			if err != nil {
 				diags = append(diags, attrError(attr, "Invalid default value for variable",
 					fmt.Sprintf("This default value is not compatible with the variable's type constraint: %s.", err)))

@@ -23,8 +23,9 @@ const (
 // VarArg is one -var NAME=VALUE or -var-file=FILE option, kept in command
 // line order because later ones win.
 type VarArg struct {
-	Name, Value string // -var
-	File        string // -var-file, when set
+	Name  string `json:"name,omitempty"`  // -var
+	Value string `json:"value,omitempty"` // -var
+	File  string `json:"file,omitempty"`  // -var-file, when set
 }
 
 // rawVar is one value before conversion: where it came from and how to read it.
@@ -157,7 +158,7 @@ func resolveVars(cfg *Config, raw map[string]rawVar) (map[string]cty.Value, hcl.
 		}
 		val, valDiags := r.value(v.Type)
 		diags = append(diags, valDiags...)
-		conv, err := convert.Convert(val, v.Type)
+		conv, err := Convert(val, v.Type)
 		if err != nil && !valDiags.HasErrors() {
 			diags = append(diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,

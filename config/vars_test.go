@@ -16,7 +16,7 @@ variable "v" {
 }
 `
 
-// TestCollectVariablesPrecedence checks DESIGN.md §1: default < PF_VAR_* <
+// TestCollectVariablesPrecedence checks the precedence: default < PF_VAR_* <
 // promptform.pfvars < *.auto.pfvars in name order < -var and -var-file in
 // command-line order.
 func TestCollectVariablesPrecedence(t *testing.T) {

@@ -8,7 +8,6 @@ import (
 	"github.com/promptform/promptform/config"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
-	"github.com/zclconf/go-cty/cty/gocty"
 )
 
 // Instance is one instance of a step: the step itself, or one element of its
@@ -51,6 +50,8 @@ func expandForEach(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instanc
 		return bad("The for_each value depends on a step that has not run yet, so its keys cannot be known when the plan is made. Use variables, locals or files for for_each.")
 	case v.IsNull():
 		return bad("The for_each value must not be null.")
+	case (ty.IsSetType() || ty.IsMapType() || ty.IsObjectType()) && forEachTooLarge(v.LengthInt()) != "":
+		return bad(forEachTooLarge(v.LengthInt()))
 	case ty.IsSetType():
 		if !ty.ElementType().Equals(cty.String) {
 			if conv, err := convert.Convert(v, cty.Set(cty.String)); err == nil {
@@ -82,12 +83,8 @@ func expandCount(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instance,
 		return nil, diags
 	}
 	v, _ = v.UnmarkDeep()
-	var n int
-	if conv, err := convert.Convert(v, cty.Number); err != nil || !conv.IsWhollyKnown() || conv.IsNull() || gocty.FromCtyValue(conv, &n) != nil || n < 0 {
-		detail := "count must be a whole number, zero or more."
-		if !v.IsWhollyKnown() {
-			detail = "The count value depends on a step that has not run yet, so it cannot be known when the plan is made."
-		}
+	n, detail := countValue(v)
+	if detail != "" {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError, Summary: "Invalid count argument", Detail: detail,
 			Subject: s.Count.Range().Ptr(), Expression: s.Count, EvalContext: ctx,

@@ -1,10 +1,9 @@
 package planner
 
 import (
-	"fmt"
-
+	"context"
 	"encoding/json"
-	"github.com/zclconf/go-cty/cty/convert"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -13,12 +12,13 @@ import (
 	"github.com/promptform/promptform/gateway"
 	"github.com/promptform/promptform/state"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 )
 
 // Action is what apply will do with a step instance.
 type Action int
 
-// Actions, as DESIGN.md §4 defines them.
+// Actions, each with its plan symbol.
 const (
 	Keep         Action = iota // identical request recorded: reuse the response
 	Run                        // not recorded
@@ -64,6 +64,9 @@ type Options struct {
 	// Filter limits the plan to -target steps and their dependencies, less
 	// -exclude steps and their dependents, and forces -replace instances.
 	Filter *Filter
+	// Context stops planning when it is done: Build then returns no plan
+	// and a "Planning interrupted" error. nil never stops.
+	Context context.Context
 }
 
 // Plan is the result of planning: every step instance with its action.
@@ -77,8 +80,11 @@ type Plan struct {
 	Vars      map[string]cty.Value
 	Changes   []*Change // instances in graph order, then drops
 	Outputs   map[string]cty.Value
-	Offline   bool
-	Filter    *Filter // never nil
+	// OutputChanges are the outputs whose recorded values applying the
+	// plan changes, by name.
+	OutputChanges []OutputChange
+	Offline       bool
+	Filter        *Filter // never nil
 
 	expanded []Addr // every instance of the steps that were planned
 }
@@ -113,12 +119,19 @@ func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	willRun := map[string]bool{}
 	seen := map[string]bool{}
 	for _, addr := range g.Order {
 		n := g.Nodes[addr]
 		if !filter.Runs(addr) {
 			continue
+		}
+		if d := interrupted(ctx); d != nil {
+			return nil, d
 		}
 		switch n.Kind {
 		case KindLocal:
@@ -130,7 +143,11 @@ func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
 			diags = append(diags, d...)
 			p.Outputs[n.Name] = v
 		case KindStep:
-			diags = append(diags, p.planStep(n, scope, st, willRun, seen)...)
+			d, stop := p.planStep(ctx, n, scope, st, willRun, seen)
+			if stop != nil {
+				return nil, stop
+			}
+			diags = append(diags, d...)
 		}
 	}
 	for _, a := range st.Addresses() {
@@ -138,10 +155,11 @@ func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
 			p.Changes = append(p.Changes, &Change{Address: a, Action: Drop, Reason: "no longer in the configuration", Prior: st.Steps[a]})
 		}
 	}
+	p.OutputChanges = p.outputChanges(st)
 	diags = append(diags, p.checkCatalog(opts.Catalogs)...)
 	diags = append(diags, filter.checkKeys(cfg, p.expanded)...)
 	diags = append(diags, filter.checkReplace()...)
-	return p, diags
+	return p, mergeRepeated(diags)
 }
 
 // evalIn evaluates a local's or output's expression.
@@ -149,14 +167,20 @@ func (n *Node) evalIn(expr hcl.Expression, scope *Scope) (cty.Value, hcl.Diagnos
 	return expr.Value(scope.EvalContext(n.Refs, Repetition{}))
 }
 
-func (p *Plan) planStep(n *Node, scope *Scope, st *state.State, willRun, seen map[string]bool) hcl.Diagnostics {
+// planStep plans every instance of a step. stop is the error of an
+// interrupt between instances; the plan is then incomplete.
+func (p *Plan) planStep(ctx context.Context, n *Node, scope *Scope, st *state.State, willRun, seen map[string]bool) (diags, stop hcl.Diagnostics) {
 	s := p.Config.Steps[n.Name]
 	insts, diags := Expand(s, n.Refs, scope)
 	for _, inst := range insts {
 		p.expanded = append(p.expanded, inst.Addr)
 	}
 	vals := make([]cty.Value, len(insts))
+	instDiags := instanceDiags{step: n.Name}
 	for i, inst := range insts {
+		if d := interrupted(ctx); d != nil {
+			return nil, d
+		}
 		seen[inst.Addr.String()] = true
 		vals[i] = p.UnknownStep(s)
 		if !p.Filter.RunsInstance(inst.Addr) {
@@ -166,24 +190,24 @@ func (p *Plan) planStep(n *Node, scope *Scope, st *state.State, willRun, seen ma
 			continue
 		}
 		c, d := p.planInstance(inst, n, scope, st, willRun)
-		diags = append(diags, d...)
+		instDiags.add(inst, d)
 		if c == nil {
 			continue
 		}
 		p.Changes = append(p.Changes, c)
-		if c.Action == Keep {
-			vals[i] = p.StepValue(s, c.Prior)
-		} else {
+		vals[i] = p.ChangeValue(s, c)
+		if c.Action != Keep {
 			willRun[n.Name] = true
 		}
 	}
+	diags = append(diags, instDiags.diagnostics()...)
 	if diags.HasErrors() {
 		// Dependents cannot be planned precisely; let them see unknowns.
 		scope.SetStep(n.Name, cty.DynamicVal)
-		return diags
+		return diags, nil
 	}
 	scope.SetStep(n.Name, InstancesValue(s, insts, vals))
-	return diags
+	return diags, nil
 }
 
 func (p *Plan) planInstance(inst *Instance, n *Node, scope *Scope, st *state.State, willRun map[string]bool) (*Change, hcl.Diagnostics) {
@@ -223,8 +247,10 @@ func Decide(prior *state.Step, hash string, req *gateway.Request, offline bool) 
 	switch {
 	case prior == nil:
 		return Run, "new"
-	case prior.Failed != "":
+	case strings.HasPrefix(prior.Failed, "postcondition:"):
 		return Rerun, "failed a postcondition"
+	case prior.Failed != "":
+		return Rerun, "failed last time"
 	case prior.RequestHash == hash && (offline || !prior.Offline):
 		return Keep, "unchanged"
 	case prior.RequestHash == hash:
@@ -278,6 +304,9 @@ func (p *Plan) Counts() map[Action]int {
 
 // HasChanges reports whether applying the plan would do anything.
 func (p *Plan) HasChanges() bool {
+	if len(p.OutputChanges) > 0 {
+		return true
+	}
 	for _, c := range p.Changes {
 		if c.Action != Keep {
 			return true

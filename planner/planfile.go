@@ -15,7 +15,7 @@ import (
 )
 
 // PlanFileVersion is the format version of saved plan files.
-const PlanFileVersion = "1"
+const PlanFileVersion = "2" // 2: snake_case keys in var_args
 
 // SavedPlan is a plan file: what apply needs to run exactly the reviewed
 // plan, and to refuse it when anything it was made from has changed.
