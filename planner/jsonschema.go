@@ -26,7 +26,7 @@ var errAnyInSchema = errors.New("planner: a schema type must not contain any")
 // object with properties, required and additionalProperties false.
 //
 // Every attribute of an object is listed in required (sorted) except the
-// optional(...) ones, as DESIGN.md §2 fixes; an optional attribute is also
+// optional(...) ones, as the language defines them; an optional attribute is also
 // nullable, with {"type": ["string", "null"]} for a primitive and
 // {"anyOf": [S, {"type": "null"}]} for anything else, so a model may leave
 // it out or answer null. The executor decodes either to a null of the
