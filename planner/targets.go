@@ -145,14 +145,27 @@ func (f *Filter) resolve(g *Graph) {
 			removeWithDependents(d, f.nodes, dependents)
 		}
 	}
-	// Outputs and checks run only when everything they use runs.
+	// Outputs and checks run when every step they use runs, with the
+	// locals between; with -target, that holds for the outputs of the
+	// targets (and for those that use no step at all).
 	for addr, n := range g.Nodes {
 		if n.Kind != KindOutput && n.Kind != KindCheck {
 			continue
 		}
-		f.nodes[addr] = len(f.Targets) == 0 || f.nodes[addr]
+		used := map[string]bool{}
 		for _, d := range n.Deps {
-			f.nodes[addr] = f.nodes[addr] && f.nodes[d]
+			g.addWithDeps(d, used)
+		}
+		runs := true
+		for d := range used {
+			if g.Nodes[d].Kind == KindStep && !f.nodes[d] || len(f.Targets) == 0 && !f.nodes[d] {
+				runs = false
+			}
+		}
+		if f.nodes[addr] = runs; runs {
+			for d := range used {
+				f.nodes[d] = true
+			}
 		}
 	}
 }
