@@ -42,8 +42,10 @@ func runApply(m *Meta, args []string) int {
 		return 1
 	}
 	defer store.Close()
-	if store.Pending() > 0 {
+	if store.Pending() > 0 && !pf.replay {
 		// A run was killed: fold what it recorded before planning on it.
+		// (A replay plans on the journal's progress as it is and writes
+		// nothing unless it succeeds.)
 		if err := store.Commit(); err != nil {
 			return m.fail("Cannot write state", err.Error()+".")
 		}
