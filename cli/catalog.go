@@ -57,7 +57,7 @@ func (m *Meta) catalogs(cfg *config.Config, fetch bool) (map[*config.Gateway]*pl
 				Severity: hcl.DiagWarning,
 				Summary:  "Model catalog unavailable",
 				Detail: fmt.Sprintf("The model catalog of %s (%s/models) could not be read: %s. Steps on it are not checked against it; run plan -offline to skip the catalog.",
-					g.Address(), cfgClient.BaseURL, err),
+					g.Address(), gateway.RedactURL(cfgClient.BaseURL), err),
 			})
 			out[g] = nil
 		case models != nil:

@@ -43,7 +43,7 @@ func (m *Meta) clients(p *planner.Plan, offline, replay bool, limits *executor.L
 		cfg := clientConfig(g, key, limits, logger)
 		if key == "" && g.KeyRequired && !missing[g.APIKeyEnv] {
 			missing[g.APIKeyEnv] = true
-			diags = append(diags, missingKey(g, c.Rendered.Model, cfg.BaseURL))
+			diags = append(diags, missingKey(g, c.Rendered.Model, gateway.RedactURL(cfg.BaseURL)))
 		}
 		byGateway[g] = gateway.New(cfg)
 	}

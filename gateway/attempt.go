@@ -55,7 +55,7 @@ func (c *Client) do(ctx context.Context, x exchange) (*answer, error) {
 	case hresp.StatusCode < 200 || hresp.StatusCode > 299:
 		err = newAPIError(hresp, data, c.now(), c.cfg.APIKey)
 	case tooBig:
-		err = fmt.Errorf("gateway: %s %s: response body exceeds %d bytes", x.method, url, c.maxBody)
+		err = fmt.Errorf("gateway: %s %s: response body exceeds %d bytes", x.method, RedactURL(url), c.maxBody)
 	}
 	c.logResponse(x, hresp, c.now().Sub(start), data, err)
 	if err != nil {
@@ -112,7 +112,7 @@ func (c *Client) newRequest(ctx context.Context, method, url string, body []byte
 	}
 	hreq, err := http.NewRequestWithContext(ctx, method, url, rd)
 	if err != nil {
-		return nil, fmt.Errorf("gateway: %s %s: %w", method, url, err)
+		return nil, fmt.Errorf("gateway: %s %s: %w", method, RedactURL(url), err)
 	}
 	if body != nil {
 		hreq.Header.Set("Content-Type", "application/json")

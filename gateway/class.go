@@ -114,7 +114,7 @@ func (c *Client) transportError(ctx, actx context.Context, method, target string
 	if errors.As(err, &ue) {
 		err = ue.Err // url.Error repeats the method and URL
 	}
-	te := &transportError{method: method, url: target, err: err}
+	te := &transportError{method: method, url: RedactURL(target), err: err}
 	switch {
 	case ctx.Err() != nil:
 		te.err = ctx.Err()

@@ -25,7 +25,7 @@ func (c *Client) log(level slog.Level, msg string, x exchange, attrs ...slog.Att
 	}
 	base := []slog.Attr{
 		slog.String("method", x.method),
-		slog.String("url", c.baseURL+x.path),
+		slog.String("url", RedactURL(c.baseURL+x.path)),
 		slog.Int("attempt", x.attempt),
 	}
 	if x.model != "" {

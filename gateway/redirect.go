@@ -107,3 +107,13 @@ func newRedirectError(hresp *http.Response, now time.Time, key string) *APIError
 	e.Body = ""
 	return e
 }
+
+// RedactURL returns u for messages and logs: a password in it is replaced
+// by "xxxxx", and a URL that cannot be parsed is not shown at all.
+func RedactURL(u string) string {
+	parsed, err := url.Parse(u)
+	if err != nil {
+		return "(an invalid URL)"
+	}
+	return parsed.Redacted()
+}

@@ -213,7 +213,7 @@ func (c *Client) openStream(ctx context.Context, x exchange) (*Stream, error) {
 	url := c.baseURL + x.path
 	wrap := func(err error) error {
 		if errors.Is(err, errBodyTooBig) {
-			return fmt.Errorf("gateway: %s %s: response body exceeds %d bytes", x.method, url, c.maxBody)
+			return fmt.Errorf("gateway: %s %s: response body exceeds %d bytes", x.method, RedactURL(url), c.maxBody)
 		}
 		return c.transportError(ctx, actx, x.method, url, fmt.Errorf("read response body: %w", err))
 	}
