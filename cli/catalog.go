@@ -23,7 +23,7 @@ const catalogTTL = 10 * time.Minute
 
 // cachedCatalog is a catalog as cached under .promptform/.
 type cachedCatalog struct {
-	URL       string          `json:"url"`
+	URL       string          `json:"url"` // redacted: no password
 	FetchedAt time.Time       `json:"fetched_at"`
 	Models    []gateway.Model `json:"models"`
 }
@@ -76,7 +76,7 @@ func (m *Meta) catalog(cfg gateway.Config, fetch bool) ([]gateway.Model, error) 
 	path := filepath.Join(m.Dir, state.Dir, "catalog-"+hex.EncodeToString(sum[:6])+".json")
 	var cached cachedCatalog
 	if b, err := os.ReadFile(path); err == nil && json.Unmarshal(b, &cached) == nil &&
-		cached.URL == cfg.BaseURL && (!fetch || time.Since(cached.FetchedAt) < catalogTTL) {
+		cached.URL == gateway.RedactURL(cfg.BaseURL) && (!fetch || time.Since(cached.FetchedAt) < catalogTTL) {
 		return cached.Models, nil
 	}
 	if !fetch {
@@ -90,7 +90,7 @@ func (m *Meta) catalog(cfg gateway.Config, fetch bool) ([]gateway.Model, error) 
 	if err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(cachedCatalog{URL: cfg.BaseURL, FetchedAt: time.Now().UTC(), Models: models})
+	b, err := json.Marshal(cachedCatalog{URL: gateway.RedactURL(cfg.BaseURL), FetchedAt: time.Now().UTC(), Models: models})
 	if err == nil {
 		_ = state.EnsureDir(filepath.Dir(path))   // .promptform/ with its .gitignore
 		_ = state.WriteFileAtomic(path, b, 0o644) // a cache: failing to write it costs a fetch next time
