@@ -1,11 +1,12 @@
 package executor
 
 import (
-	"cmp"
-	"encoding/json"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
@@ -18,9 +19,11 @@ const sensitiveText = "(sensitive value)"
 // redactor replaces the sensitive values of one request wherever they
 // appear in text the gateway (or a tool) sent back: an error body that
 // quotes the request must not show them on screen, in -json events or in
-// the state. The zero redactor changes nothing.
+// the state. It finds a value however a JSON encoder or Go quoting
+// escaped it, once or twice (see redactor.text). The zero redactor
+// changes nothing.
 type redactor struct {
-	r *strings.Replacer
+	values []string // non-empty
 }
 
 // sensitiveStrings returns every string inside the values of the
@@ -51,52 +54,10 @@ func newRedactor(vars []string, r *planner.Rendered) redactor {
 	return newRedactorOf(secrets)
 }
 
-// newRedactorOf returns a redactor of the given values, each also in the
-// forms an error message may quote it in: JSON-escaped, Go-quoted, and with
-// its runs of white space collapsed, as an excerpt of a body shows them.
+// newRedactorOf returns a redactor of the given values. An empty value
+// hides nothing and is left out.
 func newRedactorOf(secrets []string) redactor {
-	seen := map[string]bool{}
-	var forms []string
-	for _, s := range secrets {
-		for _, f := range quotedForms(s) {
-			if f != "" && !seen[f] { // an empty value hides nothing
-				seen[f] = true
-				forms = append(forms, f)
-			}
-		}
-	}
-	if len(forms) == 0 {
-		return redactor{}
-	}
-	// Longest first: the Replacer tries the old strings in argument order
-	// at each position, so a whole message wins over a value inside it.
-	slices.SortFunc(forms, func(a, b string) int { return cmp.Compare(len(b), len(a)) })
-	pairs := make([]string, 0, 2*len(forms))
-	for _, f := range forms {
-		pairs = append(pairs, f, sensitiveText)
-	}
-	return redactor{r: strings.NewReplacer(pairs...)}
-}
-
-// quotedForms returns s as it may appear in an error message.
-func quotedForms(s string) []string {
-	forms := []string{s}
-	for _, v := range []string{s, strings.Join(strings.Fields(s), " ")} {
-		forms = append(forms, v, jsonInner(v, true), jsonInner(v, false), jsonInner(jsonInner(v, false), false))
-		forms = append(forms, strings.Trim(strconv.Quote(v), `"`))
-	}
-	return forms
-}
-
-// jsonInner returns s encoded as a JSON string, without the quotes.
-func jsonInner(s string, escapeHTML bool) string {
-	var sb strings.Builder
-	enc := json.NewEncoder(&sb)
-	enc.SetEscapeHTML(escapeHTML)
-	if enc.Encode(s) != nil {
-		return s
-	}
-	return strings.TrimSuffix(strings.TrimSpace(sb.String())[1:], `"`)
+	return redactor{values: slices.DeleteFunc(slices.Clone(secrets), func(s string) bool { return s == "" })}
 }
 
 // appendStrings appends every string inside v.
@@ -131,18 +92,46 @@ func appendMessage(out []string, m planner.RenderedMessage) []string {
 	return out
 }
 
-// text returns s with every sensitive value replaced.
+// text returns s with every sensitive value replaced. A value is looked
+// for in s as it is, then with one and two levels of escapes undone (a
+// JSON error that quotes the request, itself quoted or JSON-encoded
+// again), each also with its runs of white space collapsed (as an excerpt
+// of a body shows them). Where found values overlap, as a whole message
+// and a value inside it do, the text they cover together is replaced once.
 func (rd redactor) text(s string) string {
-	if rd.r == nil {
+	if len(rd.values) == 0 {
 		return s
 	}
-	return rd.r.Replace(s)
+	exact, collapsed := rd.needles()
+	var spans []span
+	v := identity(s)
+	for level := 0; ; level++ {
+		spans = v.find(exact, spans)
+		spans = v.collapse().find(collapsed, spans)
+		if level == 2 || !strings.Contains(v.text, `\`) {
+			break
+		}
+		v = v.unescape()
+	}
+	return replaceSpans(s, spans)
+}
+
+// needles returns the distinct values, and their distinct forms with runs
+// of white space collapsed.
+func (rd redactor) needles() (exact, collapsed []string) {
+	exact = slices.Compact(slices.Sorted(slices.Values(rd.values)))
+	for _, e := range exact {
+		if c := strings.Join(strings.Fields(e), " "); c != "" {
+			collapsed = append(collapsed, c)
+		}
+	}
+	return exact, slices.Compact(slices.Sorted(slices.Values(collapsed)))
 }
 
 // error returns err with its text scrubbed; errors.Is and errors.As still
 // see the original, so a scrubbed error keeps its class.
 func (rd redactor) error(err error) error {
-	if err == nil || rd.r == nil {
+	if err == nil || len(rd.values) == 0 {
 		return err
 	}
 	msg := rd.text(err.Error())
@@ -167,3 +156,175 @@ type scrubbedError struct {
 
 func (e *scrubbedError) Error() string { return e.msg }
 func (e *scrubbedError) Unwrap() error { return e.err }
+
+// span is a byte range [from, to) of a text.
+type span struct{ from, to int }
+
+// replaceSpans returns s with each group of overlapping spans replaced by
+// sensitiveText.
+func replaceSpans(s string, spans []span) string {
+	if len(spans) == 0 {
+		return s
+	}
+	slices.SortFunc(spans, func(a, b span) int { return a.from - b.from })
+	var sb strings.Builder
+	last := 0 // the end of what is written
+	for i := 0; i < len(spans); {
+		cur := spans[i]
+		for i++; i < len(spans) && spans[i].from < cur.to; i++ {
+			cur.to = max(cur.to, spans[i].to)
+		}
+		sb.WriteString(s[last:cur.from])
+		sb.WriteString(sensitiveText)
+		last = cur.to
+	}
+	sb.WriteString(s[last:])
+	return sb.String()
+}
+
+// view is a reading of a text, with its escapes undone or its white space
+// collapsed. Byte i of the view came from bytes [from[i], to[i]) of the
+// text, so a value found in the view is a span of the text.
+type view struct {
+	text     string
+	from, to []int
+}
+
+// identity returns the view of s as it is.
+func identity(s string) view {
+	v := view{text: s, from: make([]int, len(s)), to: make([]int, len(s))}
+	for i := range len(s) {
+		v.from[i], v.to[i] = i, i+1
+	}
+	return v
+}
+
+// find appends the span of every occurrence in v of each needle.
+func (v view) find(needles []string, spans []span) []span {
+	for _, n := range needles {
+		for start := 0; ; {
+			i := strings.Index(v.text[start:], n)
+			if i < 0 {
+				break
+			}
+			i += start
+			spans = append(spans, span{v.from[i], v.to[i+len(n)-1]})
+			start = i + 1
+		}
+	}
+	return spans
+}
+
+// viewBuilder builds a view from units of another: each unit, a run of
+// bytes of that view, becomes a string that keeps the unit's span.
+type viewBuilder struct {
+	src      view
+	text     []byte
+	from, to []int
+}
+
+// newViewBuilder returns a builder of a view of src, which is at most as
+// long as src.
+func newViewBuilder(src view) *viewBuilder {
+	n := len(src.text)
+	return &viewBuilder{src: src, text: make([]byte, 0, n), from: make([]int, 0, n), to: make([]int, 0, n)}
+}
+
+// add appends s as the reading of src's bytes [i, j).
+func (b *viewBuilder) add(s string, i, j int) {
+	b.text = append(b.text, s...)
+	for range len(s) {
+		b.from = append(b.from, b.src.from[i])
+		b.to = append(b.to, b.src.to[j-1])
+	}
+}
+
+func (b *viewBuilder) view() view { return view{text: string(b.text), from: b.from, to: b.to} }
+
+// unescape returns v with one level of escapes undone: JSON's (\" \\ \/
+// \b \f \n \r \t and \uXXXX in either case, with surrogate pairs) and
+// Go's (\a \v \xXX and \UXXXXXXXX). Any other backslash stays as it is.
+func (v view) unescape() view {
+	b := newViewBuilder(v)
+	for i := 0; i < len(v.text); {
+		s, n := unescapeAt(v.text[i:])
+		b.add(s, i, i+n)
+		i += n
+	}
+	return b.view()
+}
+
+// unescapeAt returns the reading of the escape at the start of s and its
+// length, or s's first byte as it is.
+func unescapeAt(s string) (string, int) {
+	if len(s) < 2 || s[0] != '\\' {
+		return s[:1], 1
+	}
+	if i := strings.IndexByte(`"\/bfnrtav`, s[1]); i >= 0 {
+		return "\"\\/\b\f\n\r\t\a\v"[i : i+1], 2
+	}
+	switch s[1] {
+	case 'x':
+		if r, ok := hexAt(s, 2, 2); ok && r < utf8.RuneSelf {
+			return string(r), 4
+		}
+	case 'U':
+		if r, ok := hexAt(s, 2, 8); ok && utf8.ValidRune(r) {
+			return string(r), 10
+		}
+	case 'u':
+		return unescapeUTF16(s)
+	}
+	return s[:1], 1
+}
+
+// unescapeUTF16 reads the \uXXXX escape at the start of s, with the low
+// half that must follow a high surrogate. A lone surrogate stays as it is.
+func unescapeUTF16(s string) (string, int) {
+	r, ok := hexAt(s, 2, 4)
+	switch {
+	case !ok:
+	case !utf16.IsSurrogate(r):
+		return string(r), 6
+	case strings.HasPrefix(s[6:], `\u`):
+		if lo, ok := hexAt(s, 8, 4); ok {
+			if pair := utf16.DecodeRune(r, lo); pair != utf8.RuneError {
+				return string(pair), 12
+			}
+		}
+	}
+	return s[:1], 1
+}
+
+// hexAt reads the n hex digits of s at i.
+func hexAt(s string, i, n int) (rune, bool) {
+	if len(s) < i+n {
+		return 0, false
+	}
+	u, err := strconv.ParseUint(s[i:i+n], 16, 32)
+	return rune(u), err == nil
+}
+
+// collapse returns v with each run of white space read as one space.
+func (v view) collapse() view {
+	b := newViewBuilder(v)
+	for i := 0; i < len(v.text); {
+		r, n := utf8.DecodeRuneInString(v.text[i:])
+		if !unicode.IsSpace(r) {
+			b.add(v.text[i:i+n], i, i+n)
+			i += n
+			continue
+		}
+		j := i + n
+		for j < len(v.text) {
+			r, n := utf8.DecodeRuneInString(v.text[j:])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			j += n
+		}
+		b.add(" ", i, j)
+		i = j
+	}
+	return b.view()
+}
