@@ -87,7 +87,7 @@ func (m *Meta) printOne(name string, o *state.Output, jsonOut, raw bool) int {
 	case raw:
 		s, err := rawString(v)
 		if err != nil {
-			return m.fail("Unsupported value for raw output", fmt.Sprintf("Output %q is a %s; -raw prints only strings, numbers and booleans. Use promptform output -json %s to print it as JSON.", name, v.Type().FriendlyName(), name))
+			return m.fail("Unsupported value for raw output", fmt.Sprintf("Output %q is %s; -raw prints only strings, numbers and booleans. Use promptform output -json %s to print it as JSON.", name, kindOf(v.Type()), name))
 		}
 		fmt.Fprint(m.Stdout, s)
 	case jsonOut: // sensitive values too, for scripts, as Terraform prints them
@@ -102,6 +102,23 @@ func (m *Meta) printOne(name string, o *state.Output, jsonOut, raw bool) int {
 		fmt.Fprintln(m.Stdout, formatValue(v))
 	}
 	return 0
+}
+
+// kindOf names the kind of a type with its article: "a list", "an object".
+func kindOf(ty cty.Type) string {
+	switch {
+	case ty.IsListType():
+		return "a list"
+	case ty.IsSetType():
+		return "a set"
+	case ty.IsMapType():
+		return "a map"
+	case ty.IsObjectType():
+		return "an object"
+	case ty.IsTupleType():
+		return "a tuple"
+	}
+	return "a " + ty.FriendlyName()
 }
 
 func rawString(v cty.Value) (string, error) {
@@ -175,7 +192,7 @@ func shownStep(rec *state.Step) *state.Step {
 			cp.Rounds[i].Results[j] = res
 		}
 	}
-	cp.Response = shownResponse(rec.Response)
+	cp.Response = shownResponse(rec.Response, rec.SensitiveFields)
 	return &cp
 }
 
@@ -195,8 +212,9 @@ func redactedCalls(calls []state.ToolCall) []state.ToolCall {
 	return out
 }
 
-// shownRequest is a recorded request with the messages that used a
-// sensitive value redacted: every field but the role.
+// shownRequest is a recorded request with the parts that used a sensitive
+// value redacted: the messages (every field but the role) and the other
+// fields the record lists.
 func shownRequest(rec *state.Step) json.RawMessage {
 	if !rec.Sensitive || len(rec.Request) == 0 {
 		return rec.Request
@@ -216,13 +234,14 @@ func shownRequest(rec *state.Step) json.RawMessage {
 			}
 		}
 	}
+	planner.RedactFields(req, rec.SensitiveFields)
 	return canonicalJSON(req)
 }
 
 // shownResponse is a recorded response of a sensitive request with the
 // answer redacted: the choices' content and tool call arguments, and the
-// messages of the request the gateway echoes.
-func shownResponse(b json.RawMessage) json.RawMessage {
+// messages and the sensitive fields of the request the gateway echoes.
+func shownResponse(b json.RawMessage, fields []string) json.RawMessage {
 	if len(b) == 0 {
 		return b
 	}
@@ -247,6 +266,7 @@ func shownResponse(b json.RawMessage) json.RawMessage {
 				echo[k] = planner.SensitiveText
 			}
 		}
+		planner.RedactFields(echo, fields)
 	}
 	return canonicalJSON(resp)
 }

@@ -86,7 +86,7 @@ func (m *Meta) printChange(w io.Writer, c *planner.Change) {
 		fmt.Fprintf(w, "      %-8s %s%s\n", "tools:", strings.Join(names, ", "), choice)
 	}
 	if s := settings(r); s != "" {
-		fmt.Fprintf(w, "      %-8s %s\n", "with:", s)
+		fmt.Fprintf(w, "      %-8s %s\n", "with:", indentText(s, 15))
 	}
 	for _, msg := range r.Messages {
 		fmt.Fprintf(w, "      %-8s %s\n", msg.Role+":", indentText(m.segmentsText(msg.Display), 15))
@@ -120,17 +120,25 @@ func (m *Meta) printDiff(w io.Writer, diff string) {
 	fmt.Fprintln(w)
 }
 
-// settings lists the request's parameters besides the messages.
+// settings lists the request's parameters besides the messages; one that
+// uses a sensitive value is shown as (sensitive value).
 func settings(r *planner.Rendered) string {
 	var parts []string
+	setting := func(name, value string) {
+		if r.SensitiveField(name) {
+			value = planner.SensitiveText
+		}
+		parts = append(parts, name+" = "+value)
+	}
 	if r.MaxTokens != nil {
-		parts = append(parts, fmt.Sprintf("max_tokens = %d", *r.MaxTokens))
+		setting("max_tokens", fmt.Sprint(*r.MaxTokens))
 	}
 	if r.Temperature != nil {
-		parts = append(parts, fmt.Sprintf("temperature = %g", *r.Temperature))
+		setting("temperature", fmt.Sprintf("%g", *r.Temperature))
 	}
 	for _, k := range sortedKeys(r.Params) {
-		parts = append(parts, fmt.Sprintf("%s = %s", k, formatValue(r.Params[k])))
+		v, _ := r.Params[k].UnmarkDeep()
+		setting(k, formatValue(v))
 	}
 	if !r.Known && len(parts) == 0 {
 		return ""

@@ -37,6 +37,7 @@ func newRecord(c *call, out *outcome, started time.Time, offline bool) *state.St
 		ModelAttempts:  out.modelAttempts,
 	}
 	rec.SensitiveMessages = c.rendered.SensitiveMessages()
+	rec.SensitiveFields = c.rendered.SensitiveFields()
 	if out.requests > 1 {
 		rec.Attempts = out.requests // tool rounds and schema retries are further calls
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
@@ -16,25 +17,45 @@ import (
 // setting, and each message's text on lines of its own, so that a changed
 // line of a prompt is one changed line, not a changed escaped string.
 func RequestText(req *gateway.Request) string {
-	return requestText(req, nil)
+	return requestText(req, redaction{})
 }
 
-// requestText is RequestText with the messages for which redact is true
-// shown as (sensitive value), their other fields left out.
-func requestText(req *gateway.Request, redact func(int) bool) string {
+// redaction says which parts of a request are not shown: the messages for
+// which message is true, and the fields at the paths of fields (see
+// RedactFields).
+type redaction struct {
+	message func(int) bool
+	fields  []string
+}
+
+// hidesMessage reports whether message i is hidden.
+func (rd redaction) hidesMessage(i int) bool { return rd.message != nil && rd.message(i) }
+
+// setting is the text of a top-level field: its value, or (sensitive
+// value) when it is hidden.
+func (rd redaction) setting(name, value string) string {
+	if slices.Contains(rd.fields, name) {
+		value = SensitiveText
+	}
+	return name + " = " + value + "\n"
+}
+
+// requestText is RequestText with the parts rd hides shown as (sensitive
+// value); a hidden message's other fields are left out.
+func requestText(req *gateway.Request, rd redaction) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "model = %q\n", req.Model)
 	if req.MaxTokens != nil {
-		fmt.Fprintf(&b, "max_tokens = %d\n", *req.MaxTokens)
+		b.WriteString(rd.setting("max_tokens", fmt.Sprint(*req.MaxTokens)))
 	}
 	if req.Temperature != nil {
-		fmt.Fprintf(&b, "temperature = %g\n", *req.Temperature)
+		b.WriteString(rd.setting("temperature", fmt.Sprintf("%g", *req.Temperature)))
 	}
 	if req.Stream != nil {
-		fmt.Fprintf(&b, "stream = %t\n", *req.Stream)
+		b.WriteString(rd.setting("stream", fmt.Sprint(*req.Stream)))
 	}
 	for _, k := range sortedKeys(req.Extra) {
-		fmt.Fprintf(&b, "%s = %s\n", k, compactJSON(req.Extra[k]))
+		b.WriteString(rd.setting(k, compactJSON(req.Extra[k])))
 	}
 	if req.ToolChoice != nil {
 		fmt.Fprintf(&b, "tool_choice = %s\n", mustJSON(req.ToolChoice))
@@ -45,14 +66,14 @@ func requestText(req *gateway.Request, redact func(int) bool) string {
 	if rf := req.ResponseFormat; rf != nil {
 		fmt.Fprintf(&b, "response_format = %s\n", mustJSON(rf))
 	}
-	for _, f := range req.Fallbacks {
-		fmt.Fprintf(&b, "fallback = %s\n", mustJSON(f))
+	for i, f := range req.Fallbacks {
+		fmt.Fprintf(&b, "fallback = %s\n", rd.fallbackText(i, f))
 	}
 	if req.FallbackConfig != nil {
 		fmt.Fprintf(&b, "fallback_config = %s\n", mustJSON(req.FallbackConfig))
 	}
 	for i, m := range req.Messages {
-		hidden := redact != nil && redact(i)
+		hidden := rd.hidesMessage(i)
 		extras := messageExtras(m)
 		text := m.Content.String()
 		switch {
@@ -67,6 +88,69 @@ func requestText(req *gateway.Request, redact func(int) bool) string {
 		}
 	}
 	return b.String()
+}
+
+// fallbackText is fallback entry i in JSON, its hidden fields redacted.
+func (rd redaction) fallbackText(i int, f gateway.Fallback) string {
+	prefix := fmt.Sprintf("fallbacks.%d.", i)
+	var sub []string
+	for _, p := range rd.fields {
+		if rest, ok := strings.CutPrefix(p, prefix); ok {
+			sub = append(sub, rest)
+		}
+	}
+	text := mustJSON(f)
+	var entry any
+	if len(sub) == 0 || decodeNumbers([]byte(text), &entry) != nil {
+		return text
+	}
+	RedactFields(entry, sub)
+	return mustJSON(entry)
+}
+
+// RedactFields replaces, in a decoded JSON document, the value at each path
+// with (sensitive value). A path is a field name ("user"), or names and
+// array indexes joined by dots ("fallbacks.0.metadata"); a path that leads
+// nowhere is skipped.
+func RedactFields(doc any, paths []string) {
+	for _, p := range paths {
+		parts := strings.Split(p, ".")
+		node := doc
+		for _, part := range parts[:len(parts)-1] {
+			node = child(node, part)
+		}
+		last := parts[len(parts)-1]
+		switch n := node.(type) {
+		case map[string]any:
+			if _, ok := n[last]; ok {
+				n[last] = SensitiveText
+			}
+		case []any:
+			if i, err := strconv.Atoi(last); err == nil && i >= 0 && i < len(n) {
+				n[i] = SensitiveText
+			}
+		}
+	}
+}
+
+// child is the member or element of a decoded JSON node, or nil.
+func child(node any, key string) any {
+	switch n := node.(type) {
+	case map[string]any:
+		return n[key]
+	case []any:
+		if i, err := strconv.Atoi(key); err == nil && i >= 0 && i < len(n) {
+			return n[i]
+		}
+	}
+	return nil
+}
+
+// decodeNumbers decodes JSON, its numbers kept as written.
+func decodeNumbers(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	return dec.Decode(v)
 }
 
 // messageExtras lists a message's fields besides its role and content.
@@ -111,13 +195,15 @@ func compactJSON(b []byte) string {
 }
 
 // RedactedMessages reports which messages of a recorded request are not
-// shown: those that used a sensitive value. A sensitive record that does not
-// say which (one written by an earlier promptform) hides them all.
+// shown: those that used a sensitive value. A sensitive record that lists
+// neither messages nor fields hides them all: one written by an earlier
+// promptform, or one whose request was plain but whose client-mode chain
+// sent a sensitive setting to a later model.
 func RedactedMessages(rec *state.Step) func(i int) bool {
 	if !rec.Sensitive {
 		return func(int) bool { return false }
 	}
-	if len(rec.SensitiveMessages) == 0 {
+	if len(rec.SensitiveMessages) == 0 && len(rec.SensitiveFields) == 0 {
 		return func(int) bool { return true }
 	}
 	return func(i int) bool { return slices.Contains(rec.SensitiveMessages, i) }
@@ -134,16 +220,20 @@ func (c *Change) Diff() string {
 	if err := json.Unmarshal(c.Prior.Request, &old); err != nil {
 		return ""
 	}
-	redact := func(int) bool { return false }
-	if c.Rendered != nil {
-		redact = func(i int) bool { return i < len(c.Rendered.Messages) && c.Rendered.Messages[i].Sensitive }
+	planned := redaction{}
+	if r := c.Rendered; r != nil {
+		planned = redaction{message: func(i int) bool { return i < len(r.Messages) && r.Messages[i].Sensitive }, fields: r.SensitiveFields()}
 	}
 	if RequestText(&old) == RequestText(c.Request) {
 		return "" // the same request, asked again (-replace)
 	}
-	a, b := requestText(&old, RedactedMessages(c.Prior)), requestText(c.Request, redact)
+	recorded := redaction{message: RedactedMessages(c.Prior)}
+	if c.Prior.Sensitive {
+		recorded.fields = c.Prior.SensitiveFields
+	}
+	a, b := requestText(&old, recorded), requestText(c.Request, planned)
 	if a == b {
-		return "  (the change is in a message that uses a sensitive value, so it is not shown)\n"
+		return "  (the change is in a part that uses a sensitive value, so it is not shown)\n"
 	}
 	diff, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
 		A:        difflib.SplitLines(a),

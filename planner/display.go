@@ -2,10 +2,12 @@ package planner
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/promptform/promptform/config"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -111,3 +113,102 @@ const SensitiveText = "(sensitive value)"
 // KnownAfterApply is how the plan shows a value that depends on a step that
 // has not run.
 const KnownAfterApply = "(known after apply)"
+
+// Sensitive reports whether the request uses a sensitive value: in a
+// message, in another field, or in the settings of a later model of its
+// fallback chain. Then the request may be sent and recorded, but its
+// sensitive parts are not shown, and the step's answer is sensitive too.
+func (r *Rendered) Sensitive() bool {
+	return len(r.SensitiveMessages()) > 0 || len(r.SensitiveFields()) > 0 || r.chainSensitive()
+}
+
+// SensitiveMessages returns the indexes, from 0, of the messages that use a
+// sensitive value: the ones the plan, show and state show redact. It is nil
+// when there are none.
+func (r *Rendered) SensitiveMessages() []int {
+	var out []int
+	for i, m := range r.Messages {
+		if m.Sensitive {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// SensitiveFields returns the fields of the request besides its messages
+// that use a sensitive value, as paths into its JSON: top-level fields
+// ("max_tokens", "user") and fields of the fallback entries a gateway chain
+// sends ("fallbacks.0.metadata"). Sorted; nil when there are none.
+func (r *Rendered) SensitiveFields() []string {
+	out := r.topSensitiveFields()
+	if f := r.Fallback; f != nil && f.Mode == config.FallbackGateway && len(f.Models) > 1 {
+		for i, m := range f.Models[1:] {
+			for _, name := range m.sensitiveFields() {
+				out = append(out, fmt.Sprintf("fallbacks.%d.%s", i, name))
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// SensitiveField reports whether the top-level request field name (a
+// setting or a param) uses a sensitive value.
+func (r *Rendered) SensitiveField(name string) bool {
+	return slices.Contains(r.topSensitiveFields(), name)
+}
+
+// topSensitiveFields lists the settings and params sent to r.Model that use
+// a sensitive value.
+func (r *Rendered) topSensitiveFields() []string {
+	var out []string
+	set := map[string]bool{"max_tokens": r.MaxTokens != nil, "temperature": r.Temperature != nil, "stream": r.Stream != nil}
+	for _, name := range []string{"max_tokens", "temperature", "stream"} {
+		if set[name] && r.sensitive[name] {
+			out = append(out, name)
+		}
+	}
+	return append(out, markedParams(r.Params)...)
+}
+
+// chainSensitive reports whether, in a client-mode chain, the request sent
+// to a later model uses a sensitive value in its settings or params: that
+// model may give the answer.
+func (r *Rendered) chainSensitive() bool {
+	f := r.Fallback
+	if f == nil || f.Mode == config.FallbackGateway || len(f.Models) < 2 {
+		return false
+	}
+	for _, m := range f.Models[1:] {
+		cp := *r
+		cp.applyModel(m)
+		if len(cp.topSensitiveFields()) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// sensitiveFields lists the fields of m's fallback entry in a gateway chain
+// (its max_tokens, temperature and params) that use a sensitive value.
+func (m *Model) sensitiveFields() []string {
+	var out []string
+	if m.MaxTokens != nil && m.sensitive["max_tokens"] {
+		out = append(out, "max_tokens")
+	}
+	if m.Temperature != nil && m.sensitive["temperature"] {
+		out = append(out, "temperature")
+	}
+	return append(out, markedParams(m.Params)...)
+}
+
+// markedParams returns the names of the params that carry a mark, sorted.
+func markedParams(params map[string]cty.Value) []string {
+	var out []string
+	for _, k := range sortedKeys(params) {
+		if params[k].ContainsMarked() {
+			out = append(out, k)
+		}
+	}
+	return out
+}

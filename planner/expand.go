@@ -38,12 +38,16 @@ func expandForEach(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instanc
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	v, _ = v.UnmarkDeep()
 	bad := func(detail string) ([]*Instance, hcl.Diagnostics) {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError, Summary: "Invalid for_each argument", Detail: detail,
 			Subject: s.ForEach.Range().Ptr(), Expression: s.ForEach, EvalContext: ctx,
 		}}
+	}
+	// The keys become addresses: they must not be sensitive. A map's values
+	// may be, and each.value keeps their marks.
+	if v.IsMarked() || (v.Type().IsSetType() && v.ContainsMarked()) {
+		return bad(sensitiveRepetition("for_each", "the keys become part of the instance addresses, which plans, progress and the state show. A map with plain keys may have sensitive values."))
 	}
 	switch ty := v.Type(); {
 	case !v.IsWhollyKnown():
@@ -82,8 +86,11 @@ func expandCount(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instance,
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	v, _ = v.UnmarkDeep()
-	n, detail := countValue(v)
+	var n int
+	detail := sensitiveRepetition("count", "the count decides the instance addresses, which plans, progress and the state show.")
+	if !v.ContainsMarked() {
+		n, detail = countValue(v)
+	}
 	if detail != "" {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError, Summary: "Invalid count argument", Detail: detail,
@@ -96,6 +103,11 @@ func expandCount(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instance,
 		out[i] = &Instance{Addr: Addr{Step: s.Name, Key: idx}, Step: s, Rep: Repetition{CountIndex: idx}}
 	}
 	return out, nil
+}
+
+// sensitiveRepetition is why a sensitive value cannot be the argument arg.
+func sensitiveRepetition(arg, why string) string {
+	return fmt.Sprintf("Sensitive values, or values derived from them, cannot be used as %s arguments: %s", arg, why)
 }
 
 func sortInstances(in []*Instance) []*Instance {

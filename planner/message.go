@@ -53,9 +53,13 @@ func (r *Rendered) addText(role, attr string, expr hcl.Expression, ctx *hcl.Eval
 // parts, or null beside tool calls), name, tool_call_id, tool_calls and
 // cache_control.
 func (r *Rendered) addBlock(m *config.Message, ctx *hcl.EvalContext) hcl.Diagnostics {
-	role, diags := evalAs(m.Role, ctx, cty.String, "role")
+	role, sensitive, diags := evalMarked(m.Role, ctx, cty.String, "role")
 	if diags.HasErrors() {
 		return diags
+	}
+	if sensitive {
+		return hcl.Diagnostics{exprDiag(m.Role, "Invalid message role",
+			"A message role must not use a sensitive value: it is shown in plans and the state.")}
 	}
 	if !role.IsKnown() || role.IsNull() || !validRole(role.AsString()) {
 		return hcl.Diagnostics{exprDiag(m.Role, "Invalid message role",

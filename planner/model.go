@@ -19,13 +19,18 @@ type Model struct {
 	MaxTokens         *int
 	Temperature       *float64
 	Stream            *bool
-	StreamExpr        hcl.Expression // where Stream was set, for diagnostics
-	MaxTokensExpr     hcl.Expression // where MaxTokens was set, for diagnostics
-	Params            map[string]cty.Value
+	StreamExpr        hcl.Expression       // where Stream was set, for diagnostics
+	MaxTokensExpr     hcl.Expression       // where MaxTokens was set, for diagnostics
+	Params            map[string]cty.Value // values that use a sensitive value carry its mark
 	RequestsPerMinute int
 	MaxConcurrency    int
 	Gateway           *config.Gateway
+
+	sensitive fieldSet // which of max_tokens, temperature and stream use a sensitive value
 }
+
+// fieldSet is a set of request field names.
+type fieldSet map[string]bool
 
 // ResolveModels evaluates the attributes of every model block, which may
 // refer to variables only.
@@ -42,22 +47,14 @@ func ResolveModels(cfg *config.Config, scope *Scope) (map[string]*Model, hcl.Dia
 }
 
 func resolveModel(cfg *config.Config, mc *config.Model, ctx *hcl.EvalContext) (*Model, hcl.Diagnostics) {
-	m := &Model{Name: mc.Name, Gateway: cfg.Gateway(mc)}
-	var diags hcl.Diagnostics
-	var id cty.Value
-	id, diags = evalAs(mc.ID, ctx, cty.String, "id")
-	if id.IsKnown() && !id.IsNull() {
-		m.ID = id.AsString()
-		if m.ID == "" {
-			diags = append(diags, exprDiag(mc.ID, "Invalid model id", "The model id must not be empty; use a gateway model id such as \"claude-haiku-4-5-20251001\"."))
-		}
-	}
+	m := &Model{Name: mc.Name, Gateway: cfg.Gateway(mc), sensitive: fieldSet{}}
+	diags := m.resolveID(mc.ID, ctx)
 	var d hcl.Diagnostics
-	m.MaxTokens, d = optInt(mc.MaxTokens, ctx, "max_tokens", 1, nil)
+	m.MaxTokens, m.sensitive["max_tokens"], d = optInt(mc.MaxTokens, ctx, "max_tokens", 1, nil)
 	diags = append(diags, d...)
-	m.Temperature, d = optFloat(mc.Temperature, ctx, "temperature", nil)
+	m.Temperature, m.sensitive["temperature"], d = optFloat(mc.Temperature, ctx, "temperature", nil)
 	diags = append(diags, d...)
-	m.Stream, d = optBool(mc.Stream, ctx, "stream", nil)
+	m.Stream, m.sensitive["stream"], d = optBool(mc.Stream, ctx, "stream", nil)
 	m.StreamExpr = mc.Stream
 	m.MaxTokensExpr = mc.MaxTokens
 	diags = append(diags, d...)
@@ -66,17 +63,36 @@ func resolveModel(cfg *config.Config, mc *config.Model, ctx *hcl.EvalContext) (*
 	if known {
 		m.Params = params
 	}
-	rpm, d := optInt(mc.RequestsPerMinute, ctx, "requests_per_minute", 1, nil)
+	rpm, _, d := optInt(mc.RequestsPerMinute, ctx, "requests_per_minute", 1, nil)
 	diags = append(diags, d...)
 	if rpm != nil {
 		m.RequestsPerMinute = *rpm
 	}
-	conc, d := optInt(mc.MaxConcurrency, ctx, "max_concurrency", 1, nil)
+	conc, _, d := optInt(mc.MaxConcurrency, ctx, "max_concurrency", 1, nil)
 	diags = append(diags, d...)
 	if conc != nil {
 		m.MaxConcurrency = *conc
 	}
 	return m, diags
+}
+
+// resolveID evaluates the model id, which is shown in plans, progress and
+// the state: it must be a known, non-empty string that uses no sensitive
+// value.
+func (m *Model) resolveID(expr hcl.Expression, ctx *hcl.EvalContext) hcl.Diagnostics {
+	id, sensitive, diags := evalMarked(expr, ctx, cty.String, "id")
+	switch {
+	case sensitive:
+		return append(diags, exprDiag(expr, "Invalid model id",
+			"The model id must not use a sensitive value: it is shown in plans, progress and the state."))
+	case !id.IsKnown() || id.IsNull():
+		return diags
+	}
+	m.ID = id.AsString()
+	if m.ID == "" {
+		diags = append(diags, exprDiag(expr, "Invalid model id", "The model id must not be empty; use a gateway model id such as \"claude-haiku-4-5-20251001\"."))
+	}
+	return diags
 }
 
 // evalAs evaluates expr and converts it to ty; a nil expr gives a null.
@@ -112,44 +128,53 @@ func evalMarked(expr hcl.Expression, ctx *hcl.EvalContext, ty cty.Type, name str
 }
 
 // optInt, optFloat and optBool evaluate an optional attribute: nil when it
-// is absent, null or not known yet. A value not known yet clears *known,
-// when known is not nil.
-func optInt(expr hcl.Expression, ctx *hcl.EvalContext, name string, minVal int, known *bool) (*int, hcl.Diagnostics) {
-	v, diags := evalAs(expr, ctx, cty.Number, name)
+// is absent, null or not known yet, and whether it uses a sensitive value.
+// A value not known yet clears *known, when known is not nil. An invalid
+// value that uses a sensitive one is not quoted in the error.
+func optInt(expr hcl.Expression, ctx *hcl.EvalContext, name string, minVal int, known *bool) (*int, bool, hcl.Diagnostics) {
+	v, sensitive, diags := evalMarked(expr, ctx, cty.Number, name)
 	noteKnown(v, diags, known)
 	if diags.HasErrors() || v.IsNull() || !v.IsKnown() {
-		return nil, diags
+		return nil, sensitive, diags
 	}
 	var n int
 	if err := gocty.FromCtyValue(v, &n); err != nil || n < minVal {
-		return nil, hcl.Diagnostics{exprDiag(expr, "Invalid "+name,
-			fmt.Sprintf("%s must be a whole number of at least %d, not %s.", name, minVal, v.AsBigFloat().Text('g', -1)))}
+		return nil, sensitive, hcl.Diagnostics{exprDiag(expr, "Invalid "+name,
+			fmt.Sprintf("%s must be a whole number of at least %d, not %s.", name, minVal, shownNumber(v, sensitive)))}
 	}
-	return &n, nil
+	return &n, sensitive, nil
 }
 
-func optFloat(expr hcl.Expression, ctx *hcl.EvalContext, name string, known *bool) (*float64, hcl.Diagnostics) {
-	v, diags := evalAs(expr, ctx, cty.Number, name)
+func optFloat(expr hcl.Expression, ctx *hcl.EvalContext, name string, known *bool) (*float64, bool, hcl.Diagnostics) {
+	v, sensitive, diags := evalMarked(expr, ctx, cty.Number, name)
 	noteKnown(v, diags, known)
 	if diags.HasErrors() || v.IsNull() || !v.IsKnown() {
-		return nil, diags
+		return nil, sensitive, diags
 	}
 	f, _ := v.AsBigFloat().Float64()
 	if name == "temperature" && (f < 0 || f > 2) {
-		return nil, hcl.Diagnostics{exprDiag(expr, "Invalid temperature",
-			fmt.Sprintf("temperature must be between 0 and 2, not %s.", v.AsBigFloat().Text('g', -1)))}
+		return nil, sensitive, hcl.Diagnostics{exprDiag(expr, "Invalid temperature",
+			fmt.Sprintf("temperature must be between 0 and 2, not %s.", shownNumber(v, sensitive)))}
 	}
-	return &f, nil
+	return &f, sensitive, nil
 }
 
-func optBool(expr hcl.Expression, ctx *hcl.EvalContext, name string, known *bool) (*bool, hcl.Diagnostics) {
-	v, diags := evalAs(expr, ctx, cty.Bool, name)
+func optBool(expr hcl.Expression, ctx *hcl.EvalContext, name string, known *bool) (*bool, bool, hcl.Diagnostics) {
+	v, sensitive, diags := evalMarked(expr, ctx, cty.Bool, name)
 	noteKnown(v, diags, known)
 	if diags.HasErrors() || v.IsNull() || !v.IsKnown() {
-		return nil, diags
+		return nil, sensitive, diags
 	}
 	b := v.True()
-	return &b, nil
+	return &b, sensitive, nil
+}
+
+// shownNumber spells a number for an error message, or (sensitive value).
+func shownNumber(v cty.Value, sensitive bool) string {
+	if sensitive {
+		return SensitiveText
+	}
+	return v.AsBigFloat().Text('g', -1)
 }
 
 // noteKnown clears *known when an evaluated value is not known yet.
@@ -164,7 +189,9 @@ func noteKnown(v cty.Value, diags hcl.Diagnostics, known *bool) {
 var reservedParams = gateway.RequestFields()
 
 // evalParams evaluates a params object into its members; known is false
-// when the object depends on values known only after apply.
+// when the object depends on values known only after apply. A member that
+// uses a sensitive value keeps the mark, wherever it is inside: the whole
+// member is then sensitive.
 func evalParams(expr hcl.Expression, ctx *hcl.EvalContext) (params map[string]cty.Value, known bool, diags hcl.Diagnostics) {
 	if expr == nil {
 		return nil, true, nil
@@ -173,17 +200,21 @@ func evalParams(expr hcl.Expression, ctx *hcl.EvalContext) (params map[string]ct
 	if diags.HasErrors() || v.IsNull() {
 		return nil, true, diags
 	}
-	v, _ = v.UnmarkDeep()
 	if !v.IsWhollyKnown() {
 		return nil, false, nil
 	}
+	v, objMarks := v.Unmark()
 	ty := v.Type()
 	if !ty.IsObjectType() && !ty.IsMapType() {
 		return nil, true, hcl.Diagnostics{exprDiag(expr, "Invalid params", "params must be an object of request fields, such as { model_region = \"global\" }.")}
 	}
 	out := v.AsValueMap()
 	for _, k := range sortedKeys(out) {
-		if out[k].IsNull() {
+		member, marks := out[k].UnmarkDeep()
+		if len(marks) > 0 || len(objMarks) > 0 {
+			out[k] = member.Mark(Sensitive) // one mark on the member, none inside
+		}
+		if member.IsNull() {
 			delete(out, k) // null means unset: nothing is sent
 			continue
 		}

@@ -20,7 +20,8 @@ var messageRoles = []string{"system", "user", "assistant", "tool"}
 // Where an expression depends on a step that has not run, its value is
 // unknown and Known is false; Request then cannot be built yet.
 // MaxTokens, Temperature, Stream and Params are the values sent to Model:
-// the step's, or else the model's.
+// the step's, or else the model's. A param that uses a sensitive value
+// carries its mark.
 type Rendered struct {
 	Instance    *Instance
 	Model       *Model    // the model, or the first of the fallback chain
@@ -35,7 +36,8 @@ type Rendered struct {
 	ToolChoice  *gateway.ToolChoice
 	Known       bool
 
-	step overrides // the step's own values, before the model's defaults
+	step      overrides // the step's own values, before the model's defaults
+	sensitive fieldSet  // which of MaxTokens, Temperature and Stream use a sensitive value
 }
 
 // overrides are a step's request settings, nil where the step leaves the
@@ -45,6 +47,7 @@ type overrides struct {
 	temperature *float64
 	stream      *bool
 	params      map[string]cty.Value
+	sensitive   fieldSet // which of the settings above use a sensitive value
 }
 
 // RenderedMessage is one message. Wire is the message as sent, complete
@@ -90,22 +93,15 @@ func (p *Plan) Render(inst *Instance, refs []*config.Ref, scope *Scope) (*Render
 // renderOverrides evaluates the step's max_tokens, temperature, stream and
 // params. A null value leaves the model's in place.
 func (r *Rendered) renderOverrides(s *config.Step, ctx *hcl.EvalContext) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	if s.MaxTokens != nil {
-		v, d := optInt(s.MaxTokens, ctx, "max_tokens", 1, &r.Known)
-		diags = append(diags, d...)
-		r.step.maxTokens = v
-	}
-	if s.Temperature != nil {
-		v, d := optFloat(s.Temperature, ctx, "temperature", &r.Known)
-		diags = append(diags, d...)
-		r.step.temperature = v
-	}
-	if s.Stream != nil {
-		v, d := optBool(s.Stream, ctx, "stream", &r.Known)
-		diags = append(diags, d...)
-		r.step.stream = v
-	}
+	var diags, d hcl.Diagnostics
+	sens := fieldSet{}
+	r.step.maxTokens, sens["max_tokens"], d = optInt(s.MaxTokens, ctx, "max_tokens", 1, &r.Known)
+	diags = append(diags, d...)
+	r.step.temperature, sens["temperature"], d = optFloat(s.Temperature, ctx, "temperature", &r.Known)
+	diags = append(diags, d...)
+	r.step.stream, sens["stream"], d = optBool(s.Stream, ctx, "stream", &r.Known)
+	diags = append(diags, d...)
+	r.step.sensitive = sens
 	params, known, d := evalParams(s.Params, ctx)
 	diags = append(diags, d...)
 	r.Known = r.Known && known
@@ -113,17 +109,19 @@ func (r *Rendered) renderOverrides(s *config.Step, ctx *hcl.EvalContext) hcl.Dia
 	return diags
 }
 
-// applyModel sets the values sent to m: the step's, else m's.
+// applyModel sets the values sent to m, and whether each uses a sensitive
+// value: the step's, else m's.
 func (r *Rendered) applyModel(m *Model) {
 	r.MaxTokens, r.Temperature, r.Stream = m.MaxTokens, m.Temperature, m.Stream
+	r.sensitive = fieldSet{"max_tokens": m.sensitive["max_tokens"], "temperature": m.sensitive["temperature"], "stream": m.sensitive["stream"]}
 	if r.step.maxTokens != nil {
-		r.MaxTokens = r.step.maxTokens
+		r.MaxTokens, r.sensitive["max_tokens"] = r.step.maxTokens, r.step.sensitive["max_tokens"]
 	}
 	if r.step.temperature != nil {
-		r.Temperature = r.step.temperature
+		r.Temperature, r.sensitive["temperature"] = r.step.temperature, r.step.sensitive["temperature"]
 	}
 	if r.step.stream != nil {
-		r.Stream = r.step.stream
+		r.Stream, r.sensitive["stream"] = r.step.stream, r.step.sensitive["stream"]
 	}
 	r.Params = map[string]cty.Value{}
 	for k, v := range m.Params {
@@ -183,26 +181,6 @@ func (r *Rendered) Request() (*gateway.Request, error) {
 	return req, nil
 }
 
-// Sensitive reports whether a message uses a sensitive value; then the
-// request may be sent and recorded, but not shown, and the step's answer is
-// sensitive too.
-func (r *Rendered) Sensitive() bool {
-	return len(r.SensitiveMessages()) > 0
-}
-
-// SensitiveMessages returns the indexes, from 0, of the messages that use a
-// sensitive value: the ones the plan, show and state show redact. It is nil
-// when there are none.
-func (r *Rendered) SensitiveMessages() []int {
-	var out []int
-	for i, m := range r.Messages {
-		if m.Sensitive {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
 // RequestFor builds the request as sent to m alone: what a client-mode
 // fallback chain sends to each of its models, the step's settings over m's.
 func (r *Rendered) RequestFor(m *Model) (*gateway.Request, error) {
@@ -243,12 +221,14 @@ func (r *Rendered) requestFor(m *Model) (*gateway.Request, error) {
 }
 
 // paramsJSON encodes params as request fields; nil when there are none.
+// A sensitive value is sent as it is.
 func paramsJSON(params map[string]cty.Value) (map[string]json.RawMessage, error) {
 	if len(params) == 0 {
 		return nil, nil
 	}
 	out := map[string]json.RawMessage{}
 	for k, v := range params {
+		v, _ = v.UnmarkDeep()
 		b, err := ctyjson.Marshal(v, v.Type())
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", k, err)

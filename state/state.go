@@ -66,6 +66,7 @@ type Step struct {
 	Usage        Usage           `json:"usage"`
 	RequestID    string          `json:"request_id,omitempty"`
 
+	SensitiveFields []string `json:"sensitive_fields,omitempty"` // with Sensitive: the fields of Request besides messages that use a sensitive value ("user", "fallbacks.0.metadata")
 	// SchemaAttempts is the answer that passed the schema: 1 for the first,
 	// more when output_retries asked again. Zero without a schema.
 	SchemaAttempts int `json:"schema_attempts,omitempty"`
