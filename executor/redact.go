@@ -51,6 +51,19 @@ func newRedactor(vars []string, r *planner.Rendered) redactor {
 			secrets = appendMessage(secrets, m)
 		}
 	}
+	params := []map[string]cty.Value{r.Params}
+	if r.Fallback != nil {
+		for _, m := range r.Fallback.Models {
+			params = append(params, m.Params)
+		}
+	}
+	for _, ps := range params {
+		for _, v := range ps {
+			if v.ContainsMarked() {
+				secrets = appendStrings(secrets, v) // a sensitive step's answer used in params
+			}
+		}
+	}
 	return newRedactorOf(secrets)
 }
 

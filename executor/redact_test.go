@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -135,6 +136,47 @@ step "s" {
 		}
 	}
 	if !strings.Contains(shown, "cannot process (sensitive value) | (sensitive value)") {
+		t.Errorf("the error lost its shape:\n%s", shown)
+	}
+}
+
+// bodyQuotingClient fails every call with a 400 that quotes the whole
+// request body, as some servers do.
+type bodyQuotingClient struct{ fakeClient }
+
+func (q *bodyQuotingClient) Chat(ctx context.Context, req *gateway.Request) (*gateway.Response, error) {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	return nil, &gateway.APIError{StatusCode: 400, Message: "bad request " + string(body)}
+}
+
+func TestRunScrubsSensitiveParamsFromErrors(t *testing.T) {
+	t.Parallel()
+	src := `
+variable "secret" {
+  type      = string
+  sensitive = true
+  default   = "ana"
+}
+model "m" { id = "m1" }
+step "s" {
+  model  = model.m
+  prompt = "plain"
+  params = { user = "user-${upper(var.secret)}-x" }
+}
+`
+	st := state.New()
+	plan, path := setup(t, src, st)
+	hook := &eventHook{}
+	res := Run(context.Background(), plan, Options{Parallelism: 1, Client: func(*planner.Model) ChatClient { return &bodyQuotingClient{} },
+		Store: storeWith(t, st, path), Hook: hook})
+	shown := res.Diagnostics.Error() + strings.Join(hook.list(), "\n")
+	if strings.Contains(shown, "ANA") {
+		t.Errorf("a sensitive param is shown:\n%s", shown)
+	}
+	if !strings.Contains(shown, `"user":"(sensitive value)"`) {
 		t.Errorf("the error lost its shape:\n%s", shown)
 	}
 }
