@@ -65,11 +65,28 @@ func (p *Plan) resolveStructured(scope *Scope) hcl.Diagnostics {
 		for _, m := range f.Models {
 			if model := p.Models[m.Name]; model != nil {
 				rf.Models = append(rf.Models, model)
+				diags = append(diags, sameGateway(f, rf.Models[0], model, m)...)
 			}
 		}
 		p.Fallbacks[name] = rf
 	}
 	return diags
+}
+
+// sameGateway reports a model of a gateway-mode chain on another gateway
+// than the chain's first model: one request carries the whole chain, so
+// every model must be served where that request goes.
+func sameGateway(f *config.Fallback, first, model *Model, ref config.Ref) hcl.Diagnostics {
+	if f.Mode == config.FallbackClient || model.Gateway == first.Gateway {
+		return nil
+	}
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Fallback models on different gateways",
+		Detail: fmt.Sprintf("In gateway mode, fallback.%s sends one request, with the later models in fallbacks[], to %s, the gateway of model.%s; model.%s is on %s, which that request never reaches. Use mode = \"client\" to have promptform try each model on its own gateway.",
+			f.Name, first.Gateway.Address(), first.Name, model.Name, model.Gateway.Address()),
+		Subject: ref.SourceRange.Ptr(),
+	}}
 }
 
 func resolveSchema(s *config.Schema, ctx *hcl.EvalContext) (*Schema, hcl.Diagnostics) {
