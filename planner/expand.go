@@ -66,6 +66,9 @@ func expandForEach(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instanc
 		}
 		var out []*Instance
 		for _, k := range v.AsValueSlice() {
+			if k.IsNull() {
+				return bad("A set given to for_each must not hold null: each element becomes an instance key.")
+			}
 			out = append(out, &Instance{Addr: Addr{Step: s.Name, Key: k}, Step: s, Rep: Repetition{EachKey: k, EachValue: k}})
 		}
 		return sortInstances(out), nil
