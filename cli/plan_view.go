@@ -15,16 +15,22 @@ const knownAfterApply = planner.KnownAfterApply
 type planHuman struct{ humanDiags }
 
 // plan prints every step that will not simply be kept, with its model and
-// rendered messages, then a summary line.
+// rendered messages, then a summary line and the changes to outputs.
 func (planHuman) plan(m *Meta, p *planner.Plan) {
 	w := m.Stdout
 	switch {
-	case len(p.Changes) == 0:
+	case len(p.Changes) == 0 && !p.HasChanges():
 		fmt.Fprintf(w, "%s The configuration has no steps.\n", m.green("No changes."))
 		return
 	case !p.HasChanges():
 		fmt.Fprintf(w, "%s Every step's request is unchanged, so its recorded response will be reused (%d in all).\n",
 			m.green("No changes."), len(p.Changes))
+		return
+	}
+	if p.Counts()[planner.Keep] == len(p.Changes) {
+		// Only outputs change.
+		m.printOutputChanges(w, p.OutputChanges)
+		fmt.Fprintf(w, "\nApplying this plan records the new output values; no step calls a model.\n")
 		return
 	}
 	fmt.Fprintf(w, "promptform will perform the following actions:\n\n")
