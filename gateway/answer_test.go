@@ -132,6 +132,10 @@ func TestUsageLenientNumbers(t *testing.T) {
 				CacheCreation: &CacheCreation{Ephemeral5mInputTokens: 2}}, CompletionTokensDetails: &CompletionTokensDetails{}}},
 		"too big ignored": {`{"input_tokens":1e300,"output_tokens":"99999999999999999999999"}`, Usage{}},
 		"not an object":   {`"12"`, Usage{}},
+		"objects where counts belong": {`{"input_tokens":1,"output_tokens":1,"total_tokens":{"a":1}}`,
+			Usage{InputTokens: 1, OutputTokens: 1, TotalTokens: 2}},
+		"counts where objects belong": {`{"input_tokens":1,"prompt_tokens_details":5,"completion_tokens_details":"x"}`,
+			Usage{InputTokens: 1, TotalTokens: 1}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

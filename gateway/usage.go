@@ -85,14 +85,25 @@ func integersOnly(b []byte) []byte {
 	return out
 }
 
-// keepIntegers returns obj with every value read as an integer, nested
-// objects kept alike, and every other value dropped.
+// usageObjects are the fields of usage that hold objects; every other
+// field holds a count.
+var usageObjects = map[string]bool{
+	"prompt_tokens_details": true, "completion_tokens_details": true, "cache_creation": true,
+}
+
+// keepIntegers returns obj with every count read as an integer, the nested
+// objects of usageObjects kept alike, and every other value dropped (an
+// object where a count belongs, a count where an object belongs).
 func keepIntegers(obj map[string]any) map[string]any {
 	out := make(map[string]any, len(obj))
 	for k, v := range obj {
+		if t, ok := v.(map[string]any); ok || usageObjects[k] {
+			if ok && usageObjects[k] {
+				out[k] = keepIntegers(t)
+			}
+			continue
+		}
 		switch t := v.(type) {
-		case map[string]any:
-			out[k] = keepIntegers(t)
 		case json.Number:
 			if n, ok := toInt(string(t)); ok {
 				out[k] = n
