@@ -193,7 +193,10 @@ func runVersion(m *Meta, args []string) int {
 
 // runHelp prints the usage, or a command's usage as -help would.
 func runHelp(m *Meta, args []string) int {
-	if len(args) == 0 {
+	if len(args) == 1 && strings.Contains(args[0], " ") {
+		args = strings.Fields(args[0]) // help "state rm"
+	}
+	if len(args) == 0 || wantsHelp(args[:1]) {
 		printUsage(m.Stdout)
 		return 0
 	}

@@ -17,6 +17,9 @@ func (s *State) check(path string) error {
 	case s.Version < 0:
 		return fmt.Errorf(`state: %s has format version %d, which no promptform writes: it was edited by hand. `+
 			`%s, or set "version": %d if the rest is intact`, path, s.Version, restore, Version)
+	case s.Steps == nil:
+		return fmt.Errorf(`state: %s has no "steps" object (it is missing or null), which promptform always writes, `+
+			`even empty: it was edited by hand or damaged in a merge. %s, or set "steps": {} if nothing was recorded`, path, restore)
 	case s.Lineage == "":
 		return fmt.Errorf("state: %s has no lineage; it is not a promptform state file, or was edited by hand. "+
 			"%s, or move it away to start from an empty state", path, restore)
