@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"maps"
+	"net/http"
 	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,7 +37,9 @@ func TestMain(m *testing.M) {
 //	gateway key KEY         require Authorization: KEY from now on
 //	gateway reply STATUS TEXT   queue one reply: a JSON error body with TEXT as
 //	                        its message for STATUS >= 400, else TEXT as the answer
-//	gateway reply-raw STATUS BODY   queue one reply with BODY as it is
+//	gateway reply-raw STATUS BODY [NAME=VALUE...]   queue one reply with
+//	                        BODY as it is, and these response headers
+//	                        (Retry-After=3, X-Ratelimit-Reset=60, ...)
 //	gateway delay DURATION  hold every default answer back this long
 //	gateway await N         wait (at most 30s) until N chat requests arrived
 //	gateway repeats-at-most N   fail unless at most N chat requests repeat an
@@ -131,7 +135,7 @@ func cmdGateway(ts *testscript.TestScript, neg bool, args []string) {
 		rep := gatewaytest.Reply{Status: status}
 		switch {
 		case args[0] == "reply-raw":
-			rep.Raw = args[2]
+			rep.Raw, rep.Header = args[2], replyHeader(ts, args[3:])
 		case status >= 400:
 			rep = gatewaytest.ErrorReply(status, args[2], "detail from the fake")
 		default:
@@ -141,6 +145,19 @@ func cmdGateway(ts *testscript.TestScript, neg bool, args []string) {
 	default:
 		ts.Fatalf("unknown gateway command %q", args[0])
 	}
+}
+
+// replyHeader reads NAME=VALUE arguments as response headers.
+func replyHeader(ts *testscript.TestScript, args []string) http.Header {
+	h := http.Header{}
+	for _, arg := range args {
+		name, value, ok := strings.Cut(arg, "=")
+		if !ok || name == "" {
+			ts.Fatalf("reply-raw: header %q is not NAME=VALUE", arg)
+		}
+		h.Add(name, value)
+	}
+	return h
 }
 
 // chatCount counts the chat requests the fake has seen.

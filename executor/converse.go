@@ -48,9 +48,9 @@ func (o *outcome) add(resp *gateway.Response, model string) {
 
 // converse makes a step instance's calls: the model (or each model of a
 // client-mode fallback chain, in order, moving on only for transient
-// failures), the tool loop, and the schema retries. A failure that was
-// paid for and is worth recording comes with its outcome; any other with
-// none.
+// failures and never after the first interrupt), the tool loop, and the
+// schema retries. A failure that was paid for and is worth recording comes
+// with its outcome; any other with none.
 func (s *scheduler) converse(c *call) (*outcome, error) {
 	r := c.rendered
 	if r.Fallback == nil || r.Fallback.Mode != config.FallbackClient {
@@ -62,6 +62,9 @@ func (s *scheduler) converse(c *call) (*outcome, error) {
 	for i, m := range r.Fallback.Models {
 		req := c.req
 		if i > 0 {
+			if err := s.ctx.Err(); err != nil {
+				return nil, err // interrupted: the next model would be a new request
+			}
 			var err error
 			if req, err = r.RequestFor(m); err != nil {
 				return nil, err
@@ -156,13 +159,17 @@ func (s *scheduler) dialog(c *call, req *gateway.Request, m *planner.Model) (*ou
 	}
 }
 
-// chat sends one request, streamed when it asks to be.
+// chat sends one request, streamed when it asks to be. The request in
+// flight runs under CallContext (the second interrupt abandons it); the
+// run's context stops the client's retries (the first interrupt ends a
+// wait before a retry, and the call returns the context's error).
 func (s *scheduler) chat(c *call, m *planner.Model, req *gateway.Request) (*gateway.Response, error) {
 	client := s.opts.Client(m)
+	ctx := gateway.WithRetryStop(s.opts.CallContext, s.ctx)
 	if req.Stream == nil || !*req.Stream {
-		return client.Chat(s.opts.CallContext, req)
+		return client.Chat(ctx, req)
 	}
-	st, err := client.ChatStream(s.opts.CallContext, req)
+	st, err := client.ChatStream(ctx, req)
 	if err != nil {
 		return nil, err
 	}

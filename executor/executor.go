@@ -37,8 +37,12 @@ type Options struct {
 	// Hook receives progress events; NopHook when nil.
 	Hook Hook
 	// CallContext bounds requests in flight. Cancelling Run's context
-	// stops new calls from starting; cancelling CallContext also abandons
-	// the calls in flight. Run's context is used when nil.
+	// stops new requests from starting: queued calls are dropped, a call
+	// waiting to retry (a backoff, or a wait the gateway asked for) ends
+	// at once and its step is reported interrupted, and a client-mode
+	// fallback chain does not move on; the requests on the network are
+	// waited for. Cancelling CallContext also abandons those. Run's
+	// context is used when nil.
 	CallContext context.Context
 	// Limits paces calls per model (max_concurrency, requests_per_minute
 	// and the gateway's rate-limit answers); new limits when nil.

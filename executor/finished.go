@@ -25,7 +25,8 @@ func (s *scheduler) callFinished(f finished) {
 		err = fmt.Errorf("model %q: the response holds no choices (request id %q)", f.out.answeredBy(), f.out.resp.RequestID)
 	}
 	switch {
-	case err != nil && s.opts.CallContext.Err() != nil && errors.Is(err, context.Canceled):
+	case s.interruptedBy(err):
+		s.res.Interrupted = true
 		s.res.Skipped++
 		s.opts.Hook.StepSkipped(addr, "interrupted")
 		n.failed = true
@@ -45,6 +46,15 @@ func (s *scheduler) callFinished(f finished) {
 	if n.pending == 0 {
 		s.complete(n, nil)
 	}
+}
+
+// interruptedBy reports whether a call's error is an interrupt's: the
+// first ended the client's wait before a retry (or a fallback to the next
+// model), or the second abandoned the call in flight. Such a call did not
+// finish; it is not recorded, and the next apply runs it.
+func (s *scheduler) interruptedBy(err error) bool {
+	return err != nil && errors.Is(err, context.Canceled) &&
+		(s.ctx.Err() != nil || s.opts.CallContext.Err() != nil)
 }
 
 // answered records an answered call: a success, or a failure that was paid

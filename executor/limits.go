@@ -12,10 +12,10 @@ import (
 
 // Limits paces calls per model: at most MaxConcurrency in flight, starts
 // spaced at least a minute / RequestsPerMinute apart, and pauses that the
-// gateway asks for (429 with Retry-After, or x-ratelimit-remaining 0 until
-// x-ratelimit-reset), each at most gateway.MaxServerWait. Models are keyed
-// by their gateway id, so two model blocks with one id share a limit, as
-// they do on the gateway. A Limits is safe for concurrent use: Observe is
+// gateway asks for (gateway.RateLimit.ServerWait: a 429's Retry-After, or
+// until x-ratelimit-reset), each at most gateway.MaxServerWait. Models are
+// keyed by their gateway id, so two model blocks with one id share a limit,
+// as they do on the gateway. A Limits is safe for concurrent use: Observe is
 // called from request goroutines. Each decision to hold a model's calls
 // back for more than shownWait is reported once to the run's hook.
 type Limits struct {
@@ -170,8 +170,8 @@ func (l *Limits) pauseLocked(model string, d time.Duration, reason string) wait 
 	if until := l.now().Add(d); until.After(g.paused) {
 		g.paused = until
 		// The call that was told to wait retries at the end of the pause
-		// (the client honours Retry-After); the queue's next start keeps
-		// its distance from that one.
+		// (the client waits the same ServerWait); the queue's next start
+		// keeps its distance from that one.
 		if next := until.Add(g.interval); next.After(g.next) {
 			g.next = next
 		}
@@ -180,19 +180,18 @@ func (l *Limits) pauseLocked(model string, d time.Duration, reason string) wait 
 	return wait{}
 }
 
-// Observe takes the gateway's rate-limit answer for a model: a 429 pauses
-// the model for its Retry-After (or the window's reset, or a second), and a
-// window with no requests left pauses it until the reset. It suits
-// gateway.Config.OnRateLimit.
+// Observe takes the gateway's rate-limit answer for a model and pauses the
+// model for the wait it asks for (see gateway.RateLimit.ServerWait: a 429's
+// or 503's Retry-After, else until x-ratelimit-reset on a 429 or when no
+// requests are left), which is the wait the gateway client takes before it
+// retries the request that got the answer; a 429 that asks for nothing
+// pauses it for a second. It suits gateway.Config.OnRateLimit.
 func (l *Limits) Observe(rl gateway.RateLimit) {
-	switch {
-	case rl.Status == http.StatusTooManyRequests && rl.RetryAfter > 0:
-		l.pause(rl.Model, rl.RetryAfter, "rate limit (429 Too Many Requests, Retry-After)")
-	case rl.Status == http.StatusTooManyRequests && rl.Reset > 0:
-		l.pause(rl.Model, rl.Reset, "rate limit (429 Too Many Requests, until x-ratelimit-reset)")
-	case rl.Status == http.StatusTooManyRequests:
+	if d, why, ok := rl.ServerWait(); ok {
+		l.pause(rl.Model, d, "rate limit ("+why+")")
+		return
+	}
+	if rl.Status == http.StatusTooManyRequests {
 		l.pause(rl.Model, time.Second, "rate limit (429 Too Many Requests)")
-	case rl.Remaining == 0 && rl.Reset > 0:
-		l.pause(rl.Model, rl.Reset, "rate limit (no requests left until x-ratelimit-reset)")
 	}
 }

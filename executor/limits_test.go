@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"errors"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/promptform/promptform/gateway"
+	"github.com/promptform/promptform/gateway/gatewaytest"
 	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
 )
@@ -254,5 +256,57 @@ step "s" {
 	}
 	if len(waits) != 1 || !strings.HasPrefix(waits[0], "wait m1 ") || !strings.Contains(waits[0], "x-ratelimit-reset") {
 		t.Errorf("waits %q; want one for model m1 until x-ratelimit-reset", waits)
+	}
+}
+
+// The limits hold a model back exactly as long as the gateway client waits
+// before its retry: a 429 whose Retry-After says "now" is retried at once,
+// so it pauses nothing and announces nothing, even when its window is used
+// up until x-ratelimit-reset; without Retry-After the reset is the wait.
+func TestLimitsPauseAsLongAsTheRetryWaits(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1000, 0)
+	for name, tc := range map[string]struct {
+		header []string
+		want   time.Duration
+	}{
+		"retry-after zero": {[]string{"Retry-After", "0", "X-Ratelimit-Remaining", "0", "X-Ratelimit-Reset", "60"}, 0},
+		"reset":            {[]string{"X-Ratelimit-Remaining", "0", "X-Ratelimit-Reset", "60"}, time.Minute},
+		"retry-after":      {[]string{"Retry-After", "7", "X-Ratelimit-Remaining", "0", "X-Ratelimit-Reset", "60"}, 7 * time.Second},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := gatewaytest.NewServer()
+			defer srv.Close()
+			h := http.Header{}
+			for i := 0; i+1 < len(tc.header); i += 2 {
+				h.Set(tc.header[i], tc.header[i+1])
+			}
+			srv.Enqueue(gatewaytest.Reply{Status: http.StatusTooManyRequests, Header: h})
+			l := NewLimits()
+			l.now = func() time.Time { return now }
+			hook := &eventHook{}
+			l.watch(hook)
+			var asked []time.Duration
+			client := gateway.New(gateway.Config{BaseURL: srv.URL(), MaxRetries: -1, OnRateLimit: func(rl gateway.RateLimit) {
+				d, _, _ := rl.ServerWait()
+				asked = append(asked, d)
+				l.Observe(rl)
+			}})
+			if _, err := client.Chat(context.Background(), &gateway.Request{Model: "m",
+				Messages: []gateway.Message{{Role: "user", Content: gateway.TextContent("hi")}}}); err == nil {
+				t.Fatal("the 429 was not an error")
+			}
+			ok, at := l.take(&planner.Model{ID: "m"})
+			switch {
+			case tc.want == 0 && (!ok || len(hook.list()) != 0):
+				t.Errorf("paused until %v, events %q; want no pause and nothing announced", at, hook.list())
+			case tc.want > 0 && (ok || !at.Equal(now.Add(tc.want))):
+				t.Errorf("ok %v, paused until %v; want a pause until %v", ok, at, now.Add(tc.want))
+			}
+			if len(asked) != 1 || asked[0] != tc.want {
+				t.Errorf("the retry would wait %v; want %s", asked, tc.want)
+			}
+		})
 	}
 }

@@ -83,6 +83,9 @@ type Config struct {
 	// retry wait, so it must be quick and must not call the Client. When a
 	// Client is shared, it may be called concurrently. RateLimit.Model is
 	// the request's model id when the response does not name one.
+	// RateLimit.ServerWait is the wait the Client takes before retrying
+	// that request: holding the model's other requests back that long
+	// keeps them in step with the retry.
 	OnRateLimit func(RateLimit)
 
 	// Logger, when set, logs every HTTP attempt: at debug level the method,
@@ -162,10 +165,15 @@ func (c *Client) BaseURL() string { return c.baseURL }
 // fall back to the requested model and to the X-Request-Id header or the
 // answer's id when the body names none. On failure the error is an
 // *APIError for an HTTP error status, a redirect, or a 2xx body that holds
-// an error instead of an answer; ctx.Err() when ctx ended during a backoff
-// wait; or another error naming the method and URL. Use Classify to sort
-// it. Chat does not stream: a Request with Stream set is refused (use
-// ChatStream).
+// an error instead of an answer; ctx.Err() when ctx ended during a wait
+// between attempts; the stop's error when ctx carries a stop (see
+// WithRetryStop) that ended before a retry; or another error naming the
+// method and URL. Use Classify to sort it. Chat does not stream: a Request
+// with Stream set is refused (use ChatStream).
+//
+// ctx bounds the whole call: its end abandons the attempt in flight and any
+// wait. A stop attached by WithRetryStop ends only the waits between
+// attempts and the retries after them, never an attempt already sent.
 func (c *Client) Chat(ctx context.Context, req *Request) (*Response, error) {
 	if req == nil {
 		return nil, errors.New("gateway: nil request")

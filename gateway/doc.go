@@ -51,8 +51,12 @@
 //
 // The client retries a transient failure at most Config.MaxRetries times
 // (default 4), waiting 0.5s, 1s, 2s, ... capped at 30s, each with equal
-// jitter, or what Retry-After (or retry-after-ms) asks for on a 429 or 503,
-// capped at MaxServerWait (five minutes), as is x-ratelimit-reset. Every wait ends early when ctx does. The gateway
+// jitter; or, when the response asks for a wait (RateLimit.ServerWait:
+// Retry-After or retry-after-ms on a 429 or 503, else x-ratelimit-reset on
+// a 429 or when x-ratelimit-remaining is 0), exactly that wait, capped at
+// MaxServerWait (five minutes). Every wait ends early when ctx does, and
+// when the stop attached by WithRetryStop does; the call then returns
+// without retrying. The gateway
 // itself retries a failed provider call once on its side
 // (fallback_config.retry, on by default), so one
 // Chat call costs at most (MaxRetries+1) × 2 provider calls: the two retry

@@ -54,6 +54,40 @@ type RateLimit struct {
 
 	// Status is the HTTP status of the response (429 when rate-limited).
 	Status int
+
+	retryAfterSet bool // the response carried a usable Retry-After, zero included
+}
+
+// HasRetryAfter reports whether the response carried a usable Retry-After
+// or retry-after-ms header (RetryAfter may then be zero: "retry now"), or
+// RetryAfter is set.
+func (rl RateLimit) HasRetryAfter() bool { return rl.retryAfterSet || rl.RetryAfter > 0 }
+
+// ServerWait returns the wait that the response asks for before the next
+// request to its model, and why, in words such as "429 Too Many Requests,
+// until x-ratelimit-reset"; ok is false when it asks for none. The rule:
+//
+//   - a 429 or a 503 with Retry-After (or retry-after-ms) asks for that
+//     wait, zero included, whatever the other headers say;
+//   - else a 429, or any response saying that no requests are left
+//     (x-ratelimit-remaining 0), asks to wait until x-ratelimit-reset, when
+//     that is in the future.
+//
+// The Client waits exactly this long before it retries the request that
+// got the response, so a caller that holds the model's other requests back
+// for ServerWait (see Config.OnRateLimit) holds them as long as the retry
+// waits, and no longer.
+func (rl RateLimit) ServerWait() (wait time.Duration, why string, ok bool) {
+	busy := rl.Status == http.StatusTooManyRequests || rl.Status == http.StatusServiceUnavailable
+	switch {
+	case busy && rl.HasRetryAfter():
+		return rl.RetryAfter, statusText(rl.Status) + ", Retry-After", true
+	case rl.Reset > 0 && rl.Status == http.StatusTooManyRequests:
+		return rl.Reset, statusText(rl.Status) + ", until x-ratelimit-reset", true
+	case rl.Reset > 0 && rl.Remaining == 0:
+		return rl.Reset, "no requests left until x-ratelimit-reset", true
+	}
+	return 0, "", false
 }
 
 // parseRateLimit reads the rate-limit information of a response. ok is
@@ -68,7 +102,12 @@ func parseRateLimit(h http.Header, status int, model string, now time.Time) (rl 
 	if !ok {
 		return RateLimit{}, false
 	}
-	rl = RateLimit{
+	return readRateLimit(h, status, model, now), true
+}
+
+// readRateLimit reads the rate-limit headers of a response, present or not.
+func readRateLimit(h http.Header, status int, model string, now time.Time) RateLimit {
+	rl := RateLimit{
 		Model:     model,
 		Limit:     headerInt(h.Get(headerLimit)),
 		Remaining: headerInt(h.Get(headerRemaining)),
@@ -78,8 +117,16 @@ func parseRateLimit(h http.Header, status int, model string, now time.Time) (rl 
 	if m := strings.TrimSpace(h.Get(headerModel)); m != "" {
 		rl.Model = m
 	}
-	rl.RetryAfter, _ = retryAfter(h, now)
-	return rl, true
+	rl.RetryAfter, rl.retryAfterSet = retryAfter(h, now)
+	return rl
+}
+
+// rateLimitOf reads the rate-limit information of an error answer, for the
+// wait before its retry. Its Retry-After is the one the error holds.
+func rateLimitOf(e *APIError, now time.Time) RateLimit {
+	rl := readRateLimit(e.Header, e.StatusCode, "", now)
+	rl.RetryAfter, rl.retryAfterSet = e.RetryAfter, e.HasRetryAfter()
+	return rl
 }
 
 // headerInt reads a non-negative integer header, -1 when absent or bad.

@@ -33,12 +33,12 @@ func TestParseRateLimit(t *testing.T) {
 		"float reset and retry-after": {
 			header: []string{"X-Ratelimit-Reset", "1.5", "Retry-After", "2"},
 			status: 429, wantOK: true,
-			want: RateLimit{Model: "req-model", Limit: -1, Remaining: -1, Reset: 1500 * time.Millisecond, RetryAfter: 2 * time.Second, Status: 429},
+			want: RateLimit{Model: "req-model", Limit: -1, Remaining: -1, Reset: 1500 * time.Millisecond, RetryAfter: 2 * time.Second, Status: 429, retryAfterSet: true},
 		},
 		"unix reset, retry-after-ms wins": {
 			header: []string{"X-Ratelimit-Reset", fmt.Sprint(now.Add(30 * time.Second).Unix()), "Retry-After", "2", "Retry-After-Ms", "250"},
 			status: 429, wantOK: true,
-			want: RateLimit{Model: "req-model", Limit: -1, Remaining: -1, Reset: 30 * time.Second, RetryAfter: 250 * time.Millisecond, Status: 429},
+			want: RateLimit{Model: "req-model", Limit: -1, Remaining: -1, Reset: 30 * time.Second, RetryAfter: 250 * time.Millisecond, Status: 429, retryAfterSet: true},
 		},
 		"http date reset, garbage counts": {
 			header: []string{"X-Ratelimit-Reset", now.Add(10 * time.Second).Format(http.TimeFormat), "X-Ratelimit-Limit", "many",
@@ -65,12 +65,17 @@ func TestParseRateLimit(t *testing.T) {
 			header: []string{"X-Ratelimit-Reset", now.Add(72 * time.Hour).Format(http.TimeFormat),
 				"Retry-After", now.Add(24 * time.Hour).Format(http.TimeFormat)},
 			status: 429, wantOK: true,
-			want: RateLimit{Model: "req-model", Limit: -1, Remaining: -1, Reset: MaxServerWait, RetryAfter: MaxServerWait, Status: 429},
+			want: RateLimit{Model: "req-model", Limit: -1, Remaining: -1, Reset: MaxServerWait, RetryAfter: MaxServerWait, Status: 429, retryAfterSet: true},
 		},
 		"huge retry-after-ms capped": {
 			header: []string{"Retry-After-Ms", "1e12"},
 			status: 429, wantOK: true,
-			want: RateLimit{Model: "req-model", Limit: -1, Remaining: -1, RetryAfter: MaxServerWait, Status: 429},
+			want: RateLimit{Model: "req-model", Limit: -1, Remaining: -1, RetryAfter: MaxServerWait, Status: 429, retryAfterSet: true},
+		},
+		"retry-after zero": {
+			header: []string{"Retry-After", "0"},
+			status: 429, wantOK: true,
+			want: RateLimit{Model: "req-model", Limit: -1, Remaining: -1, Status: 429, retryAfterSet: true},
 		},
 		"past and bad resets": {
 			header: []string{"X-Ratelimit-Reset", "NaN"},
@@ -90,6 +95,34 @@ func TestParseRateLimit(t *testing.T) {
 				t.Errorf("wrong rate limit\ngot:  %+v, %t\nwant: %+v, %t", got, ok, tc.want, tc.wantOK)
 			}
 		})
+	}
+}
+
+func TestServerWait(t *testing.T) {
+	t.Parallel()
+	s := time.Second
+	tests := map[string]struct {
+		rl      RateLimit
+		want    time.Duration
+		wantWhy string // "" when no wait is asked for
+	}{
+		"429 retry-after":        {RateLimit{Status: 429, Remaining: 0, Reset: 60 * s, RetryAfter: 3 * s}, 3 * s, "429 Too Many Requests, Retry-After"},
+		"429 retry-after zero":   {RateLimit{Status: 429, Remaining: 0, Reset: 60 * s, retryAfterSet: true}, 0, "429 Too Many Requests, Retry-After"},
+		"503 retry-after":        {RateLimit{Status: 503, Remaining: -1, RetryAfter: 9 * s}, 9 * s, "503 Service Unavailable, Retry-After"},
+		"429 reset":              {RateLimit{Status: 429, Remaining: 0, Reset: 6 * s}, 6 * s, "429 Too Many Requests, until x-ratelimit-reset"},
+		"429 reset, remaining ?": {RateLimit{Status: 429, Remaining: -1, Reset: 6 * s}, 6 * s, "429 Too Many Requests, until x-ratelimit-reset"},
+		"200 none left":          {RateLimit{Status: 200, Remaining: 0, Reset: 20 * s}, 20 * s, "no requests left until x-ratelimit-reset"},
+		"500 none left":          {RateLimit{Status: 500, Remaining: 0, Reset: 20 * s, RetryAfter: 9 * s}, 20 * s, "no requests left until x-ratelimit-reset"},
+		"200 some left":          {RateLimit{Status: 200, Remaining: 4, Reset: 20 * s}, 0, ""},
+		"200 retry-after":        {RateLimit{Status: 200, Remaining: -1, RetryAfter: 9 * s}, 0, ""},
+		"429 bare":               {RateLimit{Status: 429, Remaining: -1}, 0, ""},
+		"429 reset passed":       {RateLimit{Status: 429, Remaining: 0}, 0, ""},
+	}
+	for name, tc := range tests {
+		d, why, ok := tc.rl.ServerWait()
+		if d != tc.want || why != tc.wantWhy || ok != (tc.wantWhy != "") {
+			t.Errorf("%s: got %s %q %t; want %s %q", name, d, why, ok, tc.want, tc.wantWhy)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +44,30 @@ func TestRetryPolicy(t *testing.T) {
 		"retry-after capped": {
 			handlers:  []http.HandlerFunc{reply(503, ``, "Retry-After", "86400"), reply(200, okBody)},
 			wantCalls: 2, wantWaits: []time.Duration{5 * time.Minute},
+		},
+		"x-ratelimit-reset on 429": {
+			handlers:  []http.HandlerFunc{reply(429, `{}`, "X-Ratelimit-Remaining", "0", "X-Ratelimit-Reset", "6"), reply(200, okBody)},
+			wantCalls: 2, wantWaits: []time.Duration{6 * s},
+		},
+		"x-ratelimit-reset on 429 without remaining": {
+			handlers:  []http.HandlerFunc{reply(429, `{}`, "X-Ratelimit-Reset", "2.5"), reply(200, okBody)},
+			wantCalls: 2, wantWaits: []time.Duration{2500 * time.Millisecond},
+		},
+		"x-ratelimit-reset capped": {
+			handlers:  []http.HandlerFunc{reply(429, `{}`, "X-Ratelimit-Remaining", "0", "X-Ratelimit-Reset", "86400"), reply(200, okBody)},
+			wantCalls: 2, wantWaits: []time.Duration{MaxServerWait},
+		},
+		"retry-after before x-ratelimit-reset": {
+			handlers:  []http.HandlerFunc{reply(429, `{}`, "Retry-After", "0", "X-Ratelimit-Remaining", "0", "X-Ratelimit-Reset", "60"), reply(200, okBody)},
+			wantCalls: 2, wantWaits: []time.Duration{0},
+		},
+		"no requests left on 500": {
+			handlers:  []http.HandlerFunc{reply(500, ``, "X-Ratelimit-Remaining", "0", "X-Ratelimit-Reset", "7"), reply(200, okBody)},
+			wantCalls: 2, wantWaits: []time.Duration{7 * s},
+		},
+		"requests left on 500": {
+			handlers:  []http.HandlerFunc{reply(500, ``, "X-Ratelimit-Remaining", "3", "X-Ratelimit-Reset", "7"), reply(200, okBody)},
+			wantCalls: 2, wantWaits: []time.Duration{s / 2},
 		},
 		"retry-after ignored on 500": {
 			handlers:  []http.HandlerFunc{reply(500, ``, "Retry-After", "9"), reply(200, okBody)},
@@ -114,6 +139,32 @@ func TestRetryAfterHTTPDate(t *testing.T) {
 	}
 	if got, want := w.get(), []time.Duration{42 * time.Second}; !reflect.DeepEqual(got, want) {
 		t.Errorf("wrong waits\ngot:  %v\nwant: %v", got, want)
+	}
+}
+
+func TestRetryUntilUnixReset(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+	for name, tc := range map[string]struct {
+		reset time.Time
+		want  time.Duration
+	}{
+		"in 42s":      {now.Add(42 * time.Second), 42 * time.Second},
+		"in a day":    {now.Add(24 * time.Hour), MaxServerWait},
+		"in the past": {now.Add(-time.Minute), 500 * time.Millisecond}, // no wait asked: backoff
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			h, _ := sequence(reply(429, `{}`, "X-Ratelimit-Remaining", "0", "X-Ratelimit-Reset", strconv.FormatInt(tc.reset.Unix(), 10)), reply(200, okBody))
+			c, w := testClient(t, Config{}, h)
+			c.now = func() time.Time { return now }
+			if _, err := c.Chat(context.Background(), hello()); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := w.get(), []time.Duration{tc.want}; !reflect.DeepEqual(got, want) {
+				t.Errorf("wrong waits\ngot:  %v\nwant: %v", got, want)
+			}
+		})
 	}
 }
 

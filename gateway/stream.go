@@ -170,6 +170,11 @@ func (s *Stream) Response() *Response {
 // text/event-stream is decoded as Chat decodes it (a server that ignores
 // "stream"; an error body is an *APIError) and served as a stream of one
 // chunk. The total body is bounded like Chat's.
+//
+// As for Chat, ctx bounds the whole call, reading the stream included, and
+// a stop attached by WithRetryStop ends only the waits between attempts
+// (the call then returns the stop's error), never an attempt already sent
+// or a stream being read.
 func (c *Client) ChatStream(ctx context.Context, req *Request) (*Stream, error) {
 	if req == nil {
 		return nil, errors.New("gateway: nil request")
