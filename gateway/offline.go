@@ -85,7 +85,7 @@ func offlineChoice(req *Request, hash string) (Choice, string, error) {
 		return Choice{Index: &index, Message: msg, FinishReason: "tool_calls"}, string(args), nil
 	}
 	text := fmt.Sprintf("[offline %s] #%s", req.Model, hash[:8])
-	if quote := oneLine(lastUserText(req), offlineExcerpt); quote != "" {
+	if quote := oneLine(req.LastUserText(), offlineExcerpt); quote != "" {
 		text = fmt.Sprintf("[offline %s] %s #%s", req.Model, quote, hash[:8])
 	}
 	if rf := req.ResponseFormat; rf != nil && rf.JSONSchema != nil {
@@ -110,19 +110,6 @@ func forcedTool(req *Request) *Tool {
 		}
 	}
 	return nil
-}
-
-// lastUserText returns the prompt, or else the last user message's text.
-func lastUserText(req *Request) string {
-	if req.Prompt != "" {
-		return req.Prompt
-	}
-	for i := len(req.Messages) - 1; i >= 0; i-- {
-		if req.Messages[i].Role == "user" {
-			return req.Messages[i].Content.String()
-		}
-	}
-	return ""
 }
 
 // requestWords counts the words of every message and of the prompt.

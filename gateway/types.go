@@ -60,6 +60,20 @@ func (r *Request) Canonical() ([]byte, error) {
 	return CanonicalJSON(b)
 }
 
+// LastUserText returns the request's prompt, or else the text of its last
+// user message ("" when it has neither).
+func (r *Request) LastUserText() string {
+	if r.Prompt != "" {
+		return r.Prompt
+	}
+	for i := len(r.Messages) - 1; i >= 0; i-- {
+		if r.Messages[i].Role == "user" {
+			return r.Messages[i].Content.String()
+		}
+	}
+	return ""
+}
+
 // CanonicalJSON re-encodes a JSON document with object keys sorted and
 // numbers kept exactly as written.
 func CanonicalJSON(b []byte) ([]byte, error) {

@@ -93,26 +93,13 @@ func DefaultAnswer(req *gateway.Request) (*gateway.Response, error) {
 	resp.Request = echo(req)
 	structured := req.ResponseFormat != nil && req.ResponseFormat.JSONSchema != nil
 	if len(resp.AllToolCalls()) == 0 && !structured {
-		text := "echo: " + lastUserText(req)
+		text := "echo: " + req.LastUserText()
 		resp.Choices[0].Message.Content = gateway.TextContent(text)
 		out := len(strings.Fields(text))
 		resp.Usage.OutputTokens, resp.Usage.CompletionTokens = out, out
 		resp.Usage.TotalTokens = resp.Usage.InputTokens + out
 	}
 	return resp, nil
-}
-
-// lastUserText returns the prompt, or else the last user message's text.
-func lastUserText(req *gateway.Request) string {
-	if req.Prompt != "" {
-		return req.Prompt
-	}
-	for i := len(req.Messages) - 1; i >= 0; i-- {
-		if req.Messages[i].Role == "user" {
-			return req.Messages[i].Content.String()
-		}
-	}
-	return ""
 }
 
 // echo returns the request as the gateway echoes it.
