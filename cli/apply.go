@@ -31,17 +31,15 @@ func runApply(m *Meta, args []string) int {
 		return m.fail("Options with a saved plan", "A saved plan carries its own variables, mode and targets: apply PLANFILE takes none of -var, -var-file, -offline, -replay, -target, -exclude or -replace.")
 	}
 	view := m.applyView(pf.json)
-	unlock, locked := m.lockIf(pf.lock, "apply", pf.lockTimeout)
+	store, diags, locked := m.openState(pf.lock, "apply", pf.lockTimeout)
 	if !locked {
 		return 1
 	}
-	defer unlock()
-	store, diags := m.openState()
 	if diags.HasErrors() {
 		view.diags(m, diags)
 		return 1
 	}
-	defer store.Close()
+	defer store.Close() // and so releases the lock
 	if store.Pending() > 0 && !pf.replay {
 		// A run was killed: fold what it recorded before planning on it.
 		// (A replay plans on the journal's progress as it is and writes
@@ -72,7 +70,7 @@ func runApply(m *Meta, args []string) int {
 	}
 	limits := executor.NewLimits()
 	clients, diags := m.clients(p, pf.offline, pf.replay, limits)
-	if err := state.CheckWritable(m.statePath()); err != nil && p.HasChanges() {
+	if err := store.CheckWritable(); err != nil && p.HasChanges() {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write state",
 			Detail: err.Error() + ". apply records every answer as it arrives, so it calls nothing until the state directory is writable."})
 	}

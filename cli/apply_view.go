@@ -3,7 +3,9 @@ package cli
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -68,7 +70,7 @@ func writeOutputs(m *Meta, w io.Writer, p *planner.Plan, outputs map[string]cty.
 		return
 	}
 	fmt.Fprintf(w, "\n%s\n\n", m.green("Outputs:"))
-	for _, name := range sortedKeys(outputs) {
+	for _, name := range slices.Sorted(maps.Keys(outputs)) {
 		val := formatValue(outputs[name])
 		if o := p.Config.Outputs[name]; o != nil && o.Sensitive {
 			val = "(sensitive value)"

@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -44,7 +46,7 @@ func (m *Meta) catalogs(cfg *config.Config, fetch bool) (map[*config.Gateway]*pl
 		}
 	}
 	var diags hcl.Diagnostics
-	for _, name := range sortedKeys(cfg.Models) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Models)) {
 		g := cfg.Gateway(cfg.Models[name])
 		if _, done := out[g]; done {
 			continue

@@ -114,20 +114,41 @@ func (m *Meta) loadConfig() (*config.Config, hcl.Diagnostics) {
 // statePath is where the state of the working directory lives.
 func (m *Meta) statePath() string { return state.Path(m.Dir) }
 
-// openState opens the state and its journal for a command that writes it
-// (under the lock); later loadState calls read from it. A torn last journal
-// entry (a run killed while writing it) is a warning.
-func (m *Meta) openState() (*state.Store, hcl.Diagnostics) {
-	store, warnings, err := state.Open(m.statePath())
-	if err != nil {
-		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read state", Detail: err.Error()}}
+// openState opens the state and its journal for a command that writes it,
+// under the state lock unless lock is false (-lock=false); later loadState
+// calls read from it, and Close on the store releases the lock. When the
+// lock cannot be taken it prints why, on stderr, and returns false. A state
+// that cannot be read is an error in the diagnostics, for the command's
+// view; a torn last journal entry (a run killed while writing it) is a
+// warning.
+func (m *Meta) openState(lock bool, operation string, timeout time.Duration) (*state.Store, hcl.Diagnostics, bool) {
+	var store *state.Store
+	var warnings []state.Warning
+	var err error
+	if lock {
+		store, warnings, err = state.OpenLocked(m.ctx, m.Dir, state.LockInfo{Operation: operation, Version: Version}, timeout)
+	} else {
+		store, warnings, err = state.OpenUnlocked(m.Dir)
 	}
+	var lockErr *state.LockError
+	if errors.As(err, &lockErr) {
+		m.lockFailed(lockErr.Err)
+		return nil, nil, false
+	}
+	if err != nil {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read state", Detail: err.Error()}}, true
+	}
+	m.store = store
+	return store, warningDiags(warnings), true
+}
+
+// warningDiags turns the warnings of reading the state into diagnostics.
+func warningDiags(warnings []state.Warning) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, w := range warnings {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: w.Summary, Detail: w.Detail})
 	}
-	m.store = store
-	return store, diags
+	return diags
 }
 
 // loadState reads the state, with the progress its journal holds: from the
@@ -136,16 +157,11 @@ func (m *Meta) loadState() (*state.State, hcl.Diagnostics) {
 	if m.store != nil {
 		return m.store.State(), nil
 	}
-	store, warnings, err := state.Open(m.statePath())
+	st, warnings, err := state.Read(m.Dir)
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read state", Detail: err.Error()}}
 	}
-	defer store.Close()
-	var diags hcl.Diagnostics
-	for _, w := range warnings {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: w.Summary, Detail: w.Detail})
-	}
-	return store.State(), diags
+	return st, warningDiags(warnings)
 }
 
 // lockIf takes the state lock unless -lock=false said not to; unlock
@@ -161,18 +177,24 @@ func (m *Meta) lockIf(lock bool, operation string, timeout time.Duration) (unloc
 	return func() { lk.Unlock() }, true
 }
 
-// lock takes the state lock for a command that writes the state, waiting
-// up to timeout; it prints why when it cannot.
+// lock takes the state lock for a command that reads the state and wants
+// no apply to write it meanwhile, waiting up to timeout; it prints why when
+// it cannot.
 func (m *Meta) lock(operation string, timeout time.Duration) (*state.Lockfile, bool) {
 	lk, err := state.Lock(m.ctx, m.Dir, state.LockInfo{Operation: operation, Version: Version}, timeout)
 	if err != nil {
-		summary := "Cannot lock the state"
-		var locked *state.LockedError
-		if errors.As(err, &locked) {
-			summary = "State locked"
-		}
-		writeDiags(m, m.Stderr, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: err.Error()}})
+		m.lockFailed(err)
 		return nil, false
 	}
 	return lk, true
+}
+
+// lockFailed prints why the state lock could not be taken.
+func (m *Meta) lockFailed(err error) {
+	summary := "Cannot lock the state"
+	var locked *state.LockedError
+	if errors.As(err, &locked) {
+		summary = "State locked"
+	}
+	writeDiags(m, m.Stderr, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: err.Error()}})
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"sort"
 
+	"github.com/promptform/promptform/addrs"
 	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
 )
@@ -22,15 +23,15 @@ func (m *Meta) graphOrder(st *state.State) []string {
 			}
 		}
 	}
-	addrs := st.Addresses()
+	recorded := st.Addresses()
 	pos := func(a string) int {
-		if r, ok := rank["step."+st.Steps[a].Name]; ok {
+		if r, ok := rank[addrs.Step{Name: st.Steps[a].Name}.String()]; ok {
 			return r
 		}
 		return len(rank) + 1
 	}
-	sort.SliceStable(addrs, func(i, j int) bool {
-		a, b := addrs[i], addrs[j]
+	sort.SliceStable(recorded, func(i, j int) bool {
+		a, b := recorded[i], recorded[j]
 		if pa, pb := pos(a), pos(b); pa != pb {
 			return pa < pb
 		}
@@ -39,7 +40,7 @@ func (m *Meta) graphOrder(st *state.State) []string {
 		}
 		return keyLess(st.Steps[a].Key, st.Steps[b].Key, a, b)
 	})
-	return addrs
+	return recorded
 }
 
 // keyLess orders two instance keys of one step: numbers numerically, then

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/executor"
@@ -63,7 +65,7 @@ func runOutput(m *Meta, args []string) int {
 // printRecordedOutputs prints recorded outputs as name = value lines,
 // sorted, sensitive ones redacted; it returns the exit code.
 func (m *Meta) printRecordedOutputs(w io.Writer, outputs map[string]*state.Output) int {
-	for _, n := range sortedKeys(outputs) {
+	for _, n := range slices.Sorted(maps.Keys(outputs)) {
 		o := outputs[n]
 		v, err := executor.DecodeOutput(o)
 		if err != nil {

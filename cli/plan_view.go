@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -142,7 +144,7 @@ func settings(r *planner.Rendered) string {
 	if r.Temperature != nil {
 		setting("temperature", fmt.Sprintf("%g", *r.Temperature))
 	}
-	for _, k := range sortedKeys(r.Params) {
+	for _, k := range slices.Sorted(maps.Keys(r.Params)) {
 		v, _ := r.Params[k].UnmarkDeep()
 		setting(k, formatValue(v))
 	}

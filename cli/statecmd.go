@@ -5,15 +5,15 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/promptform/promptform/config"
 	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
-	"github.com/zclconf/go-cty/cty"
 )
 
 // stateCommands are the subcommands of promptform state.
@@ -53,41 +53,26 @@ func printStateUsage(w io.Writer) {
 
 // stateAddr is an address given to a state subcommand: step.NAME, which
 // names every instance of the step, or one instance, step.NAME["key"] or
-// step.NAME[0].
+// step.NAME[0]. It is parsed as -target is (planner.ParseSelector).
 type stateAddr struct {
-	text  string       // as given
-	canon string       // as the state spells it
-	step  string       // the step's name
-	whole bool         // no key: every instance
-	addr  planner.Addr // the instance, when not whole
+	planner.Selector
+	canon string // as the state spells it
 }
 
-// parseStateAddr reads an address given on the command line.
-func parseStateAddr(s string) (stateAddr, error) {
-	bad := fmt.Errorf("%q is not a step address; use step.NAME or step.NAME[\"key\"]", s)
-	t, diags := hclsyntax.ParseTraversalAbs([]byte(s), "", hcl.InitialPos)
-	if diags.HasErrors() || len(t) < 2 || len(t) > 3 || t.RootName() != config.RootStep {
-		return stateAddr{}, bad
+// newStateAddr reads an address given on the command line.
+func newStateAddr(s string) (stateAddr, error) {
+	sel, err := planner.ParseSelector(s)
+	if err != nil {
+		return stateAddr{}, err
 	}
-	attr, ok := t[1].(hcl.TraverseAttr)
-	if !ok {
-		return stateAddr{}, bad
-	}
-	a := stateAddr{text: s, step: attr.Name, whole: len(t) == 2, addr: planner.Addr{Step: attr.Name}}
-	if !a.whole {
-		idx, ok := t[2].(hcl.TraverseIndex)
-		if !ok || idx.Key.IsNull() || !idx.Key.IsKnown() || (idx.Key.Type() != cty.String && idx.Key.Type() != cty.Number) {
-			return stateAddr{}, bad
-		}
-		a.addr.Key = idx.Key
-	}
-	a.canon = a.addr.String()
-	return a, nil
+	return stateAddr{Selector: sel, canon: sel.String()}, nil
 }
 
 // matches reports whether the address names the recorded instance at addr.
+// Recorded addresses are compared as the state spells them, so that every
+// record can be named, whatever its key holds.
 func (a stateAddr) matches(addr string) bool {
-	if a.whole {
+	if a.Whole() {
 		return addr == a.canon || strings.HasPrefix(addr, a.canon+"[")
 	}
 	return addr == a.canon
@@ -98,7 +83,7 @@ func (m *Meta) parseStateAddrs(args []string) ([]stateAddr, bool) {
 	var out []stateAddr
 	var diags hcl.Diagnostics
 	for _, s := range args {
-		a, err := parseStateAddr(s)
+		a, err := newStateAddr(s)
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid address", Detail: err.Error() + "."})
 			continue
@@ -115,9 +100,9 @@ func (m *Meta) parseStateAddrs(args []string) ([]stateAddr, bool) {
 // notInState is the error for an address that matches nothing recorded,
 // with the closest recorded address when one is near.
 func notInState(a stateAddr, st *state.State) *hcl.Diagnostic {
-	detail := fmt.Sprintf("The state records no step instance at %s.", a.text)
+	detail := fmt.Sprintf("The state records no step instance at %s.", a.Text)
 	candidates := st.Addresses()
-	if a.whole {
+	if a.Whole() {
 		seen := map[string]bool{}
 		candidates = candidates[:0:0]
 		for _, addr := range st.Addresses() {
@@ -201,7 +186,7 @@ func runStateShow(m *Meta, args []string) int {
 		}
 		if len(instances) > 0 {
 			return m.fail("Step has several instances",
-				fmt.Sprintf("%s has %d recorded instances; name one of them: %s.", a.text, len(instances), strings.Join(instances, ", ")))
+				fmt.Sprintf("%s has %d recorded instances; name one of them: %s.", a.Text, len(instances), strings.Join(instances, ", ")))
 		}
 		writeDiags(m, m.Stderr, hcl.Diagnostics{notInState(a, st)})
 		return 1
@@ -324,16 +309,15 @@ func runStateRm(m *Meta, args []string) int {
 		return 1
 	}
 	if !*dryRun {
-		lk, ok := m.lock("state rm", 0)
-		if !ok {
+		store, diags, locked := m.openState(true, "state rm", 0)
+		if !locked {
 			return 1
 		}
-		defer lk.Unlock()
-		if _, diags := m.openState(); diags.HasErrors() {
+		if diags.HasErrors() {
 			writeDiags(m, m.Stderr, diags)
 			return 1
 		}
-		defer m.store.Close()
+		defer store.Close() // and so releases the lock
 	}
 	st, diags := m.loadState()
 	if diags.HasErrors() {
@@ -357,7 +341,7 @@ func runStateRm(m *Meta, args []string) int {
 		writeDiags(m, m.Stderr, diags)
 		return 1
 	}
-	removed := sortedKeys(remove)
+	removed := slices.Sorted(maps.Keys(remove))
 	if *dryRun {
 		for _, addr := range removed {
 			fmt.Fprintf(m.Stdout, "Would remove %s\n", addr)

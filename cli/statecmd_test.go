@@ -2,7 +2,7 @@ package cli
 
 import "testing"
 
-func TestParseStateAddr(t *testing.T) {
+func TestNewStateAddr(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {
 		in        string
@@ -36,11 +36,12 @@ func TestParseStateAddr(t *testing.T) {
 		"attribute":      {in: "step.a.output", wantErr: true},
 		"not an address": {in: "step.a b", wantErr: true},
 		"bool key":       {in: "step.a[true]", wantErr: true},
+		"in a module":    {in: "module.m.step.a", wantErr: true},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			a, err := parseStateAddr(tt.in)
+			a, err := newStateAddr(tt.in)
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("wrong error for %q\ngot:  %v\nwant error: %v", tt.in, err, tt.wantErr)
 			}

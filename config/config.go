@@ -2,7 +2,8 @@ package config
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -40,7 +41,7 @@ func newConfig(dir string) *Config {
 }
 
 // StepNames returns the names of all steps, sorted.
-func (c *Config) StepNames() []string { return sortedKeys(c.Steps) }
+func (c *Config) StepNames() []string { return slices.Sorted(maps.Keys(c.Steps)) }
 
 // Gateway returns the gateway a model uses: the one it names, or the
 // default gateway (built from defaults when the configuration has no
@@ -139,23 +140,23 @@ func declRangeOf(v any) string {
 // checkRefs reports name references to blocks that are not declared.
 func (c *Config) checkRefs() hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, name := range sortedKeys(c.Models) {
+	for _, name := range slices.Sorted(maps.Keys(c.Models)) {
 		m := c.Models[name]
 		if m.Gateway != nil && m.Gateway.Name != "" {
-			diags = append(diags, checkDeclared(*m.Gateway, "gateway", c.Gateways)...)
+			diags = append(diags, CheckDeclared(*m.Gateway, "gateway", c.Gateways)...)
 		}
 	}
-	for _, name := range sortedKeys(c.Tools) {
+	for _, name := range slices.Sorted(maps.Keys(c.Tools)) {
 		if p := c.Tools[name].Parameters; p != nil {
-			diags = append(diags, checkDeclared(*p, "schema", c.Schemas)...)
+			diags = append(diags, CheckDeclared(*p, "schema", c.Schemas)...)
 		}
 	}
-	for _, name := range sortedKeys(c.Fallbacks) {
+	for _, name := range slices.Sorted(maps.Keys(c.Fallbacks)) {
 		for _, m := range c.Fallbacks[name].Models {
-			diags = append(diags, checkDeclared(m, "model", c.Models)...)
+			diags = append(diags, CheckDeclared(m, "model", c.Models)...)
 		}
 	}
-	for _, name := range sortedKeys(c.Steps) {
+	for _, name := range slices.Sorted(maps.Keys(c.Steps)) {
 		diags = append(diags, c.checkStepRefs(c.Steps[name])...)
 	}
 	return diags
@@ -168,15 +169,15 @@ func (c *Config) checkStepRefs(s *Step) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	switch s.Model.Type {
 	case "model":
-		diags = append(diags, checkDeclared(s.Model, "model", c.Models)...)
+		diags = append(diags, CheckDeclared(s.Model, "model", c.Models)...)
 	case "fallback":
-		diags = append(diags, checkDeclared(s.Model, "fallback", c.Fallbacks)...)
+		diags = append(diags, CheckDeclared(s.Model, "fallback", c.Fallbacks)...)
 	}
 	if s.Schema != nil {
-		diags = append(diags, checkDeclared(*s.Schema, "schema", c.Schemas)...)
+		diags = append(diags, CheckDeclared(*s.Schema, "schema", c.Schemas)...)
 	}
 	for _, t := range s.Tools {
-		diags = append(diags, checkDeclared(t, "tool", c.Tools)...)
+		diags = append(diags, CheckDeclared(t, "tool", c.Tools)...)
 	}
 	if tc := s.ToolChoice; tc != nil && tc.Tool != nil {
 		named := false
@@ -203,12 +204,15 @@ func (c *Config) checkStepRefs(s *Step) hcl.Diagnostics {
 	return diags
 }
 
-func checkDeclared[T any](ref Ref, kind string, declared map[string]T) hcl.Diagnostics {
+// CheckDeclared reports a reference to a name that is not declared among
+// the declared ones of its kind ("model", "step", "input variable"…), with a
+// suggestion when a declared name is close.
+func CheckDeclared[T any](ref Ref, kind string, declared map[string]T) hcl.Diagnostics {
 	if _, ok := declared[ref.Name]; ok {
 		return nil
 	}
 	detail := fmt.Sprintf("No %s named %q is declared.", kind, ref.Name)
-	if s := nameSuggestion(ref.Name, sortedKeys(declared)); s != "" {
+	if s := nameSuggestion(ref.Name, slices.Sorted(maps.Keys(declared))); s != "" {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
 	}
 	return hcl.Diagnostics{{
@@ -217,13 +221,4 @@ func checkDeclared[T any](ref Ref, kind string, declared map[string]T) hcl.Diagn
 		Detail:   detail,
 		Subject:  ref.SourceRange.Ptr(),
 	}}
-}
-
-func sortedKeys[T any](m map[string]T) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

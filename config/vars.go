@@ -2,8 +2,10 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -113,7 +115,7 @@ func (p *Parser) readVarFile(cfg *Config, path string, raw map[string]rawVar) hc
 	}
 	attrs, moreDiags := f.Body.JustAttributes()
 	diags = append(diags, moreDiags...)
-	for _, name := range sortedKeys(attrs) {
+	for _, name := range slices.Sorted(maps.Keys(attrs)) {
 		attr := attrs[name]
 		if _, ok := cfg.Variables[name]; !ok {
 			diags = append(diags, undeclaredVar(name, path, cfg, attr.NameRange.Ptr(), hcl.DiagWarning))
@@ -126,7 +128,7 @@ func (p *Parser) readVarFile(cfg *Config, path string, raw map[string]rawVar) hc
 
 func undeclaredVar(name, source string, cfg *Config, rng *hcl.Range, sev hcl.DiagnosticSeverity) *hcl.Diagnostic {
 	detail := fmt.Sprintf("The %s sets a variable named %q, but no variable block declares it.", source, name)
-	if s := nameSuggestion(name, sortedKeys(cfg.Variables)); s != "" {
+	if s := nameSuggestion(name, slices.Sorted(maps.Keys(cfg.Variables))); s != "" {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
 	} else {
 		detail += fmt.Sprintf(" Declare it with variable %q { ... } or remove the value.", name)
@@ -138,7 +140,7 @@ func undeclaredVar(name, source string, cfg *Config, rng *hcl.Range, sev hcl.Dia
 func resolveVars(cfg *Config, raw map[string]rawVar) (map[string]cty.Value, hcl.Diagnostics) {
 	vals := map[string]cty.Value{}
 	var diags hcl.Diagnostics
-	for _, name := range sortedKeys(cfg.Variables) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Variables)) {
 		v := cfg.Variables[name]
 		r, given := raw[name]
 		if !given {
@@ -215,7 +217,7 @@ func validateVars(cfg *Config, vals map[string]cty.Value) hcl.Diagnostics {
 		Functions: Functions(cfg.Dir),
 	}
 	var diags hcl.Diagnostics
-	for _, name := range sortedKeys(cfg.Variables) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Variables)) {
 		for _, vd := range cfg.Variables[name].Validations {
 			diags = append(diags, vd.check(name, ctx)...)
 		}

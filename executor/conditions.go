@@ -2,6 +2,7 @@ package executor
 
 import (
 	"fmt"
+	"maps"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/config"
@@ -10,15 +11,19 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 )
 
-// postconditions evaluates a step instance's postcondition blocks with
-// self as its value; a failed one is an error located at its condition.
-func (s *scheduler) postconditions(inst *planner.Instance, self cty.Value) hcl.Diagnostics {
+// postconditions evaluates a step instance's postcondition blocks in ctx
+// with self as its value; a failed one is an error located at its
+// condition. ctx is not changed, and may be nil when the step has none.
+func postconditions(inst *planner.Instance, ctx *hcl.EvalContext, self cty.Value) hcl.Diagnostics {
+	if len(inst.Step.Postconditions) == 0 {
+		return nil
+	}
+	withSelf := *ctx
+	withSelf.Variables = maps.Clone(ctx.Variables)
+	withSelf.Variables[config.RootSelf] = self
 	var diags hcl.Diagnostics
-	n := s.nodes[inst.Step.Address()]
 	for _, pc := range inst.Step.Postconditions {
-		ctx := s.scope.EvalContext(n.node.Refs, inst.Rep)
-		ctx.Variables[config.RootSelf] = self
-		diags = append(diags, evalCondition(pc, ctx, "Postcondition failed",
+		diags = append(diags, evalCondition(pc, &withSelf, "Postcondition failed",
 			fmt.Sprintf("%s: ", inst.Addr), hcl.DiagError)...)
 	}
 	return diags
@@ -62,16 +67,16 @@ func evalCondition(c *config.Condition, ctx *hcl.EvalContext, summary, prefix st
 	}}
 }
 
-// runCheck evaluates a check block's asserts: each failure is a warning,
-// never an error.
-func (s *scheduler) runCheck(c *config.Check, ctx *hcl.EvalContext) {
-	var messages []string
+// evalCheck evaluates a check block's asserts in ctx: each failure is a
+// warning, never an error, and its message is one of the messages
+// returned. The check passes when there are none.
+func evalCheck(c *config.Check, ctx *hcl.EvalContext) (messages []string, diags hcl.Diagnostics) {
 	for _, a := range c.Asserts {
-		diags := evalCondition(a, ctx, "Check failed", fmt.Sprintf("check.%s: ", c.Name), hcl.DiagWarning)
-		for _, d := range diags {
-			messages = append(messages, d.Detail)
+		d := evalCondition(a, ctx, "Check failed", fmt.Sprintf("check.%s: ", c.Name), hcl.DiagWarning)
+		for _, w := range d {
+			messages = append(messages, w.Detail)
 		}
-		s.addDiags(diags)
+		diags = append(diags, d...)
 	}
-	s.opts.Hook.CheckResult(c.Name, len(messages) == 0, messages)
+	return messages, diags
 }

@@ -110,7 +110,7 @@ func storeWith(t *testing.T, st *state.State, path string) *state.Store {
 			t.Fatal(err)
 		}
 	}
-	store, _, err := state.Open(path)
+	store, _, err := state.OpenUnlocked(filepath.Dir(filepath.Dir(path))) // path is state.Path(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,100 +1,71 @@
 package executor
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/gateway"
-	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
 )
 
-// callFinished records a call's outcome. Every error of a call becomes a
-// diagnostic, an event or a record here, and only here, once scrubbed of
-// sensitive values.
-func (s *scheduler) callFinished(f finished) {
-	n, addr := f.c.node, f.c.inst.Addr.String()
-	err := f.c.redact.error(f.err)
-	if f.out != nil {
-		f.c.redact.attempts(f.out.modelAttempts)
-	}
-	if err == nil && len(f.out.resp.Choices) == 0 {
-		err = fmt.Errorf("model %q: the response holds no choices (request id %q)", f.out.answeredBy(), f.out.resp.RequestID)
-	}
+// callFinished takes in a job's outcome: an interrupted call is reported
+// skipped, a failure counted (and, when no other call could do better,
+// the run halted), an answer recorded. Every outcome becomes a
+// diagnostic, an event or a record here, and only here.
+func (s *scheduler) callFinished(j *job, out *outcome) {
+	n, i := j.node, j.index
 	switch {
-	case s.interruptedBy(err):
+	case out.interrupted:
 		s.res.Interrupted = true
 		s.res.Skipped++
-		s.opts.Hook.StepSkipped(addr, "interrupted")
+		s.opts.Hook.StepSkipped(j.inst.Addr.String(), "interrupted")
 		n.failed = true
-		n.over[f.c.index] = true
-		n.pending--
-	case err != nil && f.out == nil:
-		s.addDiags(s.instanceFailed(n, f.c.index, err))
-		switch {
-		case gateway.Classify(err) == gateway.ClassAuth:
-			s.halt("the gateway refused the API key") // every other call would fail the same way
-		case errors.Is(err, ErrNotRecorded):
-			s.halt("-replay met a request that is not recorded")
-		}
+		n.settle(i)
+	case out.rec == nil:
+		s.countFailed(n, i, out.err)
+		s.addDiags(out.diags)
+		s.haltAfter(out.err)
 	default:
-		s.answered(f, err)
+		s.recordAnswer(j, out)
 	}
 	if n.pending == 0 {
 		s.complete(n, nil)
 	}
 }
 
-// interruptedBy reports whether a call's error is an interrupt's: the
-// first ended the client's wait before a retry (or a fallback to the next
-// model), or the second abandoned the call in flight. Such a call did not
-// finish; it is not recorded, and the next apply runs it.
-func (s *scheduler) interruptedBy(err error) bool {
-	return err != nil && errors.Is(err, context.Canceled) &&
-		(s.ctx.Err() != nil || s.opts.CallContext.Err() != nil)
+// haltAfter halts the run after a failure that every other call would meet
+// too.
+func (s *scheduler) haltAfter(err error) {
+	switch {
+	case gateway.Classify(err) == gateway.ClassAuth:
+		s.halt("the gateway refused the API key")
+	case errors.Is(err, ErrNotRecorded):
+		s.halt("-replay met a request that is not recorded")
+	}
 }
 
-// answered records an answered call: a success, or a failure that was paid
-// for (the model kept calling tools; a postcondition fails), recorded with
-// the reason so that the next plan runs it again.
-func (s *scheduler) answered(f finished, failure error) {
-	n, i, addr := f.c.node, f.c.index, f.c.inst.Addr.String()
-	rec := newRecord(f.c, f.out, f.started, s.opts.Offline)
-	val := s.plan.StepValue(f.c.inst.Step, rec)
-	var diags hcl.Diagnostics
-	switch {
-	case failure != nil:
-		rec.Failed = failure.Error()
-		diags = failureDiags(f.c.inst, failure)
-	default:
-		if diags = s.postconditions(f.c.inst, val); diags.HasErrors() {
-			rec.Failed = "postcondition: " + diags[0].Detail
-		}
-	}
-	s.addDiags(diags)
-	if err := s.recordOrHalt(rec); err != nil {
+// recordAnswer records an answered instance: a success, or a failure that
+// was paid for, recorded with the reason so that the next plan runs it
+// again.
+func (s *scheduler) recordAnswer(j *job, out *outcome) {
+	n, i, addr := j.node, j.index, j.inst.Addr.String()
+	s.addDiags(out.diags)
+	if err := s.recordOrHalt(out.rec); err != nil {
 		s.res.Unrecorded++
-		s.opts.Hook.StepUnrecorded(addr, rec, err)
+		s.opts.Hook.StepUnrecorded(addr, out.rec, err)
 		n.failed = true
-		n.over[i] = true
-		n.pending--
+		n.settle(i)
 		return
 	}
 	s.res.Called++
-	if diags.HasErrors() {
-		if failure == nil {
-			failure = errors.New(rec.Failed)
-		}
-		s.countFailed(n, i, failure)
+	if out.err != nil {
+		s.countFailed(n, i, out.err)
 		return
 	}
-	s.opts.Hook.StepFinished(addr, rec, false, time.Since(f.started))
-	n.vals[i] = val
-	n.over[i] = true
-	n.pending--
+	s.opts.Hook.StepFinished(addr, out.rec, false, time.Since(out.started))
+	n.vals[i] = out.val
+	n.settle(i)
 }
 
 // recordOrHalt records a finished instance durably; when it cannot, the
@@ -110,8 +81,8 @@ func (s *scheduler) recordOrHalt(rec *state.Step) error {
 	return err
 }
 
-// instanceFailed counts a failed instance and returns its diagnostic (none
-// when err is nil: the caller has them).
+// instanceFailed counts an instance that failed before its call and
+// returns its diagnostic (none when err is nil: the caller has them).
 func (s *scheduler) instanceFailed(n *nodeRun, i int, err error) hcl.Diagnostics {
 	s.countFailed(n, i, err)
 	if err == nil {
@@ -123,8 +94,7 @@ func (s *scheduler) instanceFailed(n *nodeRun, i int, err error) hcl.Diagnostics
 // countFailed counts a failed instance and reports it to the hook.
 func (s *scheduler) countFailed(n *nodeRun, i int, err error) {
 	n.failed = true
-	n.over[i] = true
-	n.pending--
+	n.settle(i)
 	s.res.Failed++
 	if err == nil {
 		err = errors.New("the request could not be rendered")
@@ -132,17 +102,8 @@ func (s *scheduler) countFailed(n *nodeRun, i int, err error) {
 	s.opts.Hook.StepFailed(n.insts[i].Addr.String(), err)
 }
 
-// failureDiags is the diagnostic of an instance that failed with err.
-func failureDiags(inst *planner.Instance, err error) hcl.Diagnostics {
-	summary := "Model request failed"
-	var mismatch *mismatchError
-	if errors.As(err, &mismatch) {
-		summary = "Answer does not match the schema"
-	}
-	return hcl.Diagnostics{{
-		Severity: hcl.DiagError,
-		Summary:  summary,
-		Detail:   fmt.Sprintf("%s: %s", inst.Addr, err),
-		Subject:  inst.Step.DeclRange.Ptr(),
-	}}
+// settle marks the i-th instance of a step finished.
+func (n *nodeRun) settle(i int) {
+	n.over[i] = true
+	n.pending--
 }

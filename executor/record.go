@@ -10,8 +10,8 @@ import (
 // newRecord builds the state record of a finished call. Its usage is the
 // sum over every answer of the step, tool rounds and schema retries
 // included: what the step cost.
-func newRecord(c *call, out *outcome, started time.Time, offline bool) *state.Step {
-	resp := out.resp
+func newRecord(c *call, ex *exchange, started time.Time, offline bool) *state.Step {
+	resp := ex.resp
 	respJSON, _ := json.Marshal(resp)
 	rec := &state.Step{
 		Address:      c.inst.Addr.String(),
@@ -24,26 +24,26 @@ func newRecord(c *call, out *outcome, started time.Time, offline bool) *state.St
 		Sensitive:    c.rendered.Sensitive(),
 		Output:       resp.Text(),
 		ToolCalls:    []state.ToolCall{},
-		Model:        out.answeredBy(),
+		Model:        ex.answeredBy(),
 		FinishReason: resp.FinishReason(),
 		RequestID:    resp.RequestID,
 		StartedAt:    started.UTC().Truncate(time.Millisecond),
 		DurationMS:   time.Since(started).Milliseconds(),
 		Attempts:     max(resp.Attempts, 1),
 
-		Result:         out.result,
-		SchemaAttempts: out.schemaAttempts,
-		Rounds:         out.rounds,
-		ModelAttempts:  out.modelAttempts,
+		Result:         ex.result,
+		SchemaAttempts: ex.schemaAttempts,
+		Rounds:         ex.rounds,
+		ModelAttempts:  ex.modelAttempts,
 	}
 	rec.SensitiveMessages = c.rendered.SensitiveMessages()
 	rec.SensitiveFields = c.rendered.SensitiveFields()
-	if out.requests > 1 {
-		rec.Attempts = out.requests // tool rounds and schema retries are further calls
+	if ex.requests > 1 {
+		rec.Attempts = ex.requests // tool rounds and schema retries are further calls
 	}
 	for _, tc := range resp.AllToolCalls() {
 		rec.ToolCalls = append(rec.ToolCalls, state.ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
 	}
-	rec.Usage = out.usage
+	rec.Usage = ex.usage
 	return rec
 }

@@ -145,14 +145,14 @@ type resultSchema struct {
 func compileSchema(name string, schema []byte) (*resultSchema, error) {
 	sch, err := planner.CompileJSONSchema(name, schema)
 	if err != nil && !json.Valid(schema) {
-		return nil, fmt.Errorf("executor: schema %q is not valid JSON: %w", name, err)
+		return nil, docErrorf(err, "schema %q is not valid JSON: %w", name, err)
 	}
 	if err != nil {
 		var invalid *jsonschema.SchemaValidationError
 		if errors.As(err, &invalid) {
 			return nil, &mismatchError{what: fmt.Sprintf("schema %q is not a valid JSON Schema", name), problems: problemsOf(invalid.Err)}
 		}
-		return nil, fmt.Errorf("executor: schema %q: %w", name, err)
+		return nil, docErrorf(err, "schema %q: %w", name, err)
 	}
 	return &resultSchema{name: name, schema: sch}, nil
 }
@@ -164,7 +164,7 @@ func compileSchema(name string, schema []byte) (*resultSchema, error) {
 func (s *resultSchema) validate(doc string) (any, error) {
 	v, err := jsonschema.UnmarshalJSON(strings.NewReader(doc))
 	if err != nil {
-		return nil, fmt.Errorf("executor: answer is not valid JSON: %w", err)
+		return nil, docErrorf(err, "answer is not valid JSON: %w", err)
 	}
 	if err := s.schema.Validate(v); err != nil {
 		return nil, &mismatchError{what: fmt.Sprintf("answer does not match schema %q", s.name), problems: problemsOf(err)}
@@ -179,12 +179,34 @@ type mismatchError struct {
 	problems []string
 }
 
-func (e *mismatchError) Error() string {
+func (e *mismatchError) Error() string { return errorPrefix + e.message() }
+
+// message is what is wrong, without the package's prefix.
+func (e *mismatchError) message() string {
 	if len(e.problems) == 1 {
-		return "executor: " + e.what + ": " + e.problems[0]
+		return e.what + ": " + e.problems[0]
 	}
-	return "executor: " + e.what + ":\n- " + strings.Join(e.problems, "\n- ")
+	return e.what + ":\n- " + strings.Join(e.problems, "\n- ")
 }
+
+// errorPrefix begins the text of this package's errors.
+const errorPrefix = "executor: "
+
+// docError says why a JSON document (an answer, a schema) cannot be used:
+// its text is the package's prefix and msg, and msg alone is what a model
+// is told.
+type docError struct {
+	msg string
+	err error // the cause
+}
+
+// docErrorf returns the docError of a cause, its message formatted.
+func docErrorf(cause error, format string, args ...any) *docError {
+	return &docError{msg: fmt.Errorf(format, args...).Error(), err: cause}
+}
+
+func (e *docError) Error() string { return errorPrefix + e.msg }
+func (e *docError) Unwrap() error { return e.err }
 
 // problemsOf flattens a validation error into sorted, distinct lines, one per
 // failing leaf of the error tree: "at /tags/0: got number, want string".
@@ -230,13 +252,13 @@ func decodeResult(doc string, ty cty.Type) (cty.Value, error) {
 	if ty == cty.NilType {
 		implied, err := ctyjson.ImpliedType([]byte(doc))
 		if err != nil {
-			return cty.NilVal, fmt.Errorf("executor: decode answer: %w", err)
+			return cty.NilVal, docErrorf(err, "decode answer: %w", err)
 		}
 		ty = implied
 	}
 	val, err := ctyjson.Unmarshal([]byte(doc), ty)
 	if err != nil {
-		return cty.NilVal, fmt.Errorf("executor: decode answer: %w", err)
+		return cty.NilVal, docErrorf(err, "decode answer: %w", err)
 	}
 	return val, nil
 }

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -90,7 +91,7 @@ func (r *Rendered) checkModel(addr string, m *Model, cat *Catalog) hcl.Diagnosti
 			sev, what = hcl.DiagError, "is not"
 		}
 		detail := fmt.Sprintf("Model %q (model.%s, used by %s) %s served by the gateway: its model catalog does not list it.", m.ID, m.Name, addr, what)
-		if s := modelSuggestion(m.ID, sortedKeys(cat.Models)); s != "" {
+		if s := modelSuggestion(m.ID, slices.Sorted(maps.Keys(cat.Models))); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)
 		}
 		return hcl.Diagnostics{{Severity: sev, Summary: "Unknown model", Detail: detail, Subject: subject}}

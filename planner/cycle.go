@@ -2,6 +2,8 @@ package planner
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -48,7 +50,7 @@ func (g *Graph) cycles() [][]string {
 			out = append(out, scc)
 		}
 	}
-	for _, v := range sortedKeys(g.Nodes) {
+	for _, v := range slices.Sorted(maps.Keys(g.Nodes)) {
 		if _, seen := index[v]; !seen {
 			visit(v)
 		}
@@ -118,7 +120,7 @@ func cycleDiags(g *Graph, cycles [][]string) hcl.Diagnostics {
 		last := g.Nodes[c[len(c)-1]]
 		subject := last.Range
 		for _, r := range last.Refs {
-			if r.Type+"."+r.Name == c[0] {
+			if addr, ok := refNode(r); ok && addr.String() == c[0] {
 				subject = r.SourceRange
 				break
 			}

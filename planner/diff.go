@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,7 +55,7 @@ func requestText(req *gateway.Request, rd redaction) string {
 	if req.Stream != nil {
 		b.WriteString(rd.setting("stream", fmt.Sprint(*req.Stream)))
 	}
-	for _, k := range sortedKeys(req.Extra) {
+	for _, k := range slices.Sorted(maps.Keys(req.Extra)) {
 		b.WriteString(rd.setting(k, compactJSON(req.Extra[k])))
 	}
 	if req.ToolChoice != nil {

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -205,7 +206,7 @@ func (m *Model) sensitiveFields() []string {
 // markedParams returns the names of the params that carry a mark, sorted.
 func markedParams(params map[string]cty.Value) []string {
 	var out []string
-	for _, k := range sortedKeys(params) {
+	for _, k := range slices.Sorted(maps.Keys(params)) {
 		if params[k].ContainsMarked() {
 			out = append(out, k)
 		}

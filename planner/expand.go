@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/addrs"
 	"github.com/promptform/promptform/config"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
@@ -29,8 +30,12 @@ func Expand(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instance, hcl.
 	case s.Count != nil:
 		return expandCount(s, refs, scope)
 	}
-	return []*Instance{{Addr: Addr{Step: s.Name}, Step: s}}, nil
+	return []*Instance{{Addr: stepAddr(s).Instance(addrs.NoKey), Step: s}}, nil
 }
+
+// stepAddr returns the address of a step of the configuration, which is
+// the root module.
+func stepAddr(s *config.Step) addrs.Step { return addrs.Step{Name: s.Name} }
 
 func expandForEach(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instance, hcl.Diagnostics) {
 	ctx := scope.EvalContext(refs, Repetition{})
@@ -69,14 +74,14 @@ func expandForEach(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instanc
 			if k.IsNull() {
 				return bad("A set given to for_each must not hold null: each element becomes an instance key.")
 			}
-			out = append(out, &Instance{Addr: Addr{Step: s.Name, Key: k}, Step: s, Rep: Repetition{EachKey: k, EachValue: k}})
+			out = append(out, &Instance{Addr: stepAddr(s).Instance(k), Step: s, Rep: Repetition{EachKey: k, EachValue: k}})
 		}
 		return sortInstances(out), nil
 	case ty.IsMapType() || ty.IsObjectType():
 		var out []*Instance
 		for k, ev := range v.AsValueMap() {
 			key := cty.StringVal(k)
-			out = append(out, &Instance{Addr: Addr{Step: s.Name, Key: key}, Step: s, Rep: Repetition{EachKey: key, EachValue: ev}})
+			out = append(out, &Instance{Addr: stepAddr(s).Instance(key), Step: s, Rep: Repetition{EachKey: key, EachValue: ev}})
 		}
 		return sortInstances(out), nil
 	}
@@ -103,7 +108,7 @@ func expandCount(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instance,
 	out := make([]*Instance, n)
 	for i := range n {
 		idx := cty.NumberIntVal(int64(i))
-		out[i] = &Instance{Addr: Addr{Step: s.Name, Key: idx}, Step: s, Rep: Repetition{CountIndex: idx}}
+		out[i] = &Instance{Addr: stepAddr(s).Instance(idx), Step: s, Rep: Repetition{CountIndex: idx}}
 	}
 	return out, nil
 }

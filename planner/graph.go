@@ -2,32 +2,34 @@ package planner
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/addrs"
 	"github.com/promptform/promptform/config"
 	"github.com/zclconf/go-cty/cty"
 )
 
-// Node kinds of the graph.
-const (
-	KindStep   = "step"
-	KindLocal  = "local"
-	KindOutput = "output"
-	KindCheck  = "check"
-)
-
 // Node is a vertex of the dependency graph: a step (all its instances), a
-// local value or an output.
+// local value, an output or a check.
 type Node struct {
-	Addr  string // step.NAME, local.NAME or output.NAME
-	Kind  string
+	Addr  string // Address().String(): step.NAME, local.NAME, output.NAME or check.NAME
+	Kind  addrs.Kind
 	Name  string
 	Refs  []*config.Ref
 	Deps  []string // addresses of the nodes this one depends on, sorted
 	Range hcl.Range
 }
+
+// newNode returns the node of kind and name declared at r.
+func newNode(kind addrs.Kind, name string, r hcl.Range) *Node {
+	return &Node{Addr: addrs.Node{Kind: kind, Name: name}.String(), Kind: kind, Name: name, Range: r}
+}
+
+// Address returns the node's address.
+func (n *Node) Address() addrs.Node { return addrs.Node{Kind: n.Kind, Name: n.Name} }
 
 // Graph is the dependency graph of a configuration.
 type Graph struct {
@@ -38,7 +40,7 @@ type Graph struct {
 // String lists the edges as "dependent -> dependency" lines, sorted.
 func (g *Graph) String() string {
 	var lines []string
-	for _, addr := range sortedKeys(g.Nodes) {
+	for _, addr := range slices.Sorted(maps.Keys(g.Nodes)) {
 		for _, d := range g.Nodes[addr].Deps {
 			lines = append(lines, addr+" -> "+d)
 		}
@@ -65,7 +67,7 @@ func BuildGraph(cfg *config.Config) (*Graph, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	for _, name := range cfg.StepNames() {
 		s := cfg.Steps[name]
-		n := &Node{Addr: s.Address(), Kind: KindStep, Name: name, Range: s.DeclRange}
+		n := newNode(KindStep, name, s.DeclRange)
 		for _, e := range s.Exprs() {
 			refs, d := exprRefs(e)
 			n.Refs, diags = append(n.Refs, refs...), append(diags, d...)
@@ -86,29 +88,29 @@ func BuildGraph(cfg *config.Config) (*Graph, hcl.Diagnostics) {
 		}
 		g.Nodes[n.Addr] = n
 	}
-	for _, name := range sortedKeys(cfg.Checks) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Checks)) {
 		c := cfg.Checks[name]
-		n := &Node{Addr: "check." + name, Kind: KindCheck, Name: name, Range: c.DeclRange}
+		n := newNode(KindCheck, name, c.DeclRange)
 		for _, e := range c.Exprs() {
 			n.Refs, diags = appendRefs(n.Refs, diags, e)
 		}
 		g.Nodes[n.Addr] = n
 	}
-	for _, name := range sortedKeys(cfg.Locals) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Locals)) {
 		l := cfg.Locals[name]
-		n := &Node{Addr: "local." + name, Kind: KindLocal, Name: name, Range: l.DeclRange}
+		n := newNode(KindLocal, name, l.DeclRange)
 		n.Refs, diags = appendRefs(n.Refs, diags, l.Expr)
 		g.Nodes[n.Addr] = n
 	}
-	for _, name := range sortedKeys(cfg.Outputs) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Outputs)) {
 		o := cfg.Outputs[name]
-		n := &Node{Addr: "output." + name, Kind: KindOutput, Name: name, Range: o.DeclRange}
+		n := newNode(KindOutput, name, o.DeclRange)
 		if o.Value != nil {
 			n.Refs, diags = appendRefs(n.Refs, diags, o.Value)
 		}
 		g.Nodes[n.Addr] = n
 	}
-	for _, addr := range sortedKeys(g.Nodes) {
+	for _, addr := range slices.Sorted(maps.Keys(g.Nodes)) {
 		diags = append(diags, g.connect(cfg, g.Nodes[addr])...)
 	}
 	// Cycles are looked for even among bad references, over the edges that
@@ -151,13 +153,23 @@ func (g *Graph) connect(cfg *config.Config, n *Node) hcl.Diagnostics {
 		if d.HasErrors() {
 			continue
 		}
-		switch ref.Type {
-		case config.RootStep, config.RootLocal:
-			deps[ref.Type+"."+ref.Name] = true
+		if addr, ok := refNode(ref); ok {
+			deps[addr.String()] = true
 		}
 	}
-	n.Deps = sortedKeys(deps)
+	n.Deps = slices.Sorted(maps.Keys(deps))
 	return diags
+}
+
+// refNode returns the address of the graph node that a reference names:
+// a step or a local value. Other references (variables, each, count, self)
+// name no node.
+func refNode(ref *config.Ref) (addrs.Node, bool) {
+	switch ref.Type {
+	case config.RootStep, config.RootLocal:
+		return addrs.Node{Kind: addrs.ParseKind(ref.Type), Name: ref.Name}, true
+	}
+	return addrs.Node{}, false
 }
 
 // StepAttributes are the attributes a step exposes to later expressions.
@@ -166,9 +178,9 @@ var StepAttributes = []string{"output", "result", "tool_calls", "model", "finish
 func checkRef(cfg *config.Config, n *Node, ref *config.Ref) hcl.Diagnostics {
 	switch ref.Type {
 	case config.RootVar:
-		return undeclared(ref, "input variable", cfg.Variables)
+		return config.CheckDeclared(*ref, "input variable", cfg.Variables)
 	case config.RootLocal:
-		return undeclared(ref, "local value", cfg.Locals)
+		return config.CheckDeclared(*ref, "local value", cfg.Locals)
 	case config.RootEach, config.RootCount:
 		return checkRepetitionRef(cfg, n, ref)
 	case config.RootSelf:
@@ -179,7 +191,7 @@ func checkRef(cfg *config.Config, n *Node, ref *config.Ref) hcl.Diagnostics {
 			Subject:  ref.SourceRange.Ptr(),
 		}}
 	case config.RootStep:
-		if d := undeclared(ref, "step", cfg.Steps); d != nil {
+		if d := config.CheckDeclared(*ref, "step", cfg.Steps); d != nil {
 			return d
 		}
 		if n.Kind == KindStep && ref.Name == n.Name {
@@ -193,22 +205,6 @@ func checkRef(cfg *config.Config, n *Node, ref *config.Ref) hcl.Diagnostics {
 		return checkStepAttr(cfg.Steps[ref.Name], ref)
 	}
 	return nil
-}
-
-func undeclared[T any](ref *config.Ref, kind string, declared map[string]T) hcl.Diagnostics {
-	if _, ok := declared[ref.Name]; ok {
-		return nil
-	}
-	detail := fmt.Sprintf("No %s named %q is declared.", kind, ref.Name)
-	if s := config.NameSuggestion(ref.Name, sortedKeys(declared)); s != "" {
-		detail += fmt.Sprintf(" Did you mean %q?", s)
-	}
-	return hcl.Diagnostics{{
-		Severity: hcl.DiagError,
-		Summary:  "Reference to undeclared " + kind,
-		Detail:   detail,
-		Subject:  ref.SourceRange.Ptr(),
-	}}
 }
 
 func checkRepetitionRef(cfg *config.Config, n *Node, ref *config.Ref) hcl.Diagnostics {
@@ -265,7 +261,7 @@ func checkStepAttr(s *config.Step, ref *config.Ref) hcl.Diagnostics {
 	}
 	if ref.Key != cty.NilVal && !instanced {
 		return errAt("Unexpected step instance key",
-			fmt.Sprintf("Step %q has no for_each or count, so it has no instances; refer to it as step.%s.ATTRIBUTE.", s.Name, s.Name))
+			fmt.Sprintf("Step %q has no for_each or count, so it has no instances; refer to it as %s.ATTRIBUTE.", s.Name, stepAddr(s)))
 	}
 	if len(ref.Remaining) == 0 {
 		return nil
@@ -276,7 +272,7 @@ func checkStepAttr(s *config.Step, ref *config.Ref) hcl.Diagnostics {
 	}
 	if instanced && ref.Key == cty.NilVal {
 		return errAt("Missing step instance key",
-			fmt.Sprintf("Step %q has for_each or count, so its attributes belong to its instances: step.%s[KEY].%s.", s.Name, s.Name, attr.Name))
+			fmt.Sprintf("Step %q has for_each or count, so its attributes belong to its instances: %s[KEY].%s.", s.Name, stepAddr(s), attr.Name))
 	}
 	for _, a := range StepAttributes {
 		if a == attr.Name {
@@ -290,13 +286,4 @@ func checkStepAttr(s *config.Step, ref *config.Ref) hcl.Diagnostics {
 		detail += " Its attributes are " + strings.Join(StepAttributes, ", ") + "."
 	}
 	return errAt("Unsupported attribute", detail)
-}
-
-func sortedKeys[T any](m map[string]T) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -2,8 +2,12 @@ package planner
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
+
+	"github.com/promptform/promptform/addrs"
 )
 
 // edge is one dependency of the graph in the direction data flows: from
@@ -14,7 +18,7 @@ type edge struct{ from, to string }
 // then target.
 func (g *Graph) flowEdges() []edge {
 	var out []edge
-	for _, addr := range sortedKeys(g.Nodes) {
+	for _, addr := range slices.Sorted(maps.Keys(g.Nodes)) {
 		for _, d := range g.Nodes[addr].Deps {
 			if g.Nodes[d] != nil {
 				out = append(out, edge{from: d, to: addr})
@@ -31,7 +35,7 @@ func (g *Graph) flowEdges() []edge {
 }
 
 // dotAttrs are the Graphviz attributes of each kind of node.
-var dotAttrs = map[string]string{
+var dotAttrs = map[addrs.Kind]string{
 	KindStep:   `shape = "box", style = "rounded,filled", fillcolor = "#fff7d6"`,
 	KindLocal:  `shape = "ellipse", style = "dashed"`,
 	KindOutput: `shape = "note", style = "filled", fillcolor = "#e6f4ea"`,
@@ -50,7 +54,7 @@ func (g *Graph) DOT() string {
 	if len(g.Nodes) > 0 {
 		b.WriteString("\n")
 	}
-	for _, addr := range sortedKeys(g.Nodes) {
+	for _, addr := range slices.Sorted(maps.Keys(g.Nodes)) {
 		n := g.Nodes[addr]
 		fmt.Fprintf(&b, "  %s [label = %s, %s];\n", dotQuote(addr), dotQuote(addr), dotAttrs[n.Kind])
 	}
@@ -73,7 +77,7 @@ func dotQuote(s string) string {
 // mermaidShapes are the opening and closing brackets of each kind of node:
 // steps are rectangles, locals stadiums, outputs parallelograms and checks
 // hexagons.
-var mermaidShapes = map[string][2]string{
+var mermaidShapes = map[addrs.Kind][2]string{
 	KindStep:   {"[", "]"},
 	KindLocal:  {"([", "])"},
 	KindOutput: {"[/", "/]"},
@@ -95,8 +99,8 @@ var mermaidStyles = []string{
 func (g *Graph) Mermaid() string {
 	var b strings.Builder
 	b.WriteString("flowchart LR\n")
-	ids := mermaidIDs(sortedKeys(g.Nodes))
-	for _, addr := range sortedKeys(g.Nodes) {
+	ids := mermaidIDs(slices.Sorted(maps.Keys(g.Nodes)))
+	for _, addr := range slices.Sorted(maps.Keys(g.Nodes)) {
 		n := g.Nodes[addr]
 		sh, ok := mermaidShapes[n.Kind]
 		if !ok {

@@ -83,7 +83,7 @@ func record(t *testing.T, p *Plan, outputs map[string]string, offline bool) *sta
 		}
 		st.Steps[c.Address] = &state.Step{
 			Address:     c.Address,
-			Name:        c.Addr.Step,
+			Name:        c.Addr.Step.Name,
 			Key:         c.Addr.KeyJSON(),
 			RequestHash: c.Hash,
 			Request:     c.Canonical,

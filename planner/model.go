@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
@@ -38,7 +39,7 @@ func ResolveModels(cfg *config.Config, scope *Scope) (map[string]*Model, hcl.Dia
 	models := map[string]*Model{}
 	var diags hcl.Diagnostics
 	ctx := scope.VarContext()
-	for _, name := range sortedKeys(cfg.Models) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Models)) {
 		m, d := resolveModel(cfg, cfg.Models[name], ctx)
 		diags = append(diags, d...)
 		models[name] = m
@@ -209,7 +210,7 @@ func evalParams(expr hcl.Expression, ctx *hcl.EvalContext) (params map[string]ct
 		return nil, true, hcl.Diagnostics{exprDiag(expr, "Invalid params", "params must be an object of request fields, such as { model_region = \"global\" }.")}
 	}
 	out := v.AsValueMap()
-	for _, k := range sortedKeys(out) {
+	for _, k := range slices.Sorted(maps.Keys(out)) {
 		member, marks := out[k].UnmarkDeep()
 		if len(marks) > 0 || len(objMarks) > 0 {
 			out[k] = member.Mark(Sensitive) // one mark on the member, none inside

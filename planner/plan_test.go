@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/promptform/promptform/addrs"
 	"github.com/promptform/promptform/gateway"
 	"github.com/promptform/promptform/state"
 	"github.com/zclconf/go-cty/cty"
@@ -113,10 +114,10 @@ func TestAddr(t *testing.T) {
 		want     string
 		wantJSON string
 	}{
-		"single":      {addr: Addr{Step: "a"}, want: "step.a", wantJSON: ""},
-		"string key":  {addr: Addr{Step: "a", Key: cty.StringVal(`k "1"`)}, want: `step.a["k \"1\""]`, wantJSON: `"k \"1\""`},
-		"number key":  {addr: Addr{Step: "a", Key: cty.NumberIntVal(12)}, want: "step.a[12]", wantJSON: "12"},
-		"unicode key": {addr: Addr{Step: "a", Key: cty.StringVal("é")}, want: `step.a["é"]`, wantJSON: `"é"`},
+		"single":      {addr: Addr{Step: addrs.Step{Name: "a"}}, want: "step.a", wantJSON: ""},
+		"string key":  {addr: Addr{Step: addrs.Step{Name: "a"}, Key: cty.StringVal(`k "1"`)}, want: `step.a["k \"1\""]`, wantJSON: `"k \"1\""`},
+		"number key":  {addr: Addr{Step: addrs.Step{Name: "a"}, Key: cty.NumberIntVal(12)}, want: "step.a[12]", wantJSON: "12"},
+		"unicode key": {addr: Addr{Step: addrs.Step{Name: "a"}, Key: cty.StringVal("é")}, want: `step.a["é"]`, wantJSON: `"é"`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -5,8 +5,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/promptform/promptform/config"
@@ -134,7 +136,7 @@ func ChangedVar(saved map[string]SavedValue, now map[string]cty.Value) string {
 	if err != nil {
 		return "?"
 	}
-	for _, name := range sortedKeys(now) {
+	for _, name := range slices.Sorted(maps.Keys(now)) {
 		s, ok := saved[name]
 		if !ok || string(s.Value) != string(cur[name].Value) || string(s.Type) != string(cur[name].Type) {
 			return name

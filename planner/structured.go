@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -49,17 +51,17 @@ func (p *Plan) resolveStructured(scope *Scope) hcl.Diagnostics {
 	ctx := scope.VarContext()
 	var diags hcl.Diagnostics
 	p.Schemas, p.Tools, p.Fallbacks = map[string]*Schema{}, map[string]*Tool{}, map[string]*Fallback{}
-	for _, name := range sortedKeys(cfg.Schemas) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Schemas)) {
 		s, d := resolveSchema(cfg.Schemas[name], ctx)
 		diags = append(diags, d...)
 		p.Schemas[name] = s
 	}
-	for _, name := range sortedKeys(cfg.Tools) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Tools)) {
 		t, d := p.resolveTool(cfg.Tools[name], ctx)
 		diags = append(diags, d...)
 		p.Tools[name] = t
 	}
-	for _, name := range sortedKeys(cfg.Fallbacks) {
+	for _, name := range slices.Sorted(maps.Keys(cfg.Fallbacks)) {
 		f := cfg.Fallbacks[name]
 		rf := &Fallback{Name: name, Retry: f.Retry, Depth: f.Depth, Mode: f.Mode}
 		for _, m := range f.Models {

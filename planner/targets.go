@@ -5,50 +5,30 @@ import (
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/promptform/promptform/addrs"
 	"github.com/promptform/promptform/config"
-	"github.com/zclconf/go-cty/cty"
 )
 
 // Selector is a step address given on the command line: step.NAME (all its
-// instances) or step.NAME["key"] / step.NAME[0] (one instance).
+// instances) or step.NAME["key"] / step.NAME[0] (one instance), with the
+// text as given, which messages quote.
 type Selector struct {
-	Step string
-	Key  cty.Value // cty.NilVal: every instance
+	addrs.Target
 	Text string
 }
 
-// ParseSelector reads a -target, -exclude or -replace address.
+// ParseSelector reads a -target, -exclude or -replace address, or one that
+// a state subcommand takes (see addrs.ParseTarget). Modules do not exist
+// yet, so an address in one is an error too.
 func ParseSelector(s string) (Selector, error) {
-	t, diags := hclsyntax.ParseTraversalAbs([]byte(s), "", hcl.InitialPos)
-	bad := fmt.Errorf("%q is not a step address; use step.NAME or step.NAME[\"key\"]", s)
-	if diags.HasErrors() || len(t) < 2 || len(t) > 3 || t.RootName() != config.RootStep {
-		return Selector{}, bad
+	t, err := addrs.ParseTarget(s)
+	if err != nil {
+		return Selector{}, err
 	}
-	attr, ok := t[1].(hcl.TraverseAttr)
-	if !ok {
-		return Selector{}, bad
+	if !t.Step.Module.IsRoot() {
+		return Selector{}, fmt.Errorf("%q is not a step address: modules are not supported yet; use step.NAME or step.NAME[\"key\"]", s)
 	}
-	sel := Selector{Step: attr.Name, Text: s}
-	if len(t) == 3 {
-		idx, ok := t[2].(hcl.TraverseIndex)
-		if !ok {
-			return Selector{}, bad
-		}
-		sel.Key = idx.Key
-	}
-	return sel, nil
-}
-
-// matches reports whether the selector names the instance at addr.
-func (s Selector) matches(a Addr) bool {
-	if a.Step != s.Step {
-		return false
-	}
-	if s.Key == cty.NilVal {
-		return true
-	}
-	return a.Key != cty.NilVal && a.Key.Type().Equals(s.Key.Type()) && a.Key.Equals(s.Key).True()
+	return Selector{Target: t, Text: s}, nil
 }
 
 // Filter limits a run to some steps: the targets and what they depend on,
@@ -70,12 +50,12 @@ func (f *Filter) check(cfg *config.Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, list := range [][]Selector{f.Targets, f.Excludes, f.Replace} {
 		for _, s := range list {
-			if _, ok := cfg.Steps[s.Step]; ok {
+			if _, ok := cfg.Steps[s.Step.Name]; ok {
 				continue
 			}
 			detail := fmt.Sprintf("%s names no declared step.", s.Text)
-			if sug := config.NameSuggestion(s.Step, cfg.StepNames()); sug != "" {
-				detail += fmt.Sprintf(" Did you mean step.%s?", sug)
+			if sug := config.NameSuggestion(s.Step.Name, cfg.StepNames()); sug != "" {
+				detail += fmt.Sprintf(" Did you mean %s?", addrs.Step{Name: sug})
 			}
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown step address", Detail: detail})
 		}
@@ -89,19 +69,19 @@ func (f *Filter) checkKeys(cfg *config.Config, planned []Addr) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, list := range [][]Selector{f.Targets, f.Excludes, f.Replace} {
 		for _, s := range list {
-			step := cfg.Steps[s.Step]
-			if s.Key == cty.NilVal || step == nil {
+			step := cfg.Steps[s.Step.Name]
+			if s.Whole() || step == nil {
 				continue
 			}
 			if step.ForEach == nil && step.Count == nil {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown step address",
-					Detail: fmt.Sprintf("%s names an instance, but step.%s has no for_each or count; use step.%s.", s.Text, s.Step, s.Step)})
+					Detail: fmt.Sprintf("%s names an instance, but %s has no for_each or count; use %s.", s.Text, s.Step, s.Step)})
 				continue
 			}
-			planned := slices.ContainsFunc(planned, s.matches)
-			if !planned && f.Runs("step."+s.Step) {
+			planned := slices.ContainsFunc(planned, s.Matches)
+			if !planned && f.Runs(s.Step.String()) {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown step address",
-					Detail: fmt.Sprintf("%s names no instance of step.%s; promptform plan lists them.", s.Text, s.Step)})
+					Detail: fmt.Sprintf("%s names no instance of %s; promptform plan lists them.", s.Text, s.Step)})
 			}
 		}
 	}
@@ -113,7 +93,7 @@ func (f *Filter) checkKeys(cfg *config.Config, planned []Addr) hcl.Diagnostics {
 func (f *Filter) checkReplace() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, r := range f.Replace {
-		if !f.Runs("step." + r.Step) {
+		if !f.Runs(r.Step.String()) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Replaced step not selected",
 				Detail: fmt.Sprintf("-replace=%s has no effect: -target and -exclude leave that step out.", r.Text)})
 		}
@@ -133,15 +113,15 @@ func (f *Filter) resolve(g *Graph) {
 		}
 	}
 	for _, t := range f.Targets {
-		g.addWithDeps("step."+t.Step, f.nodes)
+		g.addWithDeps(t.Step.String(), f.nodes)
 	}
 	dependents := g.dependents()
 	for _, e := range f.Excludes {
-		if e.Key == cty.NilVal {
-			removeWithDependents("step."+e.Step, f.nodes, dependents)
+		if e.Whole() {
+			removeWithDependents(e.Step.String(), f.nodes, dependents)
 			continue
 		}
-		for _, d := range dependents["step."+e.Step] {
+		for _, d := range dependents[e.Step.String()] {
 			removeWithDependents(d, f.nodes, dependents)
 		}
 	}
@@ -209,20 +189,20 @@ func (f *Filter) Runs(addr string) bool {
 // RunsInstance reports whether an instance runs: its step runs, it is not
 // excluded by key, and when its step is targeted by key, it is that one.
 func (f *Filter) RunsInstance(a Addr) bool {
-	if !f.Runs("step." + a.Step) {
+	if !f.Runs(a.Step.String()) {
 		return false
 	}
 	for _, e := range f.Excludes {
-		if e.Key != cty.NilVal && e.matches(a) {
+		if !e.Whole() && e.Matches(a) {
 			return false
 		}
 	}
 	keyed := false
 	for _, t := range f.Targets {
-		if t.Step != a.Step {
+		if !t.Step.Equal(a.Step) {
 			continue
 		}
-		if t.Key == cty.NilVal || t.matches(a) {
+		if t.Whole() || t.Matches(a) {
 			return true
 		}
 		keyed = true
@@ -232,5 +212,5 @@ func (f *Filter) RunsInstance(a Addr) bool {
 
 // Replaced reports whether -replace names the instance.
 func (f *Filter) Replaced(a Addr) bool {
-	return slices.ContainsFunc(f.Replace, func(s Selector) bool { return s.matches(a) })
+	return slices.ContainsFunc(f.Replace, func(s Selector) bool { return s.Matches(a) })
 }

@@ -24,7 +24,7 @@ const gitignore = `# Written by promptform when it created this directory; it ne
 `
 
 // Temporary files of this package in Dir: the atomic write of the state,
-// and CheckWritable's probe. Lock removes those a killed process left.
+// and Store.CheckWritable's probe. Lock removes those a killed process left.
 var staleTemps = []string{"." + File + ".tmp-*", writableTemp}
 
 const writableTemp = ".writable-*"

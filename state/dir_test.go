@@ -25,7 +25,9 @@ func TestStateDirGetsGitignore(t *testing.T) {
 			record(t, s, 0, 1)
 		},
 		"CheckWritable": func(t *testing.T, dir string) {
-			if err := CheckWritable(Path(dir)); err != nil {
+			s, _ := openStore(t, Path(dir))
+			defer s.Close()
+			if err := s.CheckWritable(); err != nil {
 				t.Fatal(err)
 			}
 		},

@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 
 // helperRecord records steps into the store at path until it is killed.
 func helperRecord(path string) {
-	s, _, err := Open(path)
+	s, _, err := open(path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -44,48 +44,26 @@ type entry struct {
 // proportional to the change, not to the state. Commit folds the journal
 // into state.json.
 //
+// A Store is the only value that writes the state, and OpenLocked, which
+// takes the lock first, is how a command gets one: the Store holds the lock
+// until Close. (OpenUnlocked opens one without the lock, for -lock=false.)
+// A command that only reads uses Read.
+//
 // The methods of a Store are safe for concurrent use. The *State it returns
 // is changed by Record, Remove and SetOutputs, so read it only while no
 // write is in flight (the executor reads it from its scheduler goroutine,
-// which is also the one that writes). Writes to the files should happen
-// only under Lock: the Store does not take the lock itself.
+// which is also the one that writes).
 type Store struct {
 	mu      sync.Mutex
 	path    string
 	jpath   string
 	st      *State
-	f       *os.File // the journal, opened at the first write
-	size    int64    // bytes of whole, valid lines in the journal
-	pending int      // entries applied since state.json was last written
+	lock    *Lockfile // the lock the Store holds; nil without one
+	f       *os.File  // the journal, opened at the first write
+	size    int64     // bytes of whole, valid lines in the journal
+	pending int       // entries applied since state.json was last written
 	closed  bool
 	seam    *writeSeam // see save; nil but in tests
-}
-
-// Open loads the state at path (a missing file gives an empty state) and
-// replays its journal, path + ".journal", in order.
-//
-// A journal whose last line is torn (no newline, or not JSON: what a crash
-// during a write leaves) is not an error: that entry is dropped, a Warning
-// says so, and the next write cuts it off the file. A state.json that does
-// not parse, a bad line before the last, or a journal of another lineage is
-// an error that names the file and says what to do; the Store is then nil.
-//
-// Open never writes. After it replays a journal, Pending reports how many
-// entries state.json lacks; a caller that wants them folded in at once
-// (apply, under Lock) calls Commit, and a reader (show, state list) just
-// uses the state and Closes.
-func Open(path string) (*Store, []Warning, error) {
-	st, err := Load(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	_, statErr := os.Stat(path)
-	s := &Store{path: path, jpath: path + JournalSuffix, st: st}
-	warns, err := s.replay(statErr == nil)
-	if err != nil {
-		return nil, nil, err
-	}
-	return s, warns, nil
 }
 
 // State returns the state, with every journal entry applied. It is never nil.
@@ -141,9 +119,9 @@ func (s *Store) SetOutputs(outputs map[string]*Output) error {
 
 // Commit writes the whole state to state.json atomically, incrementing its
 // serial, and then removes the journal. It costs O(size of the state): call
-// it once, at the end of an apply (and after Open, if Pending > 0 and the
-// caller holds the lock). A crash between the two steps leaves a journal
-// that the next Open recognises as already folded in, by its serial.
+// it once, at the end of an apply (and after OpenLocked, if Pending > 0).
+// A crash between the two steps leaves a journal that the next open
+// recognises as already folded in, by its serial.
 //
 // The state is streamed into a temporary file beside state.json, one record
 // at a time, so Commit needs no second copy of it in memory. On disk it
@@ -177,9 +155,9 @@ func (s *Store) Commit() error {
 	return nil
 }
 
-// Close closes the journal without folding it into state.json; what was
-// recorded stays in the journal for the next Open. Close is idempotent;
-// writes after it return ErrClosed.
+// Close closes the journal without folding it into state.json, then
+// releases the lock the Store holds; what was recorded stays in the journal
+// for the next open. Close is idempotent; writes after it return ErrClosed.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -187,15 +165,17 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	if s.f == nil {
-		return nil
+	var err error
+	if s.f != nil {
+		if cerr := s.f.Close(); cerr != nil {
+			err = fmt.Errorf("state: close %s: %w", s.jpath, cerr)
+		}
+		s.f = nil
 	}
-	err := s.f.Close()
-	s.f = nil
-	if err != nil {
-		return fmt.Errorf("state: close %s: %w", s.jpath, err)
+	if s.lock != nil {
+		err = errors.Join(err, s.lock.Unlock())
 	}
-	return nil
+	return err
 }
 
 // write appends e to the journal, syncs it, then applies it to the state.
@@ -237,7 +217,7 @@ func (s *Store) undo(err error) error {
 }
 
 // openJournal opens the journal for appending at the first write, cutting
-// off a torn last line that Open dropped.
+// off a torn last line that opening dropped.
 func (s *Store) openJournal() error {
 	if s.f != nil {
 		return nil

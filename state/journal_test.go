@@ -15,7 +15,7 @@ import (
 // openStore opens the store at path and fails the test on an error.
 func openStore(t testing.TB, path string) (*Store, []Warning) {
 	t.Helper()
-	s, warns, err := Open(path)
+	s, warns, err := open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestJournalDamage(t *testing.T) {
 			if err := os.WriteFile(path+JournalSuffix, tc.damage(j), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			s, warns, err := Open(path)
+			s, warns, err := open(path)
 			checkOpen(t, s, warns, err, path+JournalSuffix, tc.wantSteps, tc.wantWarn, tc.wantErr)
 		})
 	}
@@ -324,7 +324,7 @@ func TestOpenBadStateFile(t *testing.T) {
 	if err := WriteFileAtomic(path, []byte(`{"version":1,"lin`), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, _, err := Open(path)
+	_, _, err := open(path)
 	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "move it away") {
 		t.Errorf("wrong error\ngot:  %v\nwant: naming %s and what to do", err, path)
 	}

@@ -55,6 +55,10 @@ func LockPath(configDir string) string { return filepath.Join(configDir, Dir, Lo
 // Lock tries at once; if the lock is held, it tries again every 50ms until
 // timeout has passed (0: fail at once) or ctx is done. It then returns a
 // *LockedError naming the holder, or ctx's error wrapped.
+//
+// A command that writes the state takes the lock with OpenLocked, whose
+// Store holds it; Lock alone is for a reader that wants no apply to write
+// while it reads (plan).
 func Lock(ctx context.Context, dir string, req LockInfo, timeout time.Duration) (*Lockfile, error) {
 	path := LockPath(dir)
 	if err := EnsureDir(filepath.Dir(path)); err != nil {

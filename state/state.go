@@ -175,7 +175,9 @@ func Load(path string) (*State, error) {
 }
 
 // Save writes the state to path atomically, creating the directory (see
-// EnsureDir), and increments the serial.
+// EnsureDir), and increments the serial. It takes no lock: it is for tests
+// and for tools that own the file outright. Commands write through a Store
+// (OpenLocked).
 func (s *State) Save(path string) error { return s.save(path, nil) }
 
 // save is Save, its write seen through seam. It streams the state into a
@@ -195,10 +197,12 @@ func (s *State) save(path string, seam *writeSeam) error {
 	return nil
 }
 
-// CheckWritable reports whether the state at path can be written, by
+// CheckWritable reports whether the store's state can be written, by
 // creating its directory and a temporary file beside it: apply checks it
 // before it spends anything.
-func CheckWritable(path string) error {
+func (s *Store) CheckWritable() error { return checkWritable(s.path) }
+
+func checkWritable(path string) error {
 	dir := filepath.Dir(path)
 	if err := EnsureDir(dir); err != nil {
 		return err

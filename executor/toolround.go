@@ -1,32 +1,62 @@
 package executor
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/promptform/promptform/gateway"
 	"github.com/promptform/promptform/planner"
+	"github.com/promptform/promptform/state"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// toolParams returns the compiled parameters of each tool offered, keyed by
-// tool name; each tool block is compiled once per run.
-func (s *scheduler) toolParams(tools []*planner.Tool) (map[string]*resultSchema, error) {
-	out := make(map[string]*resultSchema, len(tools))
-	for _, t := range tools {
-		c, ok := s.params[t.Name]
-		if !ok {
-			if len(t.Parameters) > 0 {
-				var err error
-				if c, err = compileSchema("tool."+t.Name, t.Parameters); err != nil {
-					return nil, err
-				}
-			}
-			s.params[t.Name] = c
-		}
-		out[t.Name] = c
+// runTools answers the calls of one round and returns the round's record
+// and the tool messages answering the calls.
+func (r *runner) runTools(c *call, calls []checkedCall) (state.Round, []gateway.Message) {
+	round := state.Round{}
+	var replies []gateway.Message
+	for _, cc := range calls {
+		tr, content := r.answerCall(c, cc)
+		round.ToolCalls = append(round.ToolCalls, state.ToolCall{ID: cc.ID, Name: cc.Function.Name, Arguments: cc.Function.Arguments})
+		round.Results = append(round.Results, tr)
+		replies = append(replies, gateway.Message{Role: "tool", ToolCallID: cc.ID, Content: gateway.TextContent(content)})
 	}
-	return out, nil
+	return round, replies
+}
+
+// answerCall answers one checked call: its record, and the content of the
+// tool message the model reads. A valid call to a tool with a command runs
+// it; a failing command is reported to the model as the call's result,
+// with its error. An invalid call is not run: the model gets why as its
+// result. A valid call to a tool without a command, beside an invalid one,
+// is not taken as the step's result: the model is asked to make its calls
+// again. Errors are recorded and reported scrubbed of sensitive values;
+// the model, which sent them, reads them whole.
+func (r *runner) answerCall(c *call, cc checkedCall) (tr state.ToolResult, content string) {
+	tr = state.ToolResult{ID: cc.ID, Name: cc.Function.Name}
+	addr := c.inst.Addr.String()
+	switch {
+	case cc.err != nil:
+		tr.Error = c.redact.text(cc.err.Error())
+		r.hook.ToolRan(addr, tr.Name, 0, errors.New(tr.Error))
+		return tr, "error: " + cc.err.Error()
+	case cc.tool.Command == nil:
+		tr.Error = "the call was not used: another call of the same answer was invalid"
+		return tr, "error: " + tr.Error + "; make the calls again"
+	}
+	t := cc.tool
+	cmd := toolCommand{Argv: t.Command, Dir: r.dir, Env: t.Env, Timeout: t.Timeout}
+	res := r.runTool(r.callCtx, cmd, []byte(toolArguments(cc.ToolCall)))
+	tr.Output, tr.DurationMS, content = res.Stdout, res.Duration.Milliseconds(), res.Stdout
+	var err error
+	if res.Err != nil {
+		err = c.redact.error(res.Err)
+		tr.Error = err.Error()
+		content = "error: " + res.Err.Error()
+	}
+	r.hook.ToolRan(addr, t.Name, res.Duration, err)
+	return tr, content
 }
 
 // checkedCall is a tool call from a model, checked: the tool it names, or

@@ -1,0 +1,86 @@
+package addrs
+
+import (
+	"testing"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+func TestStepInstanceString(t *testing.T) {
+	t.Parallel()
+	a := Step{Name: "a"}
+	tests := map[string]struct {
+		addr     StepInstance
+		want     string
+		wantJSON string
+	}{
+		"single":         {addr: a.Instance(NoKey), want: "step.a"},
+		"string key":     {addr: a.Instance(cty.StringVal("k")), want: `step.a["k"]`, wantJSON: `"k"`},
+		"quoted key":     {addr: a.Instance(cty.StringVal(`k "1"`)), want: `step.a["k \"1\""]`, wantJSON: `"k \"1\""`},
+		"backslash key":  {addr: a.Instance(cty.StringVal(`a\b`)), want: `step.a["a\\b"]`, wantJSON: `"a\\b"`},
+		"newline key":    {addr: a.Instance(cty.StringVal("a\nb\tc")), want: `step.a["a\nb\tc"]`, wantJSON: `"a\nb\tc"`},
+		"control key":    {addr: a.Instance(cty.StringVal("\x01")), want: `step.a["\x01"]`, wantJSON: `"\u0001"`},
+		"unicode key":    {addr: a.Instance(cty.StringVal("é")), want: `step.a["é"]`, wantJSON: `"é"`},
+		"template key":   {addr: a.Instance(cty.StringVal("${x}")), want: `step.a["${x}"]`, wantJSON: `"${x}"`},
+		"empty key":      {addr: a.Instance(cty.StringVal("")), want: `step.a[""]`, wantJSON: `""`},
+		"number key":     {addr: a.Instance(cty.NumberIntVal(12)), want: "step.a[12]", wantJSON: "12"},
+		"fraction key":   {addr: a.Instance(cty.NumberFloatVal(1.5)), want: "step.a[1.5]", wantJSON: "1.5"},
+		"big number key": {addr: a.Instance(cty.NumberIntVal(1 << 40)), want: "step.a[1099511627776]", wantJSON: "1099511627776"},
+		"in a module": {
+			addr: StepInstance{Step: Step{Module: Module{{Name: "m", Key: cty.StringVal("k")}}, Name: "b"}, Key: cty.NumberIntVal(0)},
+			want: `module.m["k"].step.b[0]`, wantJSON: "0",
+		},
+		"in nested modules": {
+			addr: StepInstance{Step: Step{Module: Module{{Name: "m"}, {Name: "n", Key: cty.NumberIntVal(2)}}, Name: "b"}},
+			want: `module.m.module.n[2].step.b`,
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if got := tt.addr.String(); got != tt.want {
+				t.Errorf("wrong address\ngot:  %s\nwant: %s", got, tt.want)
+			}
+			if got := string(tt.addr.KeyJSON()); got != tt.wantJSON {
+				t.Errorf("wrong key JSON\ngot:  %s\nwant: %s", got, tt.wantJSON)
+			}
+		})
+	}
+}
+
+func TestNodeString(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		addr Node
+		want string
+	}{
+		"step":               {addr: Step{Name: "a"}.Node(), want: "step.a"},
+		"local":              {addr: Node{Kind: KindLocal, Name: "x"}, want: "local.x"},
+		"output":             {addr: Node{Kind: KindOutput, Name: "y"}, want: "output.y"},
+		"check":              {addr: Node{Kind: KindCheck, Name: "z"}, want: "check.z"},
+		"output in a module": {addr: Node{Module: Module{{Name: "m", Key: cty.StringVal("k")}}, Kind: KindOutput, Name: "y"}, want: `module.m["k"].output.y`},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if got := tt.addr.String(); got != tt.want {
+				t.Errorf("wrong address\ngot:  %s\nwant: %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestKind(t *testing.T) {
+	t.Parallel()
+	for _, k := range []Kind{KindStep, KindLocal, KindOutput, KindCheck} {
+		if got := ParseKind(k.String()); got != k {
+			t.Errorf("ParseKind(%q) = %v, want %v", k.String(), got, k)
+		}
+	}
+	if got := ParseKind("var"); got != InvalidKind {
+		t.Errorf("ParseKind(%q) = %v, want %v", "var", got, InvalidKind)
+	}
+	if got := InvalidKind.String(); got != "invalid" {
+		t.Errorf("InvalidKind.String() = %q, want %q", got, "invalid")
+	}
+}

@@ -1,0 +1,86 @@
+package addrs
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Target is a step address given on the command line: a whole step,
+// step.NAME, which selects every instance of it, or one instance,
+// step.NAME["key"] or step.NAME[0]; either after a module path.
+type Target struct {
+	Step Step
+	Key  cty.Value // NoKey: the whole step
+}
+
+// String spells the target as HCL, as StepInstance spells the instance it
+// names: spaces and other spellings of one key are gone.
+func (t Target) String() string { return t.Step.String() + keyString(t.Key) }
+
+// Whole reports whether the target names every instance of its step.
+func (t Target) Whole() bool { return t.Key == NoKey }
+
+// Matches reports whether the target names the instance i: i is an
+// instance of the target's step, and, when the target has a key, the
+// instance with that key.
+func (t Target) Matches(i StepInstance) bool {
+	if !t.Step.Equal(i.Step) {
+		return false
+	}
+	return t.Whole() || i.Key != NoKey && keysEqual(t.Key, i.Key)
+}
+
+// ParseTarget reads a step address given on the command line, in HCL
+// syntax: step.NAME, step.NAME["key"], step.NAME[0], each after any number
+// of module calls, module.NAME or module.NAME["key"]. A key is a string or
+// a number. Anything else is an error that quotes s and says what to write.
+func ParseTarget(s string) (Target, error) {
+	bad := fmt.Errorf("%q is not a step address; use step.NAME or step.NAME[\"key\"]", s)
+	t, diags := hclsyntax.ParseTraversalAbs([]byte(s), "", hcl.InitialPos)
+	if diags.HasErrors() || len(t) == 0 {
+		return Target{}, bad
+	}
+	var mod Module
+	for keyword := t.RootName(); ; {
+		call, rest, ok := nameAndKey(t[1:])
+		switch {
+		case !ok:
+			return Target{}, bad
+		case keyword == keywordStep && len(rest) == 0:
+			return Target{Step: Step{Module: mod, Name: call.Name}, Key: call.Key}, nil
+		case keyword != keywordModule || len(rest) == 0:
+			return Target{}, bad
+		}
+		mod = append(mod, call)
+		attr, ok := rest[0].(hcl.TraverseAttr)
+		if !ok {
+			return Target{}, bad
+		}
+		keyword, t = attr.Name, rest
+	}
+}
+
+// nameAndKey reads NAME or NAME[KEY] at the start of t, the rest of an
+// address after its keyword, and returns what follows.
+func nameAndKey(t hcl.Traversal) (ModuleCall, hcl.Traversal, bool) {
+	if len(t) == 0 {
+		return ModuleCall{}, nil, false
+	}
+	attr, ok := t[0].(hcl.TraverseAttr)
+	if !ok {
+		return ModuleCall{}, nil, false
+	}
+	call, rest := ModuleCall{Name: attr.Name}, t[1:]
+	if len(rest) > 0 {
+		if idx, ok := rest[0].(hcl.TraverseIndex); ok {
+			if !validKey(idx.Key) {
+				return ModuleCall{}, nil, false
+			}
+			call.Key, rest = idx.Key, rest[1:]
+		}
+	}
+	return call, rest, true
+}

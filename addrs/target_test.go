@@ -1,0 +1,126 @@
+package addrs
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+func TestParseTarget(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		in        string
+		want      string // the target's String, "" for an error
+		wantWhole bool
+		wantMods  int
+		// noRoundTrip: String spells the key as the state does, Go-quoted,
+		// and "${" in a string is HCL template syntax: on the command line
+		// it is written "$${".
+		noRoundTrip bool
+	}{
+		"whole step":           {in: "step.a", want: "step.a", wantWhole: true},
+		"string key":           {in: `step.a["k"]`, want: `step.a["k"]`},
+		"spaced key":           {in: `step.a[ "k" ]`, want: `step.a["k"]`},
+		"number key":           {in: "step.a[2]", want: "step.a[2]"},
+		"legacy index":         {in: "step.a.2"},
+		"fraction key":         {in: "step.a[1.5]", want: "step.a[1.5]"},
+		"quotes in key":        {in: `step.a["k \"1\""]`, want: `step.a["k \"1\""]`},
+		"escapes in key":       {in: `step.a["a\\b\n\t"]`, want: `step.a["a\\b\n\t"]`},
+		"unicode escape":       {in: `step.a["\u00e9"]`, want: `step.a["é"]`},
+		"escaped template":     {in: `step.a["$${x}"]`, want: `step.a["${x}"]`, noRoundTrip: true},
+		"empty key":            {in: `step.a[""]`, want: `step.a[""]`},
+		"module":               {in: "module.m.step.a", want: "module.m.step.a", wantWhole: true, wantMods: 1},
+		"module with keys":     {in: `module.m["k"].step.a[0]`, want: `module.m["k"].step.a[0]`, wantMods: 1},
+		"nested modules":       {in: `module.m[1].module.n.step.a["x"]`, want: `module.m[1].module.n.step.a["x"]`, wantMods: 2},
+		"not a step":           {in: "output.x"},
+		"local":                {in: "local.x"},
+		"no name":              {in: "step"},
+		"empty":                {in: ""},
+		"trailing dot":         {in: "step."},
+		"two keys":             {in: `step.a["k"][0]`},
+		"attribute":            {in: "step.a.output"},
+		"not an address":       {in: "step.a b"},
+		"bool key":             {in: "step.a[true]"},
+		"null key":             {in: "step.a[null]"},
+		"index for name":       {in: `step["a"]`},
+		"template key":         {in: `step.a["${x}"]`},
+		"variable key":         {in: "step.a[var.x]"},
+		"splat":                {in: "step.a[*]"},
+		"module alone":         {in: "module.m"},
+		"module without name":  {in: "module.step.a"},
+		"module then output":   {in: "module.m.output.x"},
+		"module with bool key": {in: "module.m[true].step.a"},
+		"module with two keys": {in: `module.m["a"]["b"].step.a`},
+		"model":                {in: "model.x"},
+		"two steps":            {in: "step.a.step.b"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got, err := ParseTarget(tt.in)
+			if tt.want == "" {
+				want := fmt.Sprintf(`%q is not a step address; use step.NAME or step.NAME["key"]`, tt.in)
+				if err == nil || err.Error() != want {
+					t.Fatalf("wrong error for %q\ngot:  %v\nwant: %s", tt.in, err, want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("ParseTarget(%q): %v", tt.in, err)
+			}
+			if got.String() != tt.want {
+				t.Errorf("wrong target\ngot:  %s\nwant: %s", got, tt.want)
+			}
+			if got.Whole() != tt.wantWhole {
+				t.Errorf("Whole() = %v, want %v", got.Whole(), tt.wantWhole)
+			}
+			if len(got.Step.Module) != tt.wantMods || got.Step.Module.IsRoot() != (tt.wantMods == 0) {
+				t.Errorf("wrong module path %q, want %d calls", got.Step.Module, tt.wantMods)
+			}
+			if tt.noRoundTrip {
+				return
+			}
+			// What String prints parses back to the same target.
+			again, err := ParseTarget(got.String())
+			if err != nil || again.String() != got.String() || !again.Step.Equal(got.Step) || !keysEqual(again.Key, got.Key) {
+				t.Errorf("round trip of %s gave %v, %v", got, again, err)
+			}
+		})
+	}
+}
+
+func TestTargetMatches(t *testing.T) {
+	t.Parallel()
+	a, b := Step{Name: "a"}, Step{Name: "b"}
+	inMod := Step{Module: Module{{Name: "m"}}, Name: "a"}
+	tests := map[string]struct {
+		target string
+		inst   StepInstance
+		want   bool
+	}{
+		"whole step, single":      {target: "step.a", inst: a.Instance(NoKey), want: true},
+		"whole step, keyed":       {target: "step.a", inst: a.Instance(cty.StringVal("k")), want: true},
+		"whole step, other step":  {target: "step.a", inst: b.Instance(NoKey)},
+		"key, same":               {target: `step.a["k"]`, inst: a.Instance(cty.StringVal("k")), want: true},
+		"key, other":              {target: `step.a["k"]`, inst: a.Instance(cty.StringVal("kk"))},
+		"key, single":             {target: `step.a["k"]`, inst: a.Instance(NoKey)},
+		"number, same":            {target: "step.a[1]", inst: a.Instance(cty.NumberIntVal(1)), want: true},
+		"number against string":   {target: "step.a[1]", inst: a.Instance(cty.StringVal("1"))},
+		"root against module":     {target: "step.a", inst: inMod.Instance(NoKey)},
+		"module, same":            {target: "module.m.step.a", inst: inMod.Instance(NoKey), want: true},
+		"module key against none": {target: `module.m["x"].step.a`, inst: inMod.Instance(NoKey)},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			target, err := ParseTarget(tt.target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := target.Matches(tt.inst); got != tt.want {
+				t.Errorf("%s matches %s: got %v, want %v", tt.target, tt.inst, got, tt.want)
+			}
+		})
+	}
+}
