@@ -5,11 +5,16 @@
 // finished instance in the state as soon as it finishes.
 //
 // Two parts share the work. The scheduler (scheduler.go, nodes.go,
-// finished.go) only schedules: it evaluates locals, outputs and checks,
-// expands steps and renders their requests, decides what is re-used, keeps
-// the queue of calls, paces it with -parallelism and each model's Limits,
-// skips what depends on a failure, halts or stops on an interrupt, and
-// records every outcome to the state store. The runner (runner.go and the
+// finished.go) only schedules: it walks the plan's graph as the plan was
+// made, evaluating each node through its planner.Evaluator with a
+// planner.Walk in apply mode, so that locals, outputs, checks, expansion,
+// the -target/-exclude filter and the keep/run decision
+// (planner.Walk.DecideInstance) are the planner's own. Its step operation
+// (applyOp) renders each instance's request, re-uses the record of a kept
+// one at once and queues the others as calls. The scheduler keeps that
+// queue, paces it with -parallelism and each model's Limits, skips what
+// depends on a failure, halts or stops on an interrupt, and records every
+// outcome to the state store. The runner (runner.go and the
 // files it uses: converse.go, toolround.go, answer.go, conditions.go,
 // record.go, redact.go) runs one instance to its end: the call through the
 // ChatClient, each model of a client-mode fallback chain in turn, tool

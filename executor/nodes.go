@@ -10,9 +10,11 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
-// start evaluates a node whose dependencies have all finished. A node the
-// plan's filter leaves out finishes at once, silently: nothing that runs
-// depends on it.
+// start evaluates a node whose dependencies have all finished, through
+// the node's planner.Evaluator: the same evaluation the plan made, with
+// applyOp as its step operation. A node the plan's filter leaves out
+// finishes at once, silently: nothing that runs depends on it. A step
+// whose calls are queued finishes when the last of them does.
 func (s *scheduler) start(n *nodeRun) {
 	if !s.plan.Filter.Runs(n.node.Addr) {
 		s.finishNode(n)
@@ -22,26 +24,20 @@ func (s *scheduler) start(n *nodeRun) {
 		s.skip(n, cause)
 		return
 	}
-	cfg := s.plan.Config
-	ctx := s.scope.EvalContext(n.node.Refs, planner.Repetition{})
-	switch n.node.Kind {
-	case planner.KindLocal:
-		v, diags := cfg.Locals[n.node.Name].Expr.Value(ctx)
-		s.scope.SetLocal(n.node.Name, v)
-		s.complete(n, diags)
-	case planner.KindOutput:
-		v, diags := planner.OutputValue(cfg.Outputs[n.node.Name], ctx)
-		s.res.Outputs[n.node.Name] = v
-		s.complete(n, diags)
-	case planner.KindCheck:
-		check := cfg.Checks[n.node.Name]
-		messages, diags := evalCheck(check, ctx)
-		s.addDiags(diags)
-		s.opts.Hook.CheckResult(check.Name, len(messages) == 0, messages)
+	diags := s.walk.Evaluator(n.node).Eval(s.walk)
+	s.addDiags(diags)
+	n.failed = n.failed || diags.HasErrors()
+	if n.pending == 0 {
 		s.complete(n, nil)
-	case planner.KindStep:
-		s.startStep(n)
 	}
+}
+
+// check evaluates a check block and reports its result; a failed
+// assertion is a warning, and the check's node does not fail.
+func (s *scheduler) check(c *config.Check, ctx *hcl.EvalContext) {
+	messages, diags := evalCheck(c, ctx)
+	s.addDiags(diags)
+	s.opts.Hook.CheckResult(c.Name, len(messages) == 0, messages)
 }
 
 // blocked returns why a node cannot run, or "".
@@ -61,39 +57,50 @@ func (s *scheduler) blocked(n *nodeRun) string {
 	return ""
 }
 
-// startStep expands a step, re-uses what is recorded and queues the rest.
-func (s *scheduler) startStep(n *nodeRun) {
-	step := s.plan.Config.Steps[n.node.Name]
-	insts, diags := planner.Expand(step, n.node.Refs, s.scope)
+// applyOp is the planner.StepOp of an apply: a step's instances are
+// decided as the plan decided them, the recorded ones re-used at once and
+// the others queued as calls for the runner.
+type applyOp struct{ s *scheduler }
+
+// Expanded begins a step's progress; a step that cannot be expanded fails.
+func (o applyOp) Expanded(node *planner.Node, insts []*planner.Instance, diags hcl.Diagnostics) bool {
 	if diags.HasErrors() {
-		s.complete(n, diags)
-		return
+		return false
 	}
+	n := o.s.nodes[node.Addr]
 	n.insts, n.vals, n.over, n.pending = insts, make([]cty.Value, len(insts)), make([]bool, len(insts)), len(insts)
-	for i, inst := range insts {
-		if !s.plan.Filter.RunsInstance(inst.Addr) {
-			n.vals[i] = s.plan.UnknownStep(step)
-			if prior := s.st.Steps[inst.Addr.String()]; prior != nil {
-				n.vals[i] = s.plan.StepValue(step, prior)
-			}
-			n.settle(i)
-			continue
-		}
-		j, d := s.prepare(n, i, inst)
-		diags = append(diags, d...)
-		if j != nil {
-			s.queue = append(s.queue, j)
-		}
-	}
-	sort.SliceStable(s.queue, func(i, j int) bool { return s.queue[i].node.order < s.queue[j].node.order })
-	s.addDiags(diags)
-	if n.pending == 0 {
-		s.complete(n, nil)
-	}
+	return true
 }
 
-// prepare renders an instance's request. A recorded identical request is
-// re-used at once (nil job); otherwise the job to run is returned.
+// Filtered finishes an instance the filter leaves out with its value.
+func (o applyOp) Filtered(node *planner.Node, i int, d planner.Decision) bool {
+	n := o.s.nodes[node.Addr]
+	n.vals[i] = d.Value
+	n.settle(i)
+	return true
+}
+
+// Instance re-uses or queues one instance.
+func (o applyOp) Instance(node *planner.Node, i int, inst *planner.Instance) bool {
+	n := o.s.nodes[node.Addr]
+	j, diags := o.s.prepare(n, i, inst)
+	o.s.addDiags(diags)
+	if j != nil {
+		o.s.queue = append(o.s.queue, j)
+	}
+	return true
+}
+
+// Done keeps the queue in graph order.
+func (o applyOp) Done(*planner.Node) hcl.Diagnostics {
+	q := o.s.queue
+	sort.SliceStable(q, func(i, j int) bool { return q[i].node.order < q[j].node.order })
+	return nil
+}
+
+// prepare renders an instance's request and decides it with
+// planner.Walk.DecideInstance, as the plan did. A kept instance re-uses
+// its record at once (nil job); otherwise the job to run is returned.
 func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*job, hcl.Diagnostics) {
 	rendered, diags := s.plan.Render(inst, n.node.Refs, s.scope)
 	if diags.HasErrors() {
@@ -105,12 +112,11 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*job, hc
 	if err != nil {
 		return nil, s.instanceFailed(n, i, rd.error(fmt.Errorf("cannot encode request: %w", err)))
 	}
-	addr := inst.Addr.String()
-	prior := s.st.Steps[addr]
-	if action, _ := planner.Decide(prior, c.hash, c.req, s.opts.Offline); action == planner.Keep && !s.plan.Filter.Replaced(inst.Addr) {
+	d := s.walk.DecideInstance(planner.Facts{Inst: inst, Rendered: rendered, Request: c.req, Hash: c.hash})
+	if d.Action == planner.Keep {
 		s.res.Reused++
-		s.opts.Hook.StepFinished(addr, prior, true, 0)
-		n.vals[i] = s.plan.StepValue(inst.Step, prior)
+		s.opts.Hook.StepFinished(inst.Addr.String(), d.Prior, true, 0)
+		n.vals[i] = d.Value
 		n.settle(i)
 		return nil, nil
 	}
@@ -125,8 +131,7 @@ func (s *scheduler) complete(n *nodeRun, diags hcl.Diagnostics) {
 	s.addDiags(diags)
 	n.failed = n.failed || diags.HasErrors()
 	if n.node.Kind == planner.KindStep && !n.failed {
-		step := s.plan.Config.Steps[n.node.Name]
-		s.scope.SetStep(n.node.Name, planner.InstancesValue(step, n.insts, n.vals))
+		s.walk.ExposeStep(n.node, n.insts, n.vals)
 	}
 	s.finishNode(n)
 }

@@ -24,6 +24,7 @@ type scheduler struct {
 	opts    Options
 	runner  *runner
 	scope   *planner.Scope
+	walk    *planner.Walk // the walk of the plan's graph, in apply mode
 	nodes   map[string]*nodeRun
 	deps    map[string][]string // dependency -> dependents
 	queue   []*job
@@ -72,6 +73,10 @@ func newScheduler(ctx context.Context, plan *planner.Plan, st *state.State, opts
 		res:     Result{Outputs: map[string]cty.Value{}},
 		schemas: newSchemaCache(),
 		secrets: sensitiveStrings(plan),
+	}
+	s.walk = &planner.Walk{
+		Op: planner.OpApply, Plan: plan, Scope: s.scope, State: st, Filter: plan.Filter,
+		Offline: opts.Offline, Outputs: s.res.Outputs, Check: s.check, Steps: applyOp{s},
 	}
 	for i, addr := range plan.Graph.Order {
 		n := plan.Graph.Nodes[addr]

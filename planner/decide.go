@@ -1,0 +1,106 @@
+package planner
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/promptform/promptform/gateway"
+	"github.com/promptform/promptform/state"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// Decision is what a walk does with one step instance, and the value the
+// steps that depend on it see meanwhile. Plan and apply both take it from
+// DecideInstance, so that they cannot disagree.
+type Decision struct {
+	// Filtered is true when -target or -exclude leave the instance out: it
+	// is neither planned nor run, and Value is its recorded value (unknown
+	// when there is none).
+	Filtered bool
+	Action   Action
+	Reason   string
+	Prior    *state.Step // the recorded instance, or nil
+	// Value is what dependents see: the recorded value when the instance
+	// is kept or filtered out, else unknown (its answer marked Sensitive
+	// when the request uses a sensitive value) until it has run.
+	Value cty.Value
+}
+
+// Facts are what the decision about one instance rests on.
+type Facts struct {
+	Inst *Instance
+	// Rendered is the instance's rendering; nil when the filter leaves
+	// the instance out, which is then not rendered.
+	Rendered *Rendered
+	// Request and Hash are the encoded request, when it is known.
+	Request *gateway.Request
+	Hash    string
+	// Upstream says why a request not known yet may change ("upstream
+	// step.a will run"); it is the reason of RunIfChanged.
+	Upstream string
+}
+
+// DecideInstance decides one step instance for the walk: an instance the
+// filter leaves out keeps its recorded value; a request not known yet runs
+// when new, reruns when -replace names it, else runs if its inputs change;
+// a known request is compared with its record (see Decide), and -replace
+// turns whatever is recorded into a rerun.
+func (w *Walk) DecideInstance(f Facts) Decision {
+	s := f.Inst.Step
+	d := Decision{Prior: w.State.Steps[f.Inst.Addr.String()], Value: w.Plan.UnknownStep(s)}
+	replaced := w.Filter.Replaced(f.Inst.Addr)
+	switch {
+	case f.Rendered == nil:
+		d.Filtered, d.Action, d.Reason = true, Keep, "not targeted"
+		if d.Prior != nil {
+			d.Value = w.Plan.StepValue(s, d.Prior)
+		}
+		return d
+	case !f.Rendered.Known && d.Prior == nil:
+		d.Action, d.Reason = Run, "new"
+	case !f.Rendered.Known && replaced:
+		d.Action, d.Reason = Rerun, "-replace"
+	case !f.Rendered.Known:
+		d.Action, d.Reason = RunIfChanged, f.Upstream
+	default:
+		d.Action, d.Reason = Decide(d.Prior, f.Hash, f.Request, w.Offline)
+		if d.Action != Run && replaced {
+			d.Action, d.Reason = Rerun, "-replace"
+		}
+	}
+	d.Value = w.Plan.ChangeValue(s, &Change{Action: d.Action, Prior: d.Prior, Rendered: f.Rendered})
+	return d
+}
+
+// Decide compares a rendered request with its record: the action and why.
+func Decide(prior *state.Step, hash string, req *gateway.Request, offline bool) (Action, string) {
+	switch {
+	case prior == nil:
+		return Run, "new"
+	case strings.HasPrefix(prior.Failed, "postcondition:"):
+		return Rerun, "failed a postcondition"
+	case prior.Failed != "":
+		return Rerun, "failed last time"
+	case prior.RequestHash == hash && (offline || !prior.Offline):
+		return Keep, "unchanged"
+	case prior.RequestHash == hash:
+		return Rerun, "recorded by the offline model"
+	}
+	var old gateway.Request
+	if err := json.Unmarshal(prior.Request, &old); err != nil {
+		return Rerun, "request changed"
+	}
+	switch {
+	case old.Model != req.Model:
+		return Rerun, "model changed"
+	case !jsonEqual(old.Messages, req.Messages):
+		return Rerun, "prompt changed"
+	}
+	return Rerun, "parameters changed"
+}
+
+func jsonEqual(a, b any) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
+}

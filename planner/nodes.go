@@ -1,0 +1,62 @@
+package planner
+
+import (
+	"github.com/hashicorp/hcl/v2"
+)
+
+// localNode is a local value: its expression, evaluated into the scope.
+type localNode struct{ *Node }
+
+// Eval evaluates the local into the walk's scope.
+func (n localNode) Eval(w *Walk) hcl.Diagnostics {
+	v, diags := w.Plan.Config.Locals[n.Name].Expr.Value(w.Scope.EvalContext(n.Refs, Repetition{}))
+	w.Scope.SetLocal(n.Name, v)
+	return diags
+}
+
+// outputNode is an output: its value, with its preconditions checked.
+type outputNode struct{ *Node }
+
+// Eval evaluates the output into the walk's outputs.
+func (n outputNode) Eval(w *Walk) hcl.Diagnostics {
+	v, diags := OutputValue(w.Plan.Config.Outputs[n.Name], w.Scope.EvalContext(n.Refs, Repetition{}))
+	w.Outputs[n.Name] = v
+	return diags
+}
+
+// checkNode is a check block: its assertions, evaluated where the walk
+// evaluates checks.
+type checkNode struct{ *Node }
+
+// Eval hands the check to the walk, which reports its result.
+func (n checkNode) Eval(w *Walk) hcl.Diagnostics {
+	if w.Check != nil {
+		w.Check(w.Plan.Config.Checks[n.Name], w.Scope.EvalContext(n.Refs, Repetition{}))
+	}
+	return nil
+}
+
+// stepNode is a step: all its instances.
+type stepNode struct{ *Node }
+
+// Eval expands the step and takes each instance through the walk's
+// StepOp; an instance the filter leaves out is decided here, with its
+// recorded value.
+func (n stepNode) Eval(w *Walk) hcl.Diagnostics {
+	insts, diags := Expand(w.Plan.Config.Steps[n.Name], n.Refs, w.Scope)
+	if !w.Steps.Expanded(n.Node, insts, diags) {
+		return diags
+	}
+	for i, inst := range insts {
+		var ok bool
+		if w.Filter.RunsInstance(inst.Addr) {
+			ok = w.Steps.Instance(n.Node, i, inst)
+		} else {
+			ok = w.Steps.Filtered(n.Node, i, w.DecideInstance(Facts{Inst: inst}))
+		}
+		if !ok {
+			return nil
+		}
+	}
+	return w.Steps.Done(n.Node)
+}

@@ -1,0 +1,153 @@
+package planner
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/state"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// walk plans every node the filter lets through, in graph order. The
+// returned op's stop is set when an interrupt stopped it.
+func (p *Plan) walk(opts Options, scope *Scope, st *state.State) (*planOp, hcl.Diagnostics) {
+	ctx := opts.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	w := &Walk{Op: OpPlan, Plan: p, Scope: scope, State: st, Filter: p.Filter, Offline: p.Offline, Outputs: p.Outputs}
+	op := &planOp{w: w, ctx: ctx, willRun: map[string]bool{}, seen: map[string]bool{}}
+	w.Steps = op
+	var diags hcl.Diagnostics
+	for _, addr := range p.Graph.Order {
+		n := p.Graph.Nodes[addr]
+		if !p.Filter.Runs(addr) {
+			continue
+		}
+		if op.stop = interrupted(ctx); op.stop != nil {
+			return op, nil
+		}
+		diags = append(diags, w.Evaluator(n).Eval(w)...)
+		if op.stop != nil {
+			return op, nil
+		}
+	}
+	return op, diags
+}
+
+// planOp is the StepOp of a plan: it renders every instance, decides it
+// and records its change. It stops the walk when the context is done.
+type planOp struct {
+	w       *Walk
+	ctx     context.Context
+	willRun map[string]bool // steps with an instance that will run
+	seen    map[string]bool // instance addresses in the configuration
+	stop    hcl.Diagnostics // the interrupt that stopped the walk
+	// the step being planned
+	insts     []*Instance
+	vals      []cty.Value
+	diags     hcl.Diagnostics
+	instDiags instanceDiags
+}
+
+func (o *planOp) Expanded(n *Node, insts []*Instance, diags hcl.Diagnostics) bool {
+	for _, inst := range insts {
+		o.w.Plan.expanded = append(o.w.Plan.expanded, inst.Addr)
+	}
+	o.insts, o.vals, o.diags = insts, make([]cty.Value, len(insts)), diags
+	o.instDiags = instanceDiags{step: n.Name}
+	return true
+}
+
+// next checks for an interrupt before instance i and marks it seen.
+func (o *planOp) next(i int) bool {
+	if o.stop = interrupted(o.ctx); o.stop != nil {
+		return false
+	}
+	o.seen[o.insts[i].Addr.String()] = true
+	return true
+}
+
+func (o *planOp) Filtered(n *Node, i int, d Decision) bool {
+	if !o.next(i) {
+		return false
+	}
+	o.vals[i] = d.Value
+	return true
+}
+
+func (o *planOp) Instance(n *Node, i int, inst *Instance) bool {
+	if !o.next(i) {
+		return false
+	}
+	o.vals[i] = o.w.Plan.UnknownStep(inst.Step)
+	c, d := o.planInstance(n, inst)
+	o.instDiags.add(inst, d)
+	if c == nil {
+		return true
+	}
+	o.w.Plan.Changes = append(o.w.Plan.Changes, c.change)
+	o.vals[i] = c.Value
+	if c.Action != Keep {
+		o.willRun[n.Name] = true
+	}
+	return true
+}
+
+// Done exposes the step's value: unknown when it could not be planned
+// precisely, for its dependents to be planned with unknowns.
+func (o *planOp) Done(n *Node) hcl.Diagnostics {
+	diags := append(o.diags, o.instDiags.diagnostics()...)
+	if diags.HasErrors() {
+		o.w.Scope.SetStep(n.Name, cty.DynamicVal)
+		return diags
+	}
+	o.w.ExposeStep(n, o.insts, o.vals)
+	return diags
+}
+
+// plannedInstance is an instance's change with its decision.
+type plannedInstance struct {
+	Decision
+	change *Change
+}
+
+// planInstance renders an instance, checks its conditions and decides it.
+func (o *planOp) planInstance(n *Node, inst *Instance) (*plannedInstance, hcl.Diagnostics) {
+	p := o.w.Plan
+	r, diags := p.Render(inst, n.Refs, o.w.Scope)
+	diags = append(diags, p.checkConditions(inst, n, o.w.Scope)...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	f := Facts{Inst: inst, Rendered: r, Upstream: upstreamReason(n, o.willRun)}
+	var canonical []byte
+	if r.Known {
+		var err error
+		if f.Request, err = r.Request(); err == nil {
+			f.Hash, canonical, err = Hash(f.Request)
+		}
+		if err != nil {
+			return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot encode request", Detail: err.Error(), Subject: inst.Step.DeclRange.Ptr()})
+		}
+	}
+	d := o.w.DecideInstance(f)
+	c := &Change{Address: inst.Addr.String(), Addr: inst.Addr, Action: d.Action, Reason: d.Reason, Rendered: r, Request: f.Request, Hash: f.Hash, Canonical: canonical, Prior: d.Prior}
+	return &plannedInstance{Decision: d, change: c}, diags
+}
+
+// upstreamReason names the upstream steps that will run.
+func upstreamReason(n *Node, willRun map[string]bool) string {
+	var names []string
+	for _, d := range n.Deps {
+		if name, ok := strings.CutPrefix(d, "step."); ok && willRun[name] && !slices.Contains(names, d) {
+			names = append(names, d)
+		}
+	}
+	if len(names) == 0 {
+		return "inputs known after apply"
+	}
+	return "upstream " + strings.Join(names, ", ") + " will run"
+}
