@@ -12,13 +12,15 @@ import (
 const maxRedirects = 10
 
 // withRedirectRules returns the HTTPDoer to use for doer: a new
-// *http.Client for nil, a copy of an *http.Client whose CheckRedirect runs
+// *http.Client with its own transport for nil, a copy of an *http.Client whose CheckRedirect runs
 // checkRedirect before the caller's own policy, and any other HTTPDoer as
 // it is.
 func withRedirectRules(doer HTTPDoer) HTTPDoer {
 	switch hc := doer.(type) {
 	case nil:
-		return &http.Client{CheckRedirect: checkRedirect}
+		// A transport of its own: idle connections of the shared default
+		// transport may be closed by anything else in the process.
+		return &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), CheckRedirect: checkRedirect}
 	case *http.Client:
 		cp := *hc
 		cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {

@@ -62,10 +62,12 @@ func (f doerFunc) Do(r *http.Request) (*http.Response, error) { return f(r) }
 func TestChatRedirectNotFollowed(t *testing.T) {
 	t.Parallel()
 	clients := map[string]func() HTTPDoer{
-		"default client":  func() HTTPDoer { return nil },
-		"caller's client": func() HTTPDoer { return &http.Client{} },
+		"default client": func() HTTPDoer { return nil },
+		// Own transports: parallel tests closing their servers close the
+		// idle connections of the shared default transport.
+		"caller's client": func() HTTPDoer { return &http.Client{Transport: &http.Transport{}} },
 		"caller's redirect": func() HTTPDoer {
-			return &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}
+			return &http.Client{Transport: &http.Transport{}, CheckRedirect: func(*http.Request, []*http.Request) error { return nil }}
 		},
 	}
 	for _, status := range []int{301, 302, 303, 307, 308} {
@@ -117,7 +119,7 @@ func TestChatRedirectFollowedByCallersDoer(t *testing.T) {
 	first := newRecorder(t, reply(302, "", "Location", other.srv.URL+"/elsewhere"))
 	follow := doerFunc(func(r *http.Request) (*http.Response, error) {
 		r.Header.Del("Authorization") // a doer we cannot stop; keep the test's key home
-		return http.DefaultClient.Do(r)
+		return (&http.Client{Transport: &http.Transport{}}).Do(r)
 	})
 	c := New(Config{BaseURL: first.srv.URL + "/v1", HTTPClient: follow})
 	_, err := c.Chat(context.Background(), hello())
