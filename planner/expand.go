@@ -51,8 +51,9 @@ func expandForEach(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instanc
 	}
 	// The keys become addresses: they must not be sensitive. A map's values
 	// may be, and each.value keeps their marks.
-	if v.IsMarked() || (v.Type().IsSetType() && v.ContainsMarked()) {
-		return bad(sensitiveRepetition("for_each", "the keys become part of the instance addresses, which plans, progress and the state show. A map with plain keys may have sensitive values."))
+	sensitiveKeys := sensitiveRepetition("for_each", "the keys become part of the instance addresses, which plans, progress and the state show. A map with plain keys may have sensitive values.")
+	if v.IsMarked() {
+		return bad(sensitiveKeys)
 	}
 	switch ty := v.Type(); {
 	case !v.IsWhollyKnown():
@@ -62,6 +63,10 @@ func expandForEach(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instanc
 	case (ty.IsSetType() || ty.IsMapType() || ty.IsObjectType()) && forEachTooLarge(v.LengthInt()) != "":
 		return bad(forEachTooLarge(v.LengthInt()))
 	case ty.IsSetType():
+		// After the size check: reading a large set is costly.
+		if v.ContainsMarked() {
+			return bad(sensitiveKeys)
+		}
 		if !ty.ElementType().Equals(cty.String) {
 			if conv, err := convert.Convert(v, cty.Set(cty.String)); err == nil {
 				v = conv
