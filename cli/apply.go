@@ -7,8 +7,6 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/executor"
-	"github.com/promptform/promptform/planner"
-	"github.com/promptform/promptform/state"
 )
 
 // EnvGatewayURL overrides every gateway's URL.
@@ -30,77 +28,10 @@ func runApply(m *Meta, args []string) int {
 	if planFile != "" && (len(pf.vars.args) > 0 || pf.offline || pf.replay || len(pf.targets)+len(pf.excludes)+len(pf.replace) > 0) {
 		return m.fail("Options with a saved plan", "A saved plan carries its own variables, mode and targets: apply PLANFILE takes none of -var, -var-file, -offline, -replay, -target, -exclude or -replace.")
 	}
-	view := m.applyView(pf.json)
-	store, diags, locked := m.openState(pf.lock, "apply", pf.lockTimeout)
-	if !locked {
-		return 1
-	}
-	if diags.HasErrors() {
-		view.diags(m, diags)
-		return 1
-	}
-	defer store.Close() // and so releases the lock
-	if store.Pending() > 0 && !pf.replay {
-		// A run was killed: fold what it recorded before planning on it.
-		// (A replay plans on the journal's progress as it is and writes
-		// nothing unless it succeeds.)
-		if err := store.Commit(); err != nil {
-			return m.fail("Cannot write state", err.Error()+".")
-		}
-	}
-	view.diags(m, diags)
-	var p *planner.Plan
-	var st *state.State
-	var ok bool
-	if planFile != "" {
-		var saved *planFlags
-		p, st, saved, ok = m.planFromFile(planFile, view)
-		if ok {
-			pf.offline, pf.replay = saved.offline, saved.replay
-		}
-	} else {
-		p, st, ok = m.makePlan(&pf, view)
-	}
-	if !ok {
-		return 1
-	}
-	view.plan(m, p)
-	if p.HasChanges() && planFile == "" && !*autoApprove && !m.confirm(pf.json) {
-		return 1
-	}
-	limits := executor.NewLimits()
-	clients, diags := m.clients(p, pf.offline, pf.replay, limits)
-	if err := store.CheckWritable(); err != nil && p.HasChanges() {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write state",
-			Detail: err.Error() + ". apply records every answer as it arrives, so it calls nothing until the state directory is writable."})
-	}
-	if diags.HasErrors() {
-		view.diags(m, diags)
-		return 1
-	}
-	serialBefore := st.Serial
-	res := executor.Run(m.ctx, p, executor.Options{
-		Parallelism: *parallelism,
-		Client:      clients,
-		Offline:     pf.offline,
-		Store:       store,
-		Hook:        view.hook(m),
-		CallContext: m.abandon,
-		Limits:      limits,
+	return m.apply(&applyOp{
+		pf: pf, planFile: planFile, autoApprove: *autoApprove, parallelism: *parallelism,
+		view: m.applyView(pf.json),
 	})
-	if planFile != "" && st.Serial == serialBefore {
-		// A saved plan applies once: move the serial on even when nothing
-		// was written, so that the same file is stale from now on.
-		if err := store.Commit(); err != nil {
-			res.Diagnostics = append(res.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot save state", Detail: err.Error()})
-		}
-	}
-	view.diags(m, res.Diagnostics)
-	view.result(m, p, res)
-	if res.Diagnostics.HasErrors() || res.Interrupted {
-		return 1
-	}
-	return 0
 }
 
 // confirm asks on a terminal; it refuses when stdin is not one.

@@ -32,12 +32,7 @@ func (m *Meta) applyView(jsonOut bool) applyView {
 type applyHuman struct{ humanDiags }
 
 // plan prints the plan on stderr: during apply, stdout carries only outputs.
-func (applyHuman) plan(m *Meta, p *planner.Plan) {
-	out := m.Stdout
-	m.Stdout = m.Stderr
-	planHuman{}.plan(m, p)
-	m.Stdout = out
-}
+func (applyHuman) plan(m *Meta, p *planner.Plan) { writePlan(m, m.Stderr, p) }
 
 func (applyHuman) hook(m *Meta) executor.Hook {
 	return &humanHook{m: m, w: m.Stderr, live: m.StderrTTY}

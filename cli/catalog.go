@@ -41,7 +41,7 @@ func (m *Meta) catalogs(cfg *config.Config, fetch bool) (map[*config.Gateway]*pl
 	var logger *slog.Logger
 	if fetch {
 		var err error
-		if logger, err = debugLog(); err != nil {
+		if logger, err = m.debugLog(); err != nil {
 			return out, hcl.Diagnostics{logDiag(err)}
 		}
 	}
@@ -51,7 +51,7 @@ func (m *Meta) catalogs(cfg *config.Config, fetch bool) (map[*config.Gateway]*pl
 		if _, done := out[g]; done {
 			continue
 		}
-		cfgClient := clientConfig(g, "", nil, logger)
+		cfgClient := m.clientConfig(g, "", nil, logger)
 		models, err := m.catalog(cfgClient, fetch)
 		switch {
 		case err != nil:

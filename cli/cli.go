@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/fatih/color"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/mattn/go-isatty"
 )
@@ -29,6 +28,13 @@ type Streams struct {
 	StderrTTY bool
 	// Color enables colour on the human views.
 	Color bool
+	// Getenv reads an environment variable of the command (API keys,
+	// PF_VAR_*, PROMPTFORM_GATEWAY_URL, PROMPTFORM_LOG*); nil reads the
+	// process's.
+	Getenv func(string) string
+	// Environ lists the command's environment as NAME=VALUE; nil lists the
+	// process's.
+	Environ func() []string
 }
 
 // command is one subcommand: its synopsis and its run function.
@@ -66,6 +72,8 @@ func Main(args []string) int {
 		StdinTTY:  isatty.IsTerminal(os.Stdin.Fd()),
 		StderrTTY: isatty.IsTerminal(os.Stderr.Fd()),
 		Color:     !noColor,
+		Getenv:    os.Getenv,
+		Environ:   os.Environ,
 	}
 	return Run(stop, abandon, args, s)
 }
@@ -96,7 +104,14 @@ func interrupts() (stop, abandon context.Context) {
 // Run runs one promptform command line. ctx stops new work when cancelled;
 // abandon also cancels requests in flight.
 func Run(ctx, abandon context.Context, args []string, s Streams) int {
+	if s.Getenv == nil {
+		s.Getenv = os.Getenv
+	}
+	if s.Environ == nil {
+		s.Environ = os.Environ
+	}
 	m := &Meta{Streams: s, ctx: ctx, abandon: abandon, Dir: "."}
+	defer m.closeLog()
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
 		name, val, hasVal := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
 		switch {
@@ -119,8 +134,7 @@ func Run(ctx, abandon context.Context, args []string, s Streams) int {
 		}
 		args = args[1:]
 	}
-	color.NoColor = !m.Color
-	if _, err := debugLog(); err != nil {
+	if _, err := m.debugLog(); err != nil {
 		writeDiags(m, s.Stderr, hcl.Diagnostics{logDiag(err)})
 		return 1
 	}

@@ -2,10 +2,13 @@ package cli
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"maps"
 	"net/http"
 	"os"
+	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -17,16 +20,58 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
+// TestMain runs the test binary as promptform itself when it is called by
+// that name (the scripts' "exec promptform", through the link that
+// linkBinary puts on PATH), and else runs the tests. The scripts spend most
+// of their time waiting (for processes, the fake's delays, the lock), so
+// unless -parallel says otherwise four times as many run at once as there
+// are CPUs.
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"promptform": func() { os.Exit(Main(os.Args[1:])) },
-	})
+	if filepath.Base(os.Args[0]) == "promptform" {
+		os.Exit(Main(os.Args[1:]))
+	}
+	flag.Parse()
+	parallelSet := false
+	flag.Visit(func(f *flag.Flag) { parallelSet = parallelSet || f.Name == "test.parallel" })
+	if !parallelSet {
+		flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
+	}
+	dir, err := linkBinary()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// linkBinary links the test binary as promptform into a new directory and
+// puts that directory first on PATH.
+func linkBinary() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	dir, err := os.MkdirTemp("", "promptform-bin-")
+	if err != nil {
+		return "", err
+	}
+	if err := os.Symlink(exe, filepath.Join(dir, "promptform")); err != nil {
+		return dir, err
+	}
+	return dir, os.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
 }
 
 // TestScripts runs the end-to-end scripts in testdata/script. Each script
 // has its own fake gateway on loopback, reachable through
 // PROMPTFORM_GATEWAY_URL, and these commands:
 //
+//	promptform ARGS...      run promptform in the test process (fast); use
+//	                        "exec promptform" where a real process matters
+//	                        (background runs, signals, kills) and for runs
+//	                        that wait on the clock (rate limits, the lock, a
+//	                        tool's timeout): in-process runs take turns
 //	gateway requests        print the recorded requests: one line per request,
 //	                        "METHOD PATH auth=<Authorization header>", then
 //	                        the body as canonical JSON
@@ -46,18 +91,26 @@ func TestMain(m *testing.M) {
 //	                        earlier one (same body)
 func TestScripts(t *testing.T) {
 	t.Parallel()
+	dir, err := filepath.Abs("testdata/script") // the in-process commands change directory
+	if err != nil {
+		t.Fatal(err)
+	}
 	testscript.Run(t, testscript.Params{
-		Dir: "testdata/script",
+		Dir: dir,
 		Setup: func(env *testscript.Env) error {
+			env.Values[envNamesKey{}] = envNames(env.Vars)
 			srv := gatewaytest.NewServer()
 			env.Defer(srv.Close)
 			env.Values["gateway"] = srv
 			env.Setenv(EnvGatewayURL, srv.URL())
 			env.Setenv("NO_COLOR", "1")
+			// A race-enabled promptform would sleep a second before it exits.
+			env.Setenv("GORACE", strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"gateway": cmdGateway,
+			"gateway":    cmdGateway,
+			"promptform": cmdPromptform,
 		},
 	})
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 
@@ -24,7 +23,7 @@ func (m *Meta) clients(p *planner.Plan, offline, replay bool, limits *executor.L
 	case replay:
 		return func(*planner.Model) executor.ChatClient { return executor.Replay{} }, nil
 	}
-	logger, err := debugLog()
+	logger, err := m.debugLog()
 	if err != nil {
 		return nil, hcl.Diagnostics{logDiag(err)}
 	}
@@ -39,8 +38,8 @@ func (m *Meta) clients(p *planner.Plan, offline, replay bool, limits *executor.L
 		if _, done := byGateway[g]; done {
 			continue
 		}
-		key := strings.TrimSpace(os.Getenv(g.APIKeyEnv))
-		cfg := clientConfig(g, key, limits, logger)
+		key := strings.TrimSpace(m.Getenv(g.APIKeyEnv))
+		cfg := m.clientConfig(g, key, limits, logger)
 		if key == "" && g.KeyRequired && !missing[g.APIKeyEnv] {
 			missing[g.APIKeyEnv] = true
 			diags = append(diags, missingKey(g, c.Rendered.Model, gateway.RedactURL(cfg.BaseURL)))
@@ -53,7 +52,7 @@ func (m *Meta) clients(p *planner.Plan, offline, replay bool, limits *executor.L
 		defer mu.Unlock()
 		c, ok := byGateway[model.Gateway]
 		if !ok {
-			c = gateway.New(clientConfig(model.Gateway, os.Getenv(model.Gateway.APIKeyEnv), limits, logger))
+			c = gateway.New(m.clientConfig(model.Gateway, m.Getenv(model.Gateway.APIKeyEnv), limits, logger))
 			byGateway[model.Gateway] = c
 		}
 		return c
@@ -63,7 +62,7 @@ func (m *Meta) clients(p *planner.Plan, offline, replay bool, limits *executor.L
 // clientConfig is the client configuration of gateway g: key is the API key
 // ("" for the catalog, which needs none), limits (may be nil) observes the
 // rate limits, and logger (may be nil) is the debug log.
-func clientConfig(g *config.Gateway, key string, limits *executor.Limits, logger *slog.Logger) gateway.Config {
+func (m *Meta) clientConfig(g *config.Gateway, key string, limits *executor.Limits, logger *slog.Logger) gateway.Config {
 	cfg := gateway.Config{
 		BaseURL:    g.URL,
 		APIKey:     key,
@@ -73,7 +72,7 @@ func clientConfig(g *config.Gateway, key string, limits *executor.Limits, logger
 		UserAgent:  "promptform/" + Version,
 		Logger:     logger,
 	}
-	if u := os.Getenv(EnvGatewayURL); u != "" {
+	if u := m.Getenv(EnvGatewayURL); u != "" {
 		cfg.BaseURL = u
 	}
 	if cfg.MaxRetries == 0 {

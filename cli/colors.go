@@ -2,9 +2,14 @@ package cli
 
 import "github.com/fatih/color"
 
+// painter colours text for a human view when its colour setting is on. A
+// view holds its own painter: colour is a setting of the view, not of the
+// process, so two runs in one process may differ.
+type painter struct{ color bool }
+
 // paint colours s when colour is on.
-func (m *Meta) paint(attrs []color.Attribute, s string) string {
-	if !m.Color {
+func (p painter) paint(attrs []color.Attribute, s string) string {
+	if !p.color {
 		return s
 	}
 	c := color.New(attrs...)
@@ -12,11 +17,21 @@ func (m *Meta) paint(attrs []color.Attribute, s string) string {
 	return c.Sprint(s)
 }
 
-func (m *Meta) green(s string) string {
-	return m.paint([]color.Attribute{color.FgGreen, color.Bold}, s)
+func (p painter) green(s string) string {
+	return p.paint([]color.Attribute{color.FgGreen, color.Bold}, s)
 }
-func (m *Meta) yellow(s string) string { return m.paint([]color.Attribute{color.FgYellow}, s) }
-func (m *Meta) red(s string) string    { return m.paint([]color.Attribute{color.FgRed, color.Bold}, s) }
-func (m *Meta) cyan(s string) string   { return m.paint([]color.Attribute{color.FgCyan}, s) }
-func (m *Meta) bold(s string) string   { return m.paint([]color.Attribute{color.Bold}, s) }
-func (m *Meta) faint(s string) string  { return m.paint([]color.Attribute{color.Faint}, s) }
+func (p painter) yellow(s string) string { return p.paint([]color.Attribute{color.FgYellow}, s) }
+func (p painter) red(s string) string    { return p.paint([]color.Attribute{color.FgRed, color.Bold}, s) }
+func (p painter) cyan(s string) string   { return p.paint([]color.Attribute{color.FgCyan}, s) }
+func (p painter) bold(s string) string   { return p.paint([]color.Attribute{color.Bold}, s) }
+func (p painter) faint(s string) string  { return p.paint([]color.Attribute{color.Faint}, s) }
+
+// painter returns a painter with the command's colour setting.
+func (m *Meta) painter() painter { return painter{color: m.Color} }
+
+func (m *Meta) green(s string) string  { return m.painter().green(s) }
+func (m *Meta) yellow(s string) string { return m.painter().yellow(s) }
+func (m *Meta) red(s string) string    { return m.painter().red(s) }
+func (m *Meta) cyan(s string) string   { return m.painter().cyan(s) }
+func (m *Meta) bold(s string) string   { return m.painter().bold(s) }
+func (m *Meta) faint(s string) string  { return m.painter().faint(s) }

@@ -1,5 +1,8 @@
 // Package cli implements the promptform commands: flags, and the two views
 // of every command, human (coloured with fatih/color) and -json. Results go
 // to stdout; progress, warnings and diagnostics to stderr. It is the only
-// package that prints.
+// package that prints. A command's streams, environment and colour setting
+// come from the Streams that Run is given, not from the process, so Run may
+// be called more than once in one process; the working directory is still
+// the process's.
 package cli

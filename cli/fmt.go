@@ -3,5 +3,5 @@ package cli
 import "github.com/promptform/promptform/cli/fmtcmd"
 
 func runFmt(m *Meta, args []string) int {
-	return fmtcmd.Run(args, m.Dir, m.Stdout, m.Stderr)
+	return fmtcmd.RunColor(args, m.Dir, m.Stdout, m.Stderr, m.Color)
 }

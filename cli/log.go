@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -21,11 +20,12 @@ const (
 // when it is unset or empty, else a text log with timestamps at that level,
 // appended to the file PROMPTFORM_LOG_PATH names (created 0600) or written
 // to stderr. An unknown level, or a file that cannot be opened, is an error
-// that says which variable to fix.
-func newLogger(getenv func(string) string) (*slog.Logger, error) {
+// that says which variable to fix. The closer closes the log file (nil
+// without one).
+func newLogger(getenv func(string) string, stderr io.Writer) (*slog.Logger, io.Closer, error) {
 	name := strings.TrimSpace(getenv(EnvLog))
 	if name == "" {
-		return nil, nil
+		return nil, nil, nil
 	}
 	var level slog.Level
 	switch strings.ToLower(name) {
@@ -36,45 +36,36 @@ func newLogger(getenv func(string) string) (*slog.Logger, error) {
 	case "warn":
 		level = slog.LevelWarn
 	default:
-		return nil, fmt.Errorf("%s=%q is not a log level: set it to debug, info or warn (or trace, the same as debug), or unset it", EnvLog, name)
+		return nil, nil, fmt.Errorf("%s=%q is not a log level: set it to debug, info or warn (or trace, the same as debug), or unset it", EnvLog, name)
 	}
-	var w io.Writer = os.Stderr
+	w := stderr
+	var closer io.Closer
 	if path := getenv(EnvLogPath); path != "" {
 		f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 		if err != nil {
-			return nil, fmt.Errorf("%s: cannot open the log file: %w", EnvLogPath, err)
+			return nil, nil, fmt.Errorf("%s: cannot open the log file: %w", EnvLogPath, err)
 		}
-		w = f
+		w, closer = f, f
 	}
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), nil
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})), closer, nil
 }
 
-// logs caches the debug log per value of the two variables, so that one
-// process opens its log file once, whoever asks.
-var logs struct {
-	sync.Mutex
-	byEnv map[[2]string]*slog.Logger
-}
-
-// debugLog returns the debug log of the environment (see newLogger), built
-// the first time it is asked for and shared afterwards. It is safe for
+// debugLog returns the debug log of the command's environment (see
+// newLogger), built the first time it is asked for and shared afterwards,
+// so that one command opens its log file once, whoever asks. It is safe for
 // concurrent use.
-func debugLog() (*slog.Logger, error) {
-	key := [2]string{os.Getenv(EnvLog), os.Getenv(EnvLogPath)}
-	logs.Lock()
-	defer logs.Unlock()
-	if l, ok := logs.byEnv[key]; ok {
-		return l, nil
+func (m *Meta) debugLog() (*slog.Logger, error) {
+	m.log.once.Do(func() {
+		m.log.logger, m.log.file, m.log.err = newLogger(m.Getenv, m.Stderr)
+	})
+	return m.log.logger, m.log.err
+}
+
+// closeLog closes the debug log's file, if the command opened one.
+func (m *Meta) closeLog() {
+	if m.log.file != nil {
+		m.log.file.Close()
 	}
-	l, err := newLogger(os.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	if logs.byEnv == nil {
-		logs.byEnv = map[[2]string]*slog.Logger{}
-	}
-	logs.byEnv[key] = l
-	return l, nil
 }
 
 // logDiag is the diagnostic of a debug log that cannot be set up.

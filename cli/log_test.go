@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -30,7 +31,7 @@ func TestNewLoggerLevels(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			env := map[string]string{EnvLog: tc.value}
-			l, err := newLogger(func(k string) string { return env[k] })
+			l, _, err := newLogger(func(k string) string { return env[k] }, io.Discard)
 			switch {
 			case tc.wantErr != "":
 				if err == nil || err.Error() != tc.wantErr {
@@ -56,7 +57,7 @@ func TestNewLoggerFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{EnvLog: "info", EnvLogPath: path}
-	l, err := newLogger(func(k string) string { return env[k] })
+	l, _, err := newLogger(func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +72,7 @@ func TestNewLoggerFile(t *testing.T) {
 
 	fresh := filepath.Join(t.TempDir(), "new.log")
 	env[EnvLogPath] = fresh
-	if _, err := newLogger(func(k string) string { return env[k] }); err != nil {
+	if _, _, err := newLogger(func(k string) string { return env[k] }, io.Discard); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Stat(fresh); err != nil || fi.Mode().Perm() != 0o600 {
@@ -79,7 +80,7 @@ func TestNewLoggerFile(t *testing.T) {
 	}
 
 	env[EnvLogPath] = filepath.Join(t.TempDir(), "missing", "x.log")
-	if _, err := newLogger(func(k string) string { return env[k] }); err == nil ||
+	if _, _, err := newLogger(func(k string) string { return env[k] }, io.Discard); err == nil ||
 		!strings.HasPrefix(err.Error(), "PROMPTFORM_LOG_PATH: cannot open the log file: ") {
 		t.Errorf("wrong error\ngot:  %v\nwant: PROMPTFORM_LOG_PATH: cannot open the log file: …", err)
 	}

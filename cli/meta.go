@@ -5,7 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -25,6 +28,12 @@ type Meta struct {
 	store   *state.Store // the state opened for writing, when there is one
 	helped  bool         // the command printed its usage because -help asked
 	compact bool         // -compact-warnings: warnings as one line each
+	log     struct {     // the debug log, built once (see debugLog)
+		once   sync.Once
+		logger *slog.Logger
+		file   io.Closer // the log file, closed when the command ends
+		err    error
+	}
 }
 
 // varFlags collects -var and -var-file in command-line order.

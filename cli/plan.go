@@ -119,7 +119,7 @@ func (m *Meta) makePlan(pf *planFlags, view planView) (*planner.Plan, *state.Sta
 		view.diags(m, diags)
 		return nil, nil, false
 	}
-	vars, moreDiags := m.parser.CollectVariables(cfg, pf.vars.args, os.Environ())
+	vars, moreDiags := m.parser.CollectVariables(cfg, pf.vars.args, m.Environ())
 	diags = append(diags, moreDiags...)
 	if diags.HasErrors() {
 		view.diags(m, diags)

@@ -18,8 +18,11 @@ type planHuman struct{ humanDiags }
 
 // plan prints every step that will not simply be kept, with its model and
 // rendered messages, then a summary line and the changes to outputs.
-func (planHuman) plan(m *Meta, p *planner.Plan) {
-	w := m.Stdout
+func (planHuman) plan(m *Meta, p *planner.Plan) { writePlan(m, m.Stdout, p) }
+
+// writePlan prints the plan on w: the actions, the summary and the output
+// changes, or that nothing changes.
+func writePlan(m *Meta, w io.Writer, p *planner.Plan) {
 	switch {
 	case len(p.Changes) == 0 && !p.HasChanges():
 		fmt.Fprintf(w, "%s The configuration has no steps.\n", m.green("No changes."))

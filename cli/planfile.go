@@ -118,7 +118,7 @@ func (m *Meta) replan(sp *planner.SavedPlan, view planView, fetch bool) (p *plan
 		view.diags(m, diags)
 		return nil, nil, nil, "", false
 	}
-	now, diags := m.parser.CollectVariables(cfg, sp.VarArgs, os.Environ())
+	now, diags := m.parser.CollectVariables(cfg, sp.VarArgs, m.Environ())
 	if diags.HasErrors() {
 		return nil, nil, nil, "its variables cannot be collected again: " + diags.Error(), true
 	}

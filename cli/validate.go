@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/planner"
@@ -37,7 +36,7 @@ func (m *Meta) validate() hcl.Diagnostics {
 	if diags.HasErrors() {
 		return diags
 	}
-	vars, varDiags := m.parser.CollectVariables(cfg, nil, os.Environ())
+	vars, varDiags := m.parser.CollectVariables(cfg, nil, m.Environ())
 	for _, d := range varDiags {
 		if d.Summary != "No value for required variable" {
 			diags = append(diags, d)

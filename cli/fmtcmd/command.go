@@ -44,8 +44,15 @@ type options struct {
 // Run runs "promptform fmt" with args (the arguments after "fmt") in the
 // working directory wd and returns the exit code: 0 on success, 1 on any error
 // or, with -check, when a file is not formatted. Changed files are listed on
-// stdout (and diffs printed there with -diff); diagnostics go to stderr.
+// stdout (and diffs printed there with -diff); diagnostics go to stderr,
+// without colour.
 func Run(args []string, wd string, stdout, stderr io.Writer) int {
+	return RunColor(args, wd, stdout, stderr, false)
+}
+
+// RunColor is Run with colour on the diagnostics when color is true and
+// stderr is a terminal.
+func RunColor(args []string, wd string, stdout, stderr io.Writer, color bool) int {
 	opts, paths, err := parseArgs(args)
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(stdout, usage)
@@ -65,6 +72,7 @@ func Run(args []string, wd string, stdout, stderr io.Writer) int {
 	c := &command{
 		options: opts,
 		wd:      wd,
+		color:   color,
 		stdout:  stdout,
 		files:   map[string]*hcl.File{},
 		seen:    map[string]bool{},

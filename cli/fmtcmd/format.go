@@ -17,6 +17,7 @@ import (
 type command struct {
 	options
 	wd      string
+	color   bool // colour the diagnostics on a terminal
 	stdout  io.Writer
 	files   map[string]*hcl.File
 	seen    map[string]bool

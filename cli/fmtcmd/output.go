@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/fatih/color"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/mattn/go-isatty"
 	"github.com/pmezard/go-difflib/difflib"
@@ -26,7 +25,7 @@ func (c *command) writeDiagnostics(w io.Writer) {
 	sort.SliceStable(diags, func(i, j int) bool {
 		return lessRange(diags[i].Subject, diags[j].Subject)
 	})
-	wr := hcl.NewDiagnosticTextWriter(w, c.files, diagWidth, useColor(w))
+	wr := hcl.NewDiagnosticTextWriter(w, c.files, diagWidth, c.color && isTerminal(w))
 	_ = wr.WriteDiagnostics(diags) // nowhere left to report a failed write to stderr
 }
 
@@ -44,11 +43,10 @@ func lessRange(a, b *hcl.Range) bool {
 	}
 }
 
-// useColor reports whether w is a terminal and colour has not been turned off
-// (-no-color and NO_COLOR set color.NoColor).
-func useColor(w io.Writer) bool {
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	return ok && !color.NoColor && isatty.IsTerminal(f.Fd())
+	return ok && isatty.IsTerminal(f.Fd())
 }
 
 // unifiedDiff returns the unified diff from before to after of the file shown

@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/executor"
+	"github.com/promptform/promptform/planner"
+	"github.com/promptform/promptform/state"
+)
+
+// applyOp is one apply, as its flags ask: plan from the configuration (or
+// take a saved plan), run it, and show it all on the view.
+type applyOp struct {
+	pf          planFlags
+	planFile    string // a saved plan to apply; "" plans afresh
+	autoApprove bool
+	parallelism int
+	view        applyView
+}
+
+// apply is the apply operation: it takes the state lock and opens the
+// state, folds the journal of a killed run, plans, asks for confirmation,
+// makes the clients, runs the plan and shows the result. It returns the
+// exit code; closing the store at the end releases the lock.
+func (m *Meta) apply(op *applyOp) int {
+	store, ok := m.openForApply(op)
+	if !ok {
+		return 1
+	}
+	defer store.Close() // and so releases the lock
+	p, st, ok := m.planForApply(op)
+	if !ok {
+		return 1
+	}
+	limits := executor.NewLimits()
+	clients, diags := m.clients(p, op.pf.offline, op.pf.replay, limits)
+	if err := store.CheckWritable(); err != nil && p.HasChanges() {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write state",
+			Detail: err.Error() + ". apply records every answer as it arrives, so it calls nothing until the state directory is writable."})
+	}
+	if diags.HasErrors() {
+		op.view.diags(m, diags)
+		return 1
+	}
+	res := m.execute(op, p, st, store, clients, limits)
+	op.view.diags(m, res.Diagnostics)
+	op.view.result(m, p, res)
+	if res.Diagnostics.HasErrors() || res.Interrupted {
+		return 1
+	}
+	return 0
+}
+
+// openForApply takes the lock and opens the state for writing. A run that
+// was killed left a journal: its records are folded into the state before
+// planning on it (a replay plans on the journal's progress as it is and
+// writes nothing unless it succeeds).
+func (m *Meta) openForApply(op *applyOp) (*state.Store, bool) {
+	store, diags, locked := m.openState(op.pf.lock, "apply", op.pf.lockTimeout)
+	if !locked {
+		return nil, false
+	}
+	if diags.HasErrors() {
+		op.view.diags(m, diags)
+		return nil, false
+	}
+	if store.Pending() > 0 && !op.pf.replay {
+		if err := store.Commit(); err != nil {
+			m.fail("Cannot write state", err.Error()+".")
+			store.Close()
+			return nil, false
+		}
+	}
+	op.view.diags(m, diags)
+	return store, true
+}
+
+// planForApply makes the plan, or reads the saved one (whose mode, offline
+// or replay, then holds), shows it and asks for confirmation when a step
+// would run and neither a saved plan nor -auto-approve stands for it.
+func (m *Meta) planForApply(op *applyOp) (*planner.Plan, *state.State, bool) {
+	var p *planner.Plan
+	var st *state.State
+	var ok bool
+	if op.planFile != "" {
+		var saved *planFlags
+		p, st, saved, ok = m.planFromFile(op.planFile, op.view)
+		if ok {
+			op.pf.offline, op.pf.replay = saved.offline, saved.replay
+		}
+	} else {
+		p, st, ok = m.makePlan(&op.pf, op.view)
+	}
+	if !ok {
+		return nil, nil, false
+	}
+	op.view.plan(m, p)
+	if p.HasChanges() && op.planFile == "" && !op.autoApprove && !m.confirm(op.pf.json) {
+		return nil, nil, false
+	}
+	return p, st, true
+}
+
+// execute runs the plan, recording into store. A saved plan applies once:
+// the serial moves on even when nothing was written, so that the same file
+// is stale from then on.
+func (m *Meta) execute(op *applyOp, p *planner.Plan, st *state.State, store *state.Store,
+	clients func(*planner.Model) executor.ChatClient, limits *executor.Limits) *executor.Result {
+	serialBefore := st.Serial
+	res := executor.Run(m.ctx, p, executor.Options{
+		Parallelism: op.parallelism,
+		Client:      clients,
+		Offline:     op.pf.offline,
+		Store:       store,
+		Hook:        op.view.hook(m),
+		CallContext: m.abandon,
+		Limits:      limits,
+	})
+	if op.planFile != "" && st.Serial == serialBefore {
+		if err := store.Commit(); err != nil {
+			res.Diagnostics = append(res.Diagnostics, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot save state", Detail: err.Error()})
+		}
+	}
+	return res
+}
