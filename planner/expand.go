@@ -55,15 +55,15 @@ func expandForEach(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instanc
 	if v.IsMarked() {
 		return bad(sensitiveKeys)
 	}
+	// The size first: reading a large set (IsWhollyKnown, marks) sorts it.
 	switch ty := v.Type(); {
+	case v.IsKnown() && !v.IsNull() && (ty.IsSetType() || ty.IsMapType() || ty.IsObjectType()) && forEachTooLarge(v.LengthInt()) != "":
+		return bad(forEachTooLarge(v.LengthInt()))
 	case !v.IsWhollyKnown():
 		return bad("The for_each value depends on a step that has not run yet, so its keys cannot be known when the plan is made. Use variables, locals or files for for_each.")
 	case v.IsNull():
 		return bad("The for_each value must not be null.")
-	case (ty.IsSetType() || ty.IsMapType() || ty.IsObjectType()) && forEachTooLarge(v.LengthInt()) != "":
-		return bad(forEachTooLarge(v.LengthInt()))
 	case ty.IsSetType():
-		// After the size check: reading a large set is costly.
 		if v.ContainsMarked() {
 			return bad(sensitiveKeys)
 		}
