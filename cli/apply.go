@@ -24,33 +24,38 @@ func runApply(m *Meta, args []string) int {
 		fmt.Fprintln(m.Stderr, "Error: -parallelism must be at least 1.")
 		return 1
 	}
+	base := m.view()
 	planFile := fs.Arg(0)
 	if planFile != "" && (len(pf.vars.args) > 0 || pf.offline || pf.replay || len(pf.targets)+len(pf.excludes)+len(pf.replace) > 0) {
-		return m.fail("Options with a saved plan", "A saved plan carries its own variables, mode and targets: apply PLANFILE takes none of -var, -var-file, -offline, -replay, -target, -exclude or -replace.")
+		return base.fail("Options with a saved plan", "A saved plan carries its own variables, mode and targets: apply PLANFILE takes none of -var, -var-file, -offline, -replay, -target, -exclude or -replace.")
 	}
 	return m.apply(&applyOp{
 		pf: pf, planFile: planFile, autoApprove: *autoApprove, parallelism: *parallelism,
-		view: m.applyView(pf.json),
+		view: newApplyView(pf.json, base),
 	})
 }
 
+// needsConfirmation is the error of an apply that would run steps but
+// cannot ask whether to.
+var needsConfirmation = hcl.Diagnostics{{
+	Severity: hcl.DiagError,
+	Summary:  "Apply needs confirmation",
+	Detail: "apply asks before it spends tokens, but standard input is not a terminal (or -json is set), so it cannot ask. " +
+		"Review the plan and run apply -auto-approve to go ahead without asking.",
+}}
+
 // confirm asks on a terminal; it refuses when stdin is not one.
-func (m *Meta) confirm(jsonOut bool) bool {
-	if !m.StdinTTY || jsonOut {
-		writeDiags(m, m.Stderr, hcl.Diagnostics{{
-			Severity: hcl.DiagError,
-			Summary:  "Apply needs confirmation",
-			Detail: "apply asks before it spends tokens, but standard input is not a terminal (or -json is set), so it cannot ask. " +
-				"Review the plan and run apply -auto-approve to go ahead without asking.",
-		}})
+func (v applyHuman) confirm() bool {
+	if !v.stdinTTY {
+		v.diags(needsConfirmation)
 		return false
 	}
-	fmt.Fprintf(m.Stderr, "\n%s\n  Only 'yes' will be accepted.\n\n  Enter a value: ", m.bold("Do you want to run these steps?"))
-	line, _ := bufio.NewReader(m.Stdin).ReadString('\n')
+	fmt.Fprintf(v.stderr, "\n%s\n  Only 'yes' will be accepted.\n\n  Enter a value: ", v.paint.bold("Do you want to run these steps?"))
+	line, _ := bufio.NewReader(v.stdin).ReadString('\n')
 	if strings.TrimSpace(line) != "yes" {
-		fmt.Fprintln(m.Stderr, "\nApply cancelled.")
+		fmt.Fprintln(v.stderr, "\nApply cancelled.")
 		return false
 	}
-	fmt.Fprintln(m.Stderr)
+	fmt.Fprintln(v.stderr)
 	return true
 }

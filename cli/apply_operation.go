@@ -38,12 +38,12 @@ func (m *Meta) apply(op *applyOp) int {
 			Detail: err.Error() + ". apply records every answer as it arrives, so it calls nothing until the state directory is writable."})
 	}
 	if diags.HasErrors() {
-		op.view.diags(m, diags)
+		op.view.diags(diags)
 		return 1
 	}
 	res := m.execute(op, p, st, store, clients, limits)
-	op.view.diags(m, res.Diagnostics)
-	op.view.result(m, p, res)
+	op.view.diags(res.Diagnostics)
+	op.view.result(p, res)
 	if res.Diagnostics.HasErrors() || res.Interrupted {
 		return 1
 	}
@@ -57,20 +57,21 @@ func (m *Meta) apply(op *applyOp) int {
 func (m *Meta) openForApply(op *applyOp) (*state.Store, bool) {
 	store, diags, locked := m.openState(op.pf.lock, "apply", op.pf.lockTimeout)
 	if !locked {
+		op.view.textDiags(diags)
 		return nil, false
 	}
 	if diags.HasErrors() {
-		op.view.diags(m, diags)
+		op.view.diags(diags)
 		return nil, false
 	}
 	if store.Pending() > 0 && !op.pf.replay {
 		if err := store.Commit(); err != nil {
-			m.fail("Cannot write state", err.Error()+".")
+			op.view.textDiags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot write state", Detail: err.Error() + "."}})
 			store.Close()
 			return nil, false
 		}
 	}
-	op.view.diags(m, diags)
+	op.view.diags(diags)
 	return store, true
 }
 
@@ -93,8 +94,8 @@ func (m *Meta) planForApply(op *applyOp) (*planner.Plan, *state.State, bool) {
 	if !ok {
 		return nil, nil, false
 	}
-	op.view.plan(m, p)
-	if p.HasChanges() && op.planFile == "" && !op.autoApprove && !m.confirm(op.pf.json) {
+	op.view.plan(p)
+	if p.HasChanges() && op.planFile == "" && !op.autoApprove && !op.view.confirm() {
 		return nil, nil, false
 	}
 	return p, st, true
@@ -111,7 +112,7 @@ func (m *Meta) execute(op *applyOp, p *planner.Plan, st *state.State, store *sta
 		Client:      clients,
 		Offline:     op.pf.offline,
 		Store:       store,
-		Hook:        op.view.hook(m),
+		Hook:        op.view.hook(),
 		CallContext: m.abandon,
 		Limits:      limits,
 	})

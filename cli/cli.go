@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 
@@ -135,7 +134,7 @@ func Run(ctx, abandon context.Context, args []string, s Streams) int {
 		args = args[1:]
 	}
 	if _, err := m.debugLog(); err != nil {
-		writeDiags(m, s.Stderr, hcl.Diagnostics{logDiag(err)})
+		m.view().diags(hcl.Diagnostics{logDiag(err)})
 		return 1
 	}
 	if len(args) == 0 {
@@ -194,15 +193,7 @@ func runVersion(m *Meta, args []string) int {
 	if !m.parseFlags(fs, args, 0) {
 		return 1
 	}
-	if *jsonOut {
-		return m.printJSONDocument(map[string]any{
-			"promptform_version": Version,
-			"platform":           runtime.GOOS + "_" + runtime.GOARCH,
-			"go_version":         runtime.Version(),
-		})
-	}
-	fmt.Fprintf(m.Stdout, "promptform v%s\non %s_%s\n", Version, runtime.GOOS, runtime.GOARCH)
-	return 0
+	return versionView{m.view(), *jsonOut}.version()
 }
 
 // runHelp prints the usage, or a command's usage as -help would.

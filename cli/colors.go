@@ -25,13 +25,3 @@ func (p painter) red(s string) string    { return p.paint([]color.Attribute{colo
 func (p painter) cyan(s string) string   { return p.paint([]color.Attribute{color.FgCyan}, s) }
 func (p painter) bold(s string) string   { return p.paint([]color.Attribute{color.Bold}, s) }
 func (p painter) faint(s string) string  { return p.paint([]color.Attribute{color.Faint}, s) }
-
-// painter returns a painter with the command's colour setting.
-func (m *Meta) painter() painter { return painter{color: m.Color} }
-
-func (m *Meta) green(s string) string  { return m.painter().green(s) }
-func (m *Meta) yellow(s string) string { return m.painter().yellow(s) }
-func (m *Meta) red(s string) string    { return m.painter().red(s) }
-func (m *Meta) cyan(s string) string   { return m.painter().cyan(s) }
-func (m *Meta) bold(s string) string   { return m.painter().bold(s) }
-func (m *Meta) faint(s string) string  { return m.painter().faint(s) }

@@ -7,51 +7,12 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/config"
-	"golang.org/x/term"
 )
 
-// diagView prints diagnostics: as text for humans, as JSON events with -json.
+// diagView prints diagnostics: as text for humans (viewBase.diags), as
+// JSON events with -json.
 type diagView interface {
-	diags(m *Meta, diags hcl.Diagnostics)
-}
-
-type humanDiags struct{}
-
-// diags writes diagnostics with source snippets, sorted by position.
-func (humanDiags) diags(m *Meta, diags hcl.Diagnostics) {
-	writeDiags(m, m.Stderr, diags)
-}
-
-func writeDiags(m *Meta, w io.Writer, diags hcl.Diagnostics) {
-	if len(diags) == 0 {
-		return
-	}
-	files := map[string]*hcl.File{}
-	if m.parser != nil {
-		files = m.parser.Files()
-	}
-	width := 78
-	if f, ok := w.(interface{ Fd() uintptr }); ok {
-		if cols, _, err := term.GetSize(int(f.Fd())); err == nil && cols > 20 {
-			width = cols - 2
-		}
-	}
-	wr := hcl.NewDiagnosticTextWriter(w, files, uint(width), m.Color)
-	var compact []string
-	for _, d := range sortedDiags(diags) {
-		if m.compact && d.Severity == hcl.DiagWarning {
-			compact = append(compact, compactWarning(d))
-			continue
-		}
-		wr.WriteDiagnostic(d)
-	}
-	if len(compact) > 0 {
-		fmt.Fprintf(w, "\n%s\n", m.yellow("Warnings:"))
-		for _, line := range compact {
-			fmt.Fprintf(w, "  - %s\n", line)
-		}
-		fmt.Fprintln(w)
-	}
+	diags(diags hcl.Diagnostics)
 }
 
 // compactWarning is a warning on one line, for -compact-warnings: its
@@ -124,7 +85,7 @@ func (e *jsonEvents) emit(typ string, fields map[string]any) {
 }
 
 // diags writes one diagnostic event per diagnostic.
-func (e *jsonEvents) diags(m *Meta, diags hcl.Diagnostics) {
+func (e *jsonEvents) diags(diags hcl.Diagnostics) {
 	for _, d := range sortedDiags(diags) {
 		e.emit("diagnostic", map[string]any{"diagnostic": toJSONDiag(d)})
 	}

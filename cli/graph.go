@@ -18,21 +18,22 @@ func runGraph(m *Meta, args []string) int {
 	if !m.parseFlags(fs, args, 0) {
 		return 1
 	}
+	view := graphView{m.view()}
 	render, ok := graphFormats[*format]
 	if !ok {
-		return m.fail("Invalid -format", fmt.Sprintf("-format must be dot or mermaid, not %q.", *format))
+		return view.fail("Invalid -format", fmt.Sprintf("-format must be dot or mermaid, not %q.", *format))
 	}
 	cfg, diags := m.loadConfig()
 	if diags.HasErrors() {
-		writeDiags(m, m.Stderr, diags)
+		view.diags(diags)
 		return 1
 	}
 	g, graphDiags := planner.BuildGraph(cfg)
 	diags = append(diags, graphDiags...)
-	writeDiags(m, m.Stderr, diags)
+	view.diags(diags)
 	if diags.HasErrors() {
 		return 1
 	}
-	fmt.Fprint(m.Stdout, render(g))
+	view.graph(render(g))
 	return 0
 }

@@ -17,8 +17,10 @@ import (
 	"github.com/promptform/promptform/state"
 )
 
-// Meta is what every command shares: streams, the working directory and the
-// parser whose files the diagnostic writer quotes.
+// Meta is what every command shares: its settings (streams, colour,
+// -compact-warnings), the working directory, the parser and the open state.
+// It prints nothing itself: a command builds its views from it (view) and
+// they print.
 type Meta struct {
 	Streams
 	Dir     string
@@ -126,12 +128,10 @@ func (m *Meta) statePath() string { return state.Path(m.Dir) }
 // openState opens the state and its journal for a command that writes it,
 // under the state lock unless lock is false (-lock=false); later loadState
 // calls read from it, and Close on the store releases the lock. When the
-// lock cannot be taken it prints why, on stderr, and returns false. A state
-// that cannot be read is an error in the diagnostics, for the command's
-// view; a torn last journal entry (a run killed while writing it) is a
-// warning.
-func (m *Meta) openState(lock bool, operation string, timeout time.Duration) (*state.Store, hcl.Diagnostics, bool) {
-	var store *state.Store
+// lock cannot be taken, locked is false and the diagnostics say why. A
+// state that cannot be read is an error in the diagnostics; a torn last
+// journal entry (a run killed while writing it) is a warning.
+func (m *Meta) openState(lock bool, operation string, timeout time.Duration) (store *state.Store, diags hcl.Diagnostics, locked bool) {
 	var warnings []state.Warning
 	var err error
 	if lock {
@@ -141,8 +141,7 @@ func (m *Meta) openState(lock bool, operation string, timeout time.Duration) (*s
 	}
 	var lockErr *state.LockError
 	if errors.As(err, &lockErr) {
-		m.lockFailed(lockErr.Err)
-		return nil, nil, false
+		return nil, lockFailed(lockErr.Err), false
 	}
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read state", Detail: err.Error()}}, true
@@ -174,36 +173,25 @@ func (m *Meta) loadState() (*state.State, hcl.Diagnostics) {
 }
 
 // lockIf takes the state lock unless -lock=false said not to; unlock
-// releases it (a no-op without a lock).
-func (m *Meta) lockIf(lock bool, operation string, timeout time.Duration) (unlock func(), ok bool) {
+// releases it (a no-op without a lock). When the lock cannot be taken, the
+// diagnostics say why.
+func (m *Meta) lockIf(lock bool, operation string, timeout time.Duration) (unlock func(), diags hcl.Diagnostics) {
 	if !lock {
-		return func() {}, true
+		return func() {}, nil
 	}
-	lk, ok := m.lock(operation, timeout)
-	if !ok {
-		return nil, false
-	}
-	return func() { lk.Unlock() }, true
-}
-
-// lock takes the state lock for a command that reads the state and wants
-// no apply to write it meanwhile, waiting up to timeout; it prints why when
-// it cannot.
-func (m *Meta) lock(operation string, timeout time.Duration) (*state.Lockfile, bool) {
 	lk, err := state.Lock(m.ctx, m.Dir, state.LockInfo{Operation: operation, Version: Version}, timeout)
 	if err != nil {
-		m.lockFailed(err)
-		return nil, false
+		return nil, lockFailed(err)
 	}
-	return lk, true
+	return func() { lk.Unlock() }, nil
 }
 
-// lockFailed prints why the state lock could not be taken.
-func (m *Meta) lockFailed(err error) {
+// lockFailed is the error of a state lock that could not be taken.
+func lockFailed(err error) hcl.Diagnostics {
 	summary := "Cannot lock the state"
 	var locked *state.LockedError
 	if errors.As(err, &locked) {
 		summary = "State locked"
 	}
-	writeDiags(m, m.Stderr, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: err.Error()}})
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: err.Error()}}
 }

@@ -4,12 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
-	"maps"
-	"slices"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/promptform/promptform/executor"
 	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
 	"github.com/zclconf/go-cty/cty"
@@ -23,119 +18,27 @@ func runOutput(m *Meta, args []string) int {
 	if !m.parseFlags(fs, args, 1) {
 		return 1
 	}
+	view := newOutputView(*jsonOut, *raw, m.view())
 	name := fs.Arg(0)
 	if *raw && name == "" {
-		return m.fail("Output name required", "-raw prints one output: promptform output -raw NAME.")
+		return view.fail("Output name required", "-raw prints one output: promptform output -raw NAME.")
 	}
 	if *raw && *jsonOut {
-		return m.fail("Conflicting options", "-raw and -json cannot be used together.")
+		return view.fail("Conflicting options", "-raw and -json cannot be used together.")
 	}
 	st, diags := m.loadState()
 	if diags.HasErrors() {
-		writeDiags(m, m.Stderr, diags)
+		view.diags(diags)
 		return 1
 	}
-	if name != "" {
-		o, ok := st.Outputs[name]
-		if !ok {
-			return m.fail("Output not found", fmt.Sprintf("The state holds no output named %q. Run apply first, or check the name: promptform output lists them.", name))
-		}
-		return m.printOne(name, o, *jsonOut, *raw)
+	if name == "" {
+		return view.all(st.Outputs)
 	}
-	if *jsonOut {
-		all := map[string]any{}
-		for n, o := range st.Outputs {
-			v, err := executor.DecodeOutput(o)
-			if err != nil {
-				return m.fail("Corrupt output in state", fmt.Sprintf("Output %q cannot be decoded: %s.", n, err))
-			}
-			all[n] = outputJSONValue(v, o.Sensitive) // for scripts: sensitive values too, as Terraform prints them
-		}
-		b, _ := json.MarshalIndent(all, "", "  ")
-		fmt.Fprintln(m.Stdout, string(b))
-		return 0
+	o, ok := st.Outputs[name]
+	if !ok {
+		return view.fail("Output not found", fmt.Sprintf("The state holds no output named %q. Run apply first, or check the name: promptform output lists them.", name))
 	}
-	if len(st.Outputs) == 0 {
-		fmt.Fprintln(m.Stderr, "No outputs found. Declare output blocks and run apply.")
-		return 0
-	}
-	return m.printRecordedOutputs(m.Stdout, st.Outputs)
-}
-
-// printRecordedOutputs prints recorded outputs as name = value lines,
-// sorted, sensitive ones redacted; it returns the exit code.
-func (m *Meta) printRecordedOutputs(w io.Writer, outputs map[string]*state.Output) int {
-	for _, n := range slices.Sorted(maps.Keys(outputs)) {
-		o := outputs[n]
-		v, err := executor.DecodeOutput(o)
-		if err != nil {
-			return m.fail("Corrupt output in state", fmt.Sprintf("Output %q cannot be decoded: %s.", n, err))
-		}
-		text := formatValue(v)
-		if o.Sensitive {
-			text = "(sensitive value)"
-		}
-		fmt.Fprintf(w, "%s = %s\n", n, text)
-	}
-	return 0
-}
-
-func (m *Meta) printOne(name string, o *state.Output, jsonOut, raw bool) int {
-	v, err := executor.DecodeOutput(o)
-	if err != nil {
-		return m.fail("Corrupt output in state", fmt.Sprintf("Output %q cannot be decoded: %s.", name, err))
-	}
-	switch {
-	case raw:
-		s, err := rawString(v)
-		if err != nil {
-			return m.fail("Unsupported value for raw output", fmt.Sprintf("Output %q is %s; -raw prints only strings, numbers and booleans. Use promptform output -json %s to print it as JSON.", name, kindOf(v.Type()), name))
-		}
-		fmt.Fprint(m.Stdout, s)
-	case jsonOut: // sensitive values too, for scripts, as Terraform prints them
-		var buf bytes.Buffer
-		if err := json.Indent(&buf, o.Value, "", "  "); err != nil {
-			return m.fail("Corrupt output in state", fmt.Sprintf("Output %q is not valid JSON: %s.", name, err))
-		}
-		fmt.Fprintln(m.Stdout, buf.String())
-	case o.Sensitive:
-		fmt.Fprintln(m.Stdout, "(sensitive value)")
-	default:
-		fmt.Fprintln(m.Stdout, formatValue(v))
-	}
-	return 0
-}
-
-// kindOf names the kind of a type with its article: "a list", "an object".
-func kindOf(ty cty.Type) string {
-	switch {
-	case ty.IsListType():
-		return "a list"
-	case ty.IsSetType():
-		return "a set"
-	case ty.IsMapType():
-		return "a map"
-	case ty.IsObjectType():
-		return "an object"
-	case ty.IsTupleType():
-		return "a tuple"
-	}
-	return "a " + ty.FriendlyName()
-}
-
-func rawString(v cty.Value) (string, error) {
-	if v.IsNull() {
-		return "", nil
-	}
-	switch v.Type() {
-	case cty.String:
-		return v.AsString(), nil
-	case cty.Number:
-		return v.AsBigFloat().Text('f', -1), nil
-	case cty.Bool:
-		return fmt.Sprint(v.True()), nil
-	}
-	return "", fmt.Errorf("not a primitive")
+	return view.one(name, o)
 }
 
 // outputJSON is an output in -json form, as Terraform writes it, without
@@ -159,12 +62,6 @@ func outputJSONValue(v cty.Value, sensitive bool) map[string]any {
 		out["type"] = json.RawMessage(b)
 	}
 	return out
-}
-
-// fail prints one error diagnostic and returns exit code 1.
-func (m *Meta) fail(summary, detail string) int {
-	writeDiags(m, m.Stderr, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: summary, Detail: detail}})
-	return 1
 }
 
 // shownStep is a recorded step instance as show and state show print it.

@@ -84,12 +84,13 @@ func runPlan(m *Meta, args []string) int {
 	if !m.parseFlags(fs, args, 0) {
 		return 1
 	}
-	view := m.planView(pf.json)
+	view := newPlanView(pf.json, m.view())
 	// plan locks a state that exists; where there is none yet, there is
 	// nothing to protect, and a plan leaves no .promptform/ behind.
 	_, err := os.Stat(filepath.Join(m.Dir, state.Dir))
-	unlock, locked := m.lockIf(pf.lock && err == nil, "plan", pf.lockTimeout)
-	if !locked {
+	unlock, diags := m.lockIf(pf.lock && err == nil, "plan", pf.lockTimeout)
+	if diags.HasErrors() {
+		view.textDiags(diags)
 		return 1
 	}
 	defer unlock()
@@ -97,14 +98,13 @@ func runPlan(m *Meta, args []string) int {
 	if !ok {
 		return 1
 	}
-	view.plan(m, p)
+	view.plan(p)
 	if *out != "" {
 		if err := m.savePlan(*out, p, st, &pf); err != nil {
-			return m.fail("Cannot save the plan", err.Error())
+			view.textDiags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot save the plan", Detail: err.Error()}})
+			return 1
 		}
-		if !pf.json {
-			fmt.Fprintf(m.Stdout, "\nSaved the plan to %s. To run exactly it: promptform apply %s\n", *out, *out)
-		}
+		view.saved(*out)
 	}
 	if *detailed && p.HasChanges() {
 		return 2
@@ -116,13 +116,13 @@ func runPlan(m *Meta, args []string) int {
 func (m *Meta) makePlan(pf *planFlags, view planView) (*planner.Plan, *state.State, bool) {
 	cfg, diags := m.loadConfig()
 	if diags.HasErrors() {
-		view.diags(m, diags)
+		view.diags(diags)
 		return nil, nil, false
 	}
 	vars, moreDiags := m.parser.CollectVariables(cfg, pf.vars.args, m.Environ())
 	diags = append(diags, moreDiags...)
 	if diags.HasErrors() {
-		view.diags(m, diags)
+		view.diags(diags)
 		return nil, nil, false
 	}
 	return m.planWith(cfg, vars, pf, view, diags)
@@ -139,7 +139,7 @@ func (m *Meta) planWith(cfg *config.Config, vars map[string]cty.Value, pf *planF
 	st, moreDiags := m.loadState()
 	diags = append(diags, moreDiags...)
 	if diags.HasErrors() {
-		view.diags(m, diags)
+		view.diags(diags)
 		return nil, nil, false
 	}
 	var catalogs map[*config.Gateway]*planner.Catalog
@@ -155,7 +155,7 @@ func (m *Meta) planWith(cfg *config.Config, vars map[string]cty.Value, pf *planF
 	if pf.replay && p != nil {
 		diags = append(diags, notRecorded(p)...)
 	}
-	view.diags(m, diags)
+	view.diags(diags)
 	return p, st, !diags.HasErrors()
 }
 
@@ -192,17 +192,4 @@ func notRecorded(p *planner.Plan) hcl.Diagnostics {
 		Detail: fmt.Sprintf("-replay serves only responses recorded in the state, and %d step instance(s) would need a model call:\n%s\n\nRun apply without -replay to record them.",
 			n, strings.Join(lines, "\n")),
 	}}
-}
-
-// planView shows a plan.
-type planView interface {
-	diagView
-	plan(m *Meta, p *planner.Plan)
-}
-
-func (m *Meta) planView(jsonOut bool) planView {
-	if jsonOut {
-		return &planJSON{events: newJSONEvents(m.Stdout)}
-	}
-	return planHuman{}
 }

@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/promptform/promptform/planner"
@@ -11,7 +10,7 @@ import (
 )
 
 // printOutputChanges writes Terraform's "Changes to Outputs:" section.
-func (m *Meta) printOutputChanges(w io.Writer, changes []planner.OutputChange) {
+func (t planText) printOutputChanges(changes []planner.OutputChange) {
 	if len(changes) == 0 {
 		return
 	}
@@ -19,16 +18,16 @@ func (m *Meta) printOutputChanges(w io.Writer, changes []planner.OutputChange) {
 	for _, c := range changes {
 		width = max(width, len(c.Name))
 	}
-	fmt.Fprintf(w, "\nChanges to Outputs:\n")
+	fmt.Fprintf(t.w, "\nChanges to Outputs:\n")
 	for _, c := range changes {
 		before, after := shownOutput(c.Before, c.Sensitive), shownOutput(c.After, c.Sensitive)
 		switch c.Action {
 		case planner.OutputCreate:
-			fmt.Fprintf(w, "  %s %-*s = %s\n", m.green("+"), width, c.Name, after)
+			fmt.Fprintf(t.w, "  %s %-*s = %s\n", t.green("+"), width, c.Name, after)
 		case planner.OutputUpdate:
-			fmt.Fprintf(w, "  %s %-*s = %s -> %s\n", m.yellow("~"), width, c.Name, before, after)
+			fmt.Fprintf(t.w, "  %s %-*s = %s -> %s\n", t.yellow("~"), width, c.Name, before, after)
 		case planner.OutputDelete:
-			fmt.Fprintf(w, "  %s %-*s = %s -> null\n", m.red("-"), width, c.Name, before)
+			fmt.Fprintf(t.w, "  %s %-*s = %s -> null\n", t.red("-"), width, c.Name, before)
 		}
 	}
 }

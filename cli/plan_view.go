@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -14,74 +13,105 @@ import (
 
 const knownAfterApply = planner.KnownAfterApply
 
-type planHuman struct{ humanDiags }
+// planView shows a plan.
+type planView interface {
+	diagView
+	plan(p *planner.Plan)
+	// saved says that the plan was saved to path, for apply path.
+	saved(path string)
+	// textDiags writes diagnostics as text on stderr, even with -json:
+	// errors from outside the plan (the state lock, saving files).
+	textDiags(diags hcl.Diagnostics)
+}
+
+// newPlanView returns the view of plan: JSON events with -json, else text.
+func newPlanView(jsonOut bool, v *viewBase) planView {
+	if jsonOut {
+		return &planJSON{events: newJSONEvents(v.stdout), base: v}
+	}
+	return planHuman{v}
+}
+
+type planHuman struct{ *viewBase }
 
 // plan prints every step that will not simply be kept, with its model and
 // rendered messages, then a summary line and the changes to outputs.
-func (planHuman) plan(m *Meta, p *planner.Plan) { writePlan(m, m.Stdout, p) }
+func (v planHuman) plan(p *planner.Plan) { planText{v.stdout, v.paint}.write(p) }
 
-// writePlan prints the plan on w: the actions, the summary and the output
-// changes, or that nothing changes.
-func writePlan(m *Meta, w io.Writer, p *planner.Plan) {
+func (v planHuman) textDiags(diags hcl.Diagnostics) { v.diags(diags) }
+
+func (v planHuman) saved(path string) {
+	fmt.Fprintf(v.stdout, "\nSaved the plan to %s. To run exactly it: promptform apply %s\n", path, path)
+}
+
+// planText writes a plan as text on w, coloured by its painter.
+type planText struct {
+	w io.Writer
+	painter
+}
+
+// write prints the plan: the actions, the summary and the output changes,
+// or that nothing changes.
+func (t planText) write(p *planner.Plan) {
 	switch {
 	case len(p.Changes) == 0 && !p.HasChanges():
-		fmt.Fprintf(w, "%s The configuration has no steps.\n", m.green("No changes."))
+		fmt.Fprintf(t.w, "%s The configuration has no steps.\n", t.green("No changes."))
 		return
 	case !p.HasChanges():
-		fmt.Fprintf(w, "%s Every step's request is unchanged, so its recorded response will be reused (%d in all).\n",
-			m.green("No changes."), len(p.Changes))
+		fmt.Fprintf(t.w, "%s Every step's request is unchanged, so its recorded response will be reused (%d in all).\n",
+			t.green("No changes."), len(p.Changes))
 		return
 	}
 	if p.Counts()[planner.Keep] == len(p.Changes) {
 		// Only outputs change.
-		m.printOutputChanges(w, p.OutputChanges)
-		fmt.Fprintf(w, "\nApplying this plan records the new output values; no step calls a model.\n")
+		t.printOutputChanges(p.OutputChanges)
+		fmt.Fprintf(t.w, "\nApplying this plan records the new output values; no step calls a model.\n")
 		return
 	}
-	fmt.Fprintf(w, "promptform will perform the following actions:\n\n")
+	fmt.Fprintf(t.w, "promptform will perform the following actions:\n\n")
 	for _, c := range p.Changes {
 		if c.Action == planner.Keep {
 			continue
 		}
-		m.printChange(w, c)
+		t.printChange(c)
 	}
-	fmt.Fprintln(w, m.planSummary(p))
-	m.printOutputChanges(w, p.OutputChanges)
+	fmt.Fprintln(t.w, t.planSummary(p))
+	t.printOutputChanges(p.OutputChanges)
 }
 
-func (m *Meta) symbol(a planner.Action) string {
+func (t planText) symbol(a planner.Action) string {
 	switch a {
 	case planner.Run:
-		return m.green("+")
+		return t.green("+")
 	case planner.Rerun, planner.RunIfChanged:
-		return m.yellow(a.Symbol())
+		return t.yellow(a.Symbol())
 	case planner.Drop:
-		return m.red("-")
+		return t.red("-")
 	}
 	return " "
 }
 
-func (m *Meta) printChange(w io.Writer, c *planner.Change) {
-	fmt.Fprintf(w, "  %s %s  %s\n", m.symbol(c.Action), m.bold(c.Address), m.faint("("+c.Reason+")"))
+func (t planText) printChange(c *planner.Change) {
+	fmt.Fprintf(t.w, "  %s %s  %s\n", t.symbol(c.Action), t.bold(c.Address), t.faint("("+c.Reason+")"))
 	r := c.Rendered
 	if r == nil {
-		fmt.Fprintln(w)
+		fmt.Fprintln(t.w)
 		return
 	}
 	if diff := c.Diff(); diff != "" {
-		m.printDiff(w, diff)
+		t.printDiff(diff)
 		return
 	}
-	fmt.Fprintf(w, "      %-8s %s (%s)\n", "model:", r.Model.Name, r.Model.ID)
+	fmt.Fprintf(t.w, "      %-8s %s (%s)\n", "model:", r.Model.Name, r.Model.ID)
 	if f := r.Fallback; f != nil {
 		var chain []string
 		for _, m := range f.Models {
 			chain = append(chain, fmt.Sprintf("%s (%s)", m.Name, m.ID))
 		}
-		fmt.Fprintf(w, "      %-8s %s, tried by the %s\n", "chain:", strings.Join(chain, " → "), f.Mode)
+		fmt.Fprintf(t.w, "      %-8s %s, tried by the %s\n", "chain:", strings.Join(chain, " → "), f.Mode)
 	}
 	if r.Schema != nil {
-		fmt.Fprintf(w, "      %-8s %s\n", "schema:", r.Schema.Name)
+		fmt.Fprintf(t.w, "      %-8s %s\n", "schema:", r.Schema.Name)
 	}
 	if len(r.Tools) > 0 {
 		var names []string
@@ -94,41 +124,41 @@ func (m *Meta) printChange(w io.Writer, c *planner.Change) {
 		} else if tc != nil {
 			choice = " (tool_choice " + tc.Mode + ")"
 		}
-		fmt.Fprintf(w, "      %-8s %s%s\n", "tools:", strings.Join(names, ", "), choice)
+		fmt.Fprintf(t.w, "      %-8s %s%s\n", "tools:", strings.Join(names, ", "), choice)
 	}
 	if s := settings(r); s != "" {
-		fmt.Fprintf(w, "      %-8s %s\n", "with:", indentText(s, 15))
+		fmt.Fprintf(t.w, "      %-8s %s\n", "with:", indentText(s, 15))
 	}
 	for _, msg := range r.Messages {
-		fmt.Fprintf(w, "      %-8s %s\n", msg.Role+":", indentText(m.segmentsText(msg.Display), 15))
+		fmt.Fprintf(t.w, "      %-8s %s\n", msg.Role+":", indentText(t.segmentsText(msg.Display), 15))
 		for _, note := range msg.Notes {
-			fmt.Fprintf(w, "               %s\n", m.faint(note))
+			fmt.Fprintf(t.w, "               %s\n", t.faint(note))
 		}
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintln(t.w)
 }
 
 // printDiff prints a unified diff of a request, coloured, with the folded
 // context between hunks shown as an ellipsis.
-func (m *Meta) printDiff(w io.Writer, diff string) {
+func (t planText) printDiff(diff string) {
 	first := true
 	for _, line := range strings.Split(strings.TrimRight(diff, "\n"), "\n") {
 		switch {
 		case strings.HasPrefix(line, "--- "), strings.HasPrefix(line, "+++ "), line == " ":
 		case strings.HasPrefix(line, "@@"):
 			if !first {
-				fmt.Fprintf(w, "      %s\n", m.faint("  ⋮"))
+				fmt.Fprintf(t.w, "      %s\n", t.faint("  ⋮"))
 			}
 			first = false
 		case strings.HasPrefix(line, "-"):
-			fmt.Fprintf(w, "      %s\n", m.red(line))
+			fmt.Fprintf(t.w, "      %s\n", t.red(line))
 		case strings.HasPrefix(line, "+"):
-			fmt.Fprintf(w, "      %s\n", m.green(line))
+			fmt.Fprintf(t.w, "      %s\n", t.green(line))
 		default:
-			fmt.Fprintf(w, "      %s\n", line)
+			fmt.Fprintf(t.w, "      %s\n", line)
 		}
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintln(t.w)
 }
 
 // settings lists the request's parameters besides the messages; one that
@@ -159,15 +189,15 @@ func settings(r *planner.Rendered) string {
 
 // segmentsText renders a message's content with (known after apply) where
 // a part depends on a step that has not run.
-func (m *Meta) segmentsText(segs []planner.Segment) string {
+func (t planText) segmentsText(segs []planner.Segment) string {
 	var sb strings.Builder
 	for _, s := range segs {
 		if s.Sensitive {
-			sb.WriteString(m.yellow("(sensitive value)"))
+			sb.WriteString(t.yellow("(sensitive value)"))
 		} else if s.Unknown && s.Ref != "" {
-			sb.WriteString(m.cyan("(" + s.Ref + ", known after apply)"))
+			sb.WriteString(t.cyan("(" + s.Ref + ", known after apply)"))
 		} else if s.Unknown {
-			sb.WriteString(m.cyan(knownAfterApply))
+			sb.WriteString(t.cyan(knownAfterApply))
 		} else {
 			sb.WriteString(s.Text)
 		}
@@ -186,44 +216,11 @@ func indentText(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-func (m *Meta) planSummary(p *planner.Plan) string {
+func (t planText) planSummary(p *planner.Plan) string {
 	c := p.Counts()
-	s := fmt.Sprintf("%s %d to run, %d to rerun", m.bold("Plan:"), c[planner.Run], c[planner.Rerun])
+	s := fmt.Sprintf("%s %d to run, %d to rerun", t.bold("Plan:"), c[planner.Run], c[planner.Rerun])
 	if n := c[planner.RunIfChanged]; n > 0 {
 		s += fmt.Sprintf(", %d to run if inputs change", n)
 	}
 	return s + fmt.Sprintf(", %d to drop, %d kept.", c[planner.Drop], c[planner.Keep])
-}
-
-type planJSON struct{ events *jsonEvents }
-
-func (v *planJSON) diags(m *Meta, d hcl.Diagnostics) { v.events.diags(m, d) }
-
-// plan writes one planned_step event per instance and a summary.
-func (v *planJSON) plan(m *Meta, p *planner.Plan) {
-	for _, c := range p.Changes {
-		v.events.emit("planned_step", plannedStep(c))
-	}
-	for _, c := range p.OutputChanges {
-		v.events.emit("planned_output", plannedOutput(c))
-	}
-	counts := p.Counts()
-	v.events.emit("summary", map[string]any{"changes": map[string]int{
-		"run": counts[planner.Run], "rerun": counts[planner.Rerun], "run_if_changed": counts[planner.RunIfChanged],
-		"drop": counts[planner.Drop], "keep": counts[planner.Keep], "outputs": len(p.OutputChanges),
-	}})
-}
-
-func plannedStep(c *planner.Change) map[string]any {
-	ev := map[string]any{"address": c.Address, "action": c.Action.String(), "reason": c.Reason}
-	if c.Rendered != nil {
-		ev["model"] = c.Rendered.Model.ID
-	}
-	if c.Canonical != nil {
-		ev["request_hash"] = c.Hash
-		if !c.Rendered.Sensitive() {
-			ev["request"] = json.RawMessage(c.Canonical)
-		}
-	}
-	return ev
 }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/planner"
@@ -70,12 +69,12 @@ func readPlanFile(path string) (*planner.SavedPlan, error) {
 func (m *Meta) planFromFile(path string, view planView) (*planner.Plan, *state.State, *planFlags, bool) {
 	sp, err := readPlanFile(path)
 	if err != nil {
-		view.diags(m, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read the plan file", Detail: err.Error() + "."}})
+		view.diags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read the plan file", Detail: err.Error() + "."}})
 		return nil, nil, nil, false
 	}
 	p, st, pf, why, ok := m.replan(sp, view, true)
 	if ok && why != "" {
-		view.diags(m, staleDiag(path, why))
+		view.diags(staleDiag(path, why))
 		return nil, nil, nil, false
 	}
 	return p, st, pf, ok
@@ -102,7 +101,7 @@ func (m *Meta) replan(sp *planner.SavedPlan, view planView, fetch bool) (p *plan
 	st, diags := m.loadState()
 	switch {
 	case diags.HasErrors():
-		view.diags(m, diags)
+		view.diags(diags)
 		return nil, nil, nil, "", false
 	case stateExists(m.statePath()) != sp.StateExists:
 		return nil, nil, nil, "the state changed since it was made (it was applied, or the state was created or removed)", true
@@ -115,7 +114,7 @@ func (m *Meta) replan(sp *planner.SavedPlan, view planView, fetch bool) (p *plan
 	}
 	cfg, diags := m.loadConfig()
 	if diags.HasErrors() {
-		view.diags(m, diags)
+		view.diags(diags)
 		return nil, nil, nil, "", false
 	}
 	now, diags := m.parser.CollectVariables(cfg, sp.VarArgs, m.Environ())
@@ -134,77 +133,4 @@ func (m *Meta) replan(sp *planner.SavedPlan, view planView, fetch bool) (p *plan
 		return nil, nil, nil, why, true
 	}
 	return p, st, pf, "", true
-}
-
-// showSavedPlan prints a saved plan: with the plan view, as plan printed
-// it, while it can still be applied; as recorded in the file, with a
-// warning, once it is stale. -json prints the file's document.
-func showSavedPlan(m *Meta, path string, jsonOut bool) int {
-	sp, err := readPlanFile(path)
-	if err != nil {
-		return m.fail("Cannot read the plan file", err.Error()+".")
-	}
-	if !jsonOut {
-		view := m.planView(false)
-		p, _, _, why, ok := m.replan(sp, view, false)
-		switch {
-		case !ok:
-			return 1
-		case why == "":
-			fmt.Fprintf(m.Stdout, "Saved plan %s (promptform %s), made against %s:\n\n", path, sp.Promptform, describeState(sp))
-			view.plan(m, p)
-			return 0
-		}
-		writeDiags(m, m.Stderr, hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Saved plan is stale",
-			Detail: fmt.Sprintf("The plan in %s can no longer be applied: %s. It is shown as recorded.", path, why)}})
-	}
-	if jsonOut {
-		for name, v := range sp.Variables {
-			if v.Sensitive {
-				v.Value = json.RawMessage(`"(sensitive value)"`)
-				sp.Variables[name] = v
-			}
-		}
-		for i, a := range sp.VarArgs {
-			if v, ok := sp.Variables[a.Name]; ok && v.Sensitive {
-				sp.VarArgs[i].Value = "(sensitive value)"
-			}
-		}
-		b, _ := json.MarshalIndent(sp, "", "  ")
-		fmt.Fprintln(m.Stdout, string(b))
-		return 0
-	}
-	fmt.Fprintf(m.Stdout, "Saved plan %s (promptform %s), made against %s:\n\n", path, sp.Promptform, describeState(sp))
-	counts := map[string]int{}
-	for _, c := range sp.Changes {
-		counts[c.Action]++
-		if c.Action == planner.Keep.String() {
-			continue
-		}
-		fmt.Fprintf(m.Stdout, "  %s %s  %s\n", actionSymbol(c.Action), m.bold(c.Address), m.faint("("+c.Reason+")"))
-		if len(c.Request) > 0 {
-			var req json.RawMessage = c.Request
-			b, _ := json.MarshalIndent(req, "      ", "  ")
-			fmt.Fprintf(m.Stdout, "      %s\n", b)
-		}
-	}
-	fmt.Fprintf(m.Stdout, "\nPlan: %d to run, %d to rerun, %d to run if inputs change, %d to drop, %d kept.\n",
-		counts["run"], counts["rerun"], counts["run if inputs change"], counts["drop"], counts["keep"])
-	return 0
-}
-
-func describeState(sp *planner.SavedPlan) string {
-	if !sp.StateExists {
-		return "an empty state"
-	}
-	return fmt.Sprintf("state %s serial %d", sp.Lineage, sp.Serial)
-}
-
-func actionSymbol(action string) string {
-	for _, a := range []planner.Action{planner.Keep, planner.Run, planner.Rerun, planner.RunIfChanged, planner.Drop} {
-		if a.String() == action {
-			return strings.TrimSpace(a.Symbol())
-		}
-	}
-	return "?"
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/promptform/promptform/executor"
 	"github.com/promptform/promptform/state"
 )
 
@@ -19,12 +18,13 @@ func runShow(m *Meta, args []string) int {
 	if path := fs.Arg(0); path != "" {
 		return showPlanFile(m, path, *jsonOut)
 	}
+	view := newShowView(*jsonOut, m.view())
 	st, diags := m.loadState()
 	if diags.HasErrors() {
-		writeDiags(m, m.Stderr, diags)
+		view.diags(diags)
 		return 1
 	}
-	return m.showView(*jsonOut).state(m, st)
+	return view.state(st, m.graphOrder(st))
 }
 
 // showPlanFile prints a saved plan.
@@ -34,29 +34,34 @@ func showPlanFile(m *Meta, path string, jsonOut bool) int {
 
 // showView prints the recorded state.
 type showView interface {
-	state(m *Meta, st *state.State) int
+	diagView
+	// state prints st, its step instances in the order given; it returns
+	// the exit code.
+	state(st *state.State, order []string) int
 }
 
-func (m *Meta) showView(jsonOut bool) showView {
+// newShowView returns the view of show: one JSON document with -json,
+// else text.
+func newShowView(jsonOut bool, v *viewBase) showView {
 	if jsonOut {
-		return showJSON{}
+		return showJSON{v}
 	}
-	return showHuman{}
+	return showHuman{v}
 }
 
 // emptyState reports whether the state has nothing in it.
 func emptyState(st *state.State) bool { return len(st.Steps) == 0 && len(st.Outputs) == 0 }
 
-type showHuman struct{}
+type showHuman struct{ *viewBase }
 
 // state prints each step instance, in graph order, then the outputs.
-func (showHuman) state(m *Meta, st *state.State) int {
-	w := m.Stdout
+func (v showHuman) state(st *state.State, order []string) int {
+	w, m := v.stdout, v.paint
 	if emptyState(st) {
 		fmt.Fprintln(w, "No state. Run promptform apply first.")
 		return 0
 	}
-	for _, addr := range m.graphOrder(st) {
+	for _, addr := range order {
 		s := shownStep(st.Steps[addr])
 		fmt.Fprintf(w, "# %s:\n", m.bold(addr))
 		model := s.Model
@@ -83,7 +88,7 @@ func (showHuman) state(m *Meta, st *state.State) int {
 		return 0
 	}
 	fmt.Fprintf(w, "%s\n\n", m.bold("Outputs:"))
-	return m.printRecordedOutputs(w, st.Outputs)
+	return v.recordedOutputs(st.Outputs)
 }
 
 func noneIfEmpty(s string) string {
@@ -135,12 +140,12 @@ func indentBlock(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-type showJSON struct{}
+type showJSON struct{ *viewBase }
 
 // state writes one JSON document: the state's identity, its step instances
 // sorted by address, and its outputs as output -json writes them, less the
 // values of sensitive ones.
-func (showJSON) state(m *Meta, st *state.State) int {
+func (v showJSON) state(st *state.State, order []string) int {
 	doc := struct {
 		FormatVersion string         `json:"format_version"`
 		Lineage       string         `json:"lineage"`
@@ -151,30 +156,17 @@ func (showJSON) state(m *Meta, st *state.State) int {
 	if st.Serial == 0 && emptyState(st) {
 		doc.Lineage = "" // no state yet: the fresh lineage is not one
 	}
-	for _, addr := range m.graphOrder(st) {
+	for _, addr := range order {
 		doc.Steps = append(doc.Steps, toJSONStep(st.Steps[addr]))
 	}
 	for n, o := range st.Outputs {
-		v, err := executor.DecodeOutput(o)
-		if err != nil {
-			return m.fail("Corrupt output in state", fmt.Sprintf("Output %q cannot be decoded: %s.", n, err))
+		val, ok := v.decodeOutput(n, o)
+		if !ok {
+			return 1
 		}
-		doc.Outputs[n] = outputJSON(v, o.Sensitive) // a sensitive value is printed only by output -json and -raw
+		doc.Outputs[n] = outputJSON(val, o.Sensitive) // a sensitive value is printed only by output -json and -raw
 	}
-	return m.printJSONDocument(doc)
-}
-
-// printJSONDocument prints v as indented JSON, HTML characters as they are.
-func (m *Meta) printJSONDocument(v any) int {
-	var sb strings.Builder
-	enc := json.NewEncoder(&sb)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return m.fail("Cannot encode JSON", err.Error())
-	}
-	fmt.Fprint(m.Stdout, sb.String())
-	return 0
+	return v.jsonDocument(doc)
 }
 
 // jsonStep is a recorded step instance in show -json and state show -json.

@@ -1,46 +1,101 @@
 package cli
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
-	"io"
+	"strings"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/state"
 )
 
+// runStateShow prints everything recorded about one step instance.
+func runStateShow(m *Meta, args []string) int {
+	fs := m.newFlags("state show", "state show [-json] ADDR")
+	jsonOut := fs.Bool("json", false, "print the record as JSON")
+	if !m.parseFlags(fs, args, 1) {
+		return 1
+	}
+	view := newStateShowView(*jsonOut, m.view())
+	if fs.NArg() != 1 {
+		return view.fail("Address required", "state show prints one step instance: promptform state show ADDR. promptform state list shows the addresses.")
+	}
+	addrs, diags := parseStateAddrs(fs.Args())
+	if diags.HasErrors() {
+		view.diags(diags)
+		return 1
+	}
+	a := addrs[0]
+	st, diags := m.loadState()
+	if diags.HasErrors() {
+		view.diags(diags)
+		return 1
+	}
+	rec, ok := st.Steps[a.canon]
+	if !ok {
+		var instances []string
+		for _, addr := range st.Addresses() {
+			if a.matches(addr) {
+				instances = append(instances, addr)
+			}
+		}
+		if len(instances) > 0 {
+			return view.fail("Step has several instances",
+				fmt.Sprintf("%s has %d recorded instances; name one of them: %s.", a.Text, len(instances), strings.Join(instances, ", ")))
+		}
+		view.diags(hcl.Diagnostics{notInState(a, st)})
+		return 1
+	}
+	return view.show(rec)
+}
+
+func toolCallText(c state.ToolCall) string {
+	return fmt.Sprintf("%s %s(%s)", c.ID, c.Name, c.Arguments)
+}
+
+// prettyJSON indents JSON text, or returns it as it is when it is not JSON.
+func prettyJSON(b []byte) string {
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, b, "", "  "); err != nil {
+		return string(b)
+	}
+	return buf.String()
+}
+
 // stateShowView shows one recorded step instance for state show.
 type stateShowView interface {
+	diagView
+	fail(summary, detail string) int
 	// show prints the record and returns the exit code.
 	show(rec *state.Step) int
 }
 
-// stateShowView returns the view of state show: JSON with -json, else the
-// human one, each writing to the command's stdout.
-func (m *Meta) stateShowView(jsonOut bool) stateShowView {
+// newStateShowView returns the view of state show: JSON with -json, else
+// the human one, each writing to the command's stdout.
+func newStateShowView(jsonOut bool, v *viewBase) stateShowView {
 	if jsonOut {
-		return stateShowJSON{m: m}
+		return stateShowJSON{v}
 	}
-	return stateShowHuman{w: m.Stdout, painter: m.painter()}
+	return stateShowHuman{v}
 }
 
 // stateShowJSON prints the record as one JSON document.
-type stateShowJSON struct{ m *Meta }
+type stateShowJSON struct{ *viewBase }
 
 func (v stateShowJSON) show(rec *state.Step) int {
-	return v.m.printJSONDocument(toJSONStep(rec))
+	return v.jsonDocument(toJSONStep(rec))
 }
 
-// stateShowHuman prints the record as labelled lines and blocks, on w,
-// coloured as its painter says.
-type stateShowHuman struct {
-	w io.Writer
-	painter
-}
+// stateShowHuman prints the record as labelled lines and blocks on
+// stdout.
+type stateShowHuman struct{ *viewBase }
 
 // show prints everything recorded about one step instance, sensitive
 // parts redacted.
 func (v stateShowHuman) show(rec *state.Step) int {
-	s, w, m := shownStep(rec), v.w, v.painter
+	s, w, m := shownStep(rec), v.stdout, v.paint
 	line := func(label, value string) { fmt.Fprintf(w, "  %-16s %s\n", label+":", value) }
 	block := func(label, text string) {
 		fmt.Fprintf(w, "\n  %s\n%s\n", label+":", indentBlock(text, 4))

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"maps"
@@ -77,8 +75,8 @@ func (a stateAddr) matches(addr string) bool {
 	return addr == a.canon
 }
 
-// parseStateAddrs parses every argument, reporting the bad ones.
-func (m *Meta) parseStateAddrs(args []string) ([]stateAddr, bool) {
+// parseStateAddrs parses every argument; the diagnostics name the bad ones.
+func parseStateAddrs(args []string) ([]stateAddr, hcl.Diagnostics) {
 	var out []stateAddr
 	var diags hcl.Diagnostics
 	for _, s := range args {
@@ -89,11 +87,7 @@ func (m *Meta) parseStateAddrs(args []string) ([]stateAddr, bool) {
 		}
 		out = append(out, a)
 	}
-	if diags.HasErrors() {
-		writeDiags(m, m.Stderr, diags)
-		return nil, false
-	}
-	return out, true
+	return out, diags
 }
 
 // notInState is the error for an address that matches nothing recorded,
@@ -130,20 +124,24 @@ func runStateList(m *Meta, args []string) int {
 	if !m.parseFlags(fs, args, len(args)) {
 		return 1
 	}
-	filters, ok := m.parseStateAddrs(fs.Args())
-	if !ok {
+	view := stateListView{m.view()}
+	filters, diags := parseStateAddrs(fs.Args())
+	if diags.HasErrors() {
+		view.diags(diags)
 		return 1
 	}
 	st, diags := m.loadState()
 	if diags.HasErrors() {
-		writeDiags(m, m.Stderr, diags)
+		view.diags(diags)
 		return 1
 	}
+	var listed []string
 	for _, addr := range st.Addresses() {
 		if len(filters) == 0 || anyMatches(filters, addr) {
-			fmt.Fprintln(m.Stdout, addr)
+			listed = append(listed, addr)
 		}
 	}
+	view.list(listed)
 	return 0
 }
 
@@ -156,83 +154,36 @@ func anyMatches(filters []stateAddr, addr string) bool {
 	return false
 }
 
-func runStateShow(m *Meta, args []string) int {
-	fs := m.newFlags("state show", "state show [-json] ADDR")
-	jsonOut := fs.Bool("json", false, "print the record as JSON")
-	if !m.parseFlags(fs, args, 1) {
-		return 1
-	}
-	if fs.NArg() != 1 {
-		return m.fail("Address required", "state show prints one step instance: promptform state show ADDR. promptform state list shows the addresses.")
-	}
-	addrs, ok := m.parseStateAddrs(fs.Args())
-	if !ok {
-		return 1
-	}
-	a := addrs[0]
-	st, diags := m.loadState()
-	if diags.HasErrors() {
-		writeDiags(m, m.Stderr, diags)
-		return 1
-	}
-	rec, ok := st.Steps[a.canon]
-	if !ok {
-		var instances []string
-		for _, addr := range st.Addresses() {
-			if a.matches(addr) {
-				instances = append(instances, addr)
-			}
-		}
-		if len(instances) > 0 {
-			return m.fail("Step has several instances",
-				fmt.Sprintf("%s has %d recorded instances; name one of them: %s.", a.Text, len(instances), strings.Join(instances, ", ")))
-		}
-		writeDiags(m, m.Stderr, hcl.Diagnostics{notInState(a, st)})
-		return 1
-	}
-	return m.stateShowView(*jsonOut).show(rec)
-}
-
-func toolCallText(c state.ToolCall) string {
-	return fmt.Sprintf("%s %s(%s)", c.ID, c.Name, c.Arguments)
-}
-
-// prettyJSON indents JSON text, or returns it as it is when it is not JSON.
-func prettyJSON(b []byte) string {
-	var buf bytes.Buffer
-	if err := json.Indent(&buf, b, "", "  "); err != nil {
-		return string(b)
-	}
-	return buf.String()
-}
-
 func runStateRm(m *Meta, args []string) int {
 	fs := m.newFlags("state rm", "state rm [-dry-run] ADDR...")
 	dryRun := fs.Bool("dry-run", false, "print what would be removed without changing the state")
 	if !m.parseFlags(fs, args, len(args)) {
 		return 1
 	}
+	view := stateRmView{m.view()}
 	if fs.NArg() == 0 {
-		return m.fail("Address required", "state rm removes step instances: promptform state rm ADDR... promptform state list shows the addresses.")
+		return view.fail("Address required", "state rm removes step instances: promptform state rm ADDR... promptform state list shows the addresses.")
 	}
-	addrs, ok := m.parseStateAddrs(fs.Args())
-	if !ok {
+	addrs, diags := parseStateAddrs(fs.Args())
+	if diags.HasErrors() {
+		view.diags(diags)
 		return 1
 	}
 	if !*dryRun {
-		store, diags, locked := m.openState(true, "state rm", 0)
+		store, openDiags, locked := m.openState(true, "state rm", 0)
 		if !locked {
+			view.diags(openDiags)
 			return 1
 		}
-		if diags.HasErrors() {
-			writeDiags(m, m.Stderr, diags)
+		if openDiags.HasErrors() {
+			view.diags(openDiags)
 			return 1
 		}
 		defer store.Close() // and so releases the lock
 	}
 	st, diags := m.loadState()
 	if diags.HasErrors() {
-		writeDiags(m, m.Stderr, diags)
+		view.diags(diags)
 		return 1
 	}
 	// Every address must match something; otherwise nothing is removed.
@@ -249,28 +200,22 @@ func runStateRm(m *Meta, args []string) int {
 		}
 	}
 	if diags.HasErrors() {
-		writeDiags(m, m.Stderr, diags)
+		view.diags(diags)
 		return 1
 	}
 	removed := slices.Sorted(maps.Keys(remove))
 	if *dryRun {
-		for _, addr := range removed {
-			fmt.Fprintf(m.Stdout, "Would remove %s\n", addr)
-		}
-		fmt.Fprintf(m.Stdout, "Would have removed %d instance(s).\n", len(removed))
+		view.wouldRemove(removed)
 		return 0
 	}
 	for _, addr := range removed {
 		if err := m.store.Remove(addr); err != nil {
-			return m.fail("Cannot write state", err.Error()+". Nothing was removed.")
+			return view.fail("Cannot write state", err.Error()+". Nothing was removed.")
 		}
 	}
 	if err := m.store.Commit(); err != nil {
-		return m.fail("Cannot write state", err.Error()+".")
+		return view.fail("Cannot write state", err.Error()+".")
 	}
-	for _, addr := range removed {
-		fmt.Fprintf(m.Stdout, "Removed %s\n", addr)
-	}
-	fmt.Fprintf(m.Stdout, "%s\n", m.green(fmt.Sprintf("Successfully removed %d instance(s).", len(removed))))
+	view.removed(removed)
 	return 0
 }

@@ -1,9 +1,6 @@
 package cli
 
 import (
-	"encoding/json"
-	"fmt"
-
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
@@ -15,16 +12,7 @@ func runValidate(m *Meta, args []string) int {
 	if !m.parseFlags(fs, args, 0) {
 		return 1
 	}
-	diags := m.validate()
-	if *jsonOut {
-		return m.validateJSON(diags)
-	}
-	writeDiags(m, m.Stderr, diags)
-	if diags.HasErrors() {
-		return 1
-	}
-	fmt.Fprintln(m.Stdout, m.green("Success!")+" The configuration is valid.")
-	return 0
+	return newValidateView(*jsonOut, m.view()).result(m.validate())
 }
 
 // validate loads and type-checks the configuration without state or
@@ -49,29 +37,4 @@ func (m *Meta) validate() hcl.Diagnostics {
 	diags = append(diags, catDiags...)
 	_, planDiags := planner.Build(cfg, planner.Options{Vars: vars, State: state.New(), Catalogs: catalogs})
 	return append(diags, planDiags...)
-}
-
-func (m *Meta) validateJSON(diags hcl.Diagnostics) int {
-	out := struct {
-		FormatVersion string     `json:"format_version"`
-		Valid         bool       `json:"valid"`
-		ErrorCount    int        `json:"error_count"`
-		WarningCount  int        `json:"warning_count"`
-		Diagnostics   []jsonDiag `json:"diagnostics"`
-	}{FormatVersion: "1.0", Diagnostics: []jsonDiag{}}
-	for _, d := range sortedDiags(diags) {
-		out.Diagnostics = append(out.Diagnostics, toJSONDiag(d))
-		if d.Severity == hcl.DiagError {
-			out.ErrorCount++
-		} else {
-			out.WarningCount++
-		}
-	}
-	out.Valid = out.ErrorCount == 0
-	b, _ := json.MarshalIndent(out, "", "  ")
-	fmt.Fprintln(m.Stdout, string(b))
-	if !out.Valid {
-		return 1
-	}
-	return 0
 }

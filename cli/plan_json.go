@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"encoding/json"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/planner"
+)
+
+// planJSON writes a plan as JSON events on stdout.
+type planJSON struct {
+	events *jsonEvents
+	base   *viewBase // for what is text even with -json
+}
+
+func (v *planJSON) textDiags(d hcl.Diagnostics) { v.base.diags(d) }
+
+func (v *planJSON) diags(d hcl.Diagnostics) { v.events.diags(d) }
+
+// plan writes one planned_step event per instance and a summary.
+func (v *planJSON) plan(p *planner.Plan) {
+	for _, c := range p.Changes {
+		v.events.emit("planned_step", plannedStep(c))
+	}
+	for _, c := range p.OutputChanges {
+		v.events.emit("planned_output", plannedOutput(c))
+	}
+	counts := p.Counts()
+	v.events.emit("summary", map[string]any{"changes": map[string]int{
+		"run": counts[planner.Run], "rerun": counts[planner.Rerun], "run_if_changed": counts[planner.RunIfChanged],
+		"drop": counts[planner.Drop], "keep": counts[planner.Keep], "outputs": len(p.OutputChanges),
+	}})
+}
+
+// saved prints nothing: a -json plan is the events.
+func (v *planJSON) saved(string) {}
+
+func plannedStep(c *planner.Change) map[string]any {
+	ev := map[string]any{"address": c.Address, "action": c.Action.String(), "reason": c.Reason}
+	if c.Rendered != nil {
+		ev["model"] = c.Rendered.Model.ID
+	}
+	if c.Canonical != nil {
+		ev["request_hash"] = c.Hash
+		if !c.Rendered.Sensitive() {
+			ev["request"] = json.RawMessage(c.Canonical)
+		}
+	}
+	return ev
+}
