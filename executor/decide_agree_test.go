@@ -136,8 +136,8 @@ func agrees(a planner.Action, applied string) bool {
 
 func replace(src, old, new string) string { return strings.Replace(src, old, new, 1) }
 
-// loadAgree writes src as a configuration and loads it.
-func loadAgree(t *testing.T, src string) (*config.Config, map[string]cty.Value) {
+// loadSrc writes src as a configuration and loads it.
+func loadSrc(t *testing.T, src string) (*config.Config, map[string]cty.Value) {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "main.pf.hcl"), []byte(src), 0o644); err != nil {
@@ -159,7 +159,7 @@ func loadAgree(t *testing.T, src string) (*config.Config, map[string]cty.Value) 
 // the state it recorded.
 func record(t *testing.T, src string) *state.State {
 	t.Helper()
-	cfg, vars := loadAgree(t, src)
+	cfg, vars := loadSrc(t, src)
 	plan, diags := planner.Build(cfg, planner.Options{Vars: vars})
 	if diags.HasErrors() {
 		t.Fatalf("plan: %s", diags.Error())
@@ -180,7 +180,7 @@ func record(t *testing.T, src string) *state.State {
 // planAgree plans the case's configuration against st.
 func planAgree(t *testing.T, tc agreeCase, st *state.State) (*planner.Plan, string) {
 	t.Helper()
-	cfg, vars := loadAgree(t, tc.current)
+	cfg, vars := loadSrc(t, tc.current)
 	filter := &planner.Filter{}
 	for _, sel := range []struct {
 		text string

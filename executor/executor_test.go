@@ -9,7 +9,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/promptform/promptform/config"
 	"github.com/promptform/promptform/gateway"
 	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
@@ -73,24 +72,12 @@ func (f *fakeClient) callList() []string {
 // setup writes src as a configuration and plans it against st.
 func setup(t *testing.T, src string, st *state.State) (*planner.Plan, string) {
 	t.Helper()
-	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "main.pf.hcl"), []byte(src), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p := config.NewParser()
-	cfg, diags := p.LoadDir(dir)
-	if diags.HasErrors() {
-		t.Fatalf("load: %s", diags.Error())
-	}
-	vars, diags := p.CollectVariables(cfg, nil, nil)
-	if diags.HasErrors() {
-		t.Fatalf("vars: %s", diags.Error())
-	}
+	cfg, vars := loadSrc(t, src)
 	plan, diags := planner.Build(cfg, planner.Options{Vars: vars, State: st})
 	if diags.HasErrors() {
 		t.Fatalf("plan: %s", diags.Error())
 	}
-	return plan, state.Path(dir)
+	return plan, state.Path(cfg.Dir)
 }
 
 func runWith(t *testing.T, plan *planner.Plan, st *state.State, path string, c ChatClient, par int) *Result {
