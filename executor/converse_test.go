@@ -243,18 +243,7 @@ step "s" {
 
 func TestClientFallbackRecordsTheModelThatAnswered(t *testing.T) {
 	t.Parallel()
-	src := `
-model "dead" { id = "dead-1" }
-model "backup" { id = "backup-1" }
-fallback "f" {
-  models = [model.dead, model.backup]
-  mode   = "client"
-}
-step "s" {
-  model  = fallback.f
-  prompt = "go"
-}
-`
+	src := clientFallback
 	st := state.New()
 	plan, path := setup(t, src, st)
 	dead := &fakeClient{fail: map[string]error{"dead-1": &gateway.APIError{StatusCode: 503, Message: "down"}}}

@@ -145,18 +145,7 @@ step "s" {
 // ended, the step is interrupted.
 func TestRunStopEndsFallbackChain(t *testing.T) {
 	t.Parallel()
-	src := `
-model "dead" { id = "dead-1" }
-model "backup" { id = "backup-1" }
-fallback "f" {
-  models = [model.dead, model.backup]
-  mode   = "client"
-}
-step "s" {
-  model  = fallback.f
-  prompt = "go"
-}
-`
+	src := clientFallback
 	for name, dead := range map[string]func(context.CancelFunc) ChatClient{
 		"failed":       func(interrupt context.CancelFunc) ChatClient { return &interruptingClient{interrupt: interrupt} },
 		"wait stopped": func(interrupt context.CancelFunc) ChatClient { return &stoppedClient{interrupt: interrupt} },
