@@ -29,8 +29,11 @@ type Meta struct {
 	parser  *config.Parser
 	store   *state.Store // the state opened for writing, when there is one
 	helped  bool         // the command printed its usage because -help asked
-	compact bool         // -compact-warnings: warnings as one line each
-	log     struct {     // the debug log, built once (see debugLog)
+	// helpAsked is set while parsing arguments that hold -help or -h: the
+	// usage then goes to stdout.
+	helpAsked bool
+	compact   bool     // -compact-warnings: warnings as one line each
+	log       struct { // the debug log, built once (see debugLog)
 		once   sync.Once
 		logger *slog.Logger
 		file   io.Closer // the log file, closed when the command ends
@@ -70,7 +73,7 @@ func (m *Meta) newFlags(name, usage string) *flag.FlagSet {
 	})
 	fs.Usage = func() {
 		w := m.Stderr
-		if m.helped {
+		if m.helpAsked {
 			w = m.Stdout
 		}
 		fs.SetOutput(w)
@@ -84,13 +87,14 @@ func (m *Meta) newFlags(name, usage string) *flag.FlagSet {
 // After -help or -h it prints the usage on stdout and returns false too;
 // Run then exits 0.
 func (m *Meta) parseFlags(fs *flag.FlagSet, args []string, maxArgs int) bool {
-	m.helped = wantsHelp(args)
+	m.helpAsked = wantsHelp(args)
 	if err := fs.Parse(args); err != nil {
-		m.helped = errors.Is(err, flag.ErrHelp)
+		m.helped = errors.Is(err, flag.ErrHelp) // only a parsed -help exits 0
 		return false
 	}
 	if fs.NArg() > maxArgs {
 		fmt.Fprintf(m.Stderr, "Error: unexpected argument %q.\n", fs.Arg(maxArgs))
+		m.helpAsked = false // a mistake: the usage goes with the error
 		fs.Usage()
 		return false
 	}
