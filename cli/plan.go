@@ -165,25 +165,19 @@ const maxListed = 50
 // notRecorded is the error of -replay when some requests are not in the
 // state: it names every step instance that would have to call a model.
 func notRecorded(p *planner.Plan) hcl.Diagnostics {
-	var lines []string
-	for _, c := range p.Changes {
-		if c.Action != planner.Run && c.Action != planner.Rerun {
-			continue
-		}
-		if len(lines) == maxListed {
-			lines = append(lines, "  ...")
-		}
-		if len(lines) <= maxListed {
-			lines = append(lines, fmt.Sprintf("  %s (%s)", c.Address, c.Reason))
-		}
-	}
-	if len(lines) == 0 {
+	counts := p.Counts()
+	n := counts[planner.Run] + counts[planner.Rerun]
+	if n == 0 {
 		return nil
 	}
-	n := 0
+	var lines []string
 	for _, c := range p.Changes {
-		if c.Action == planner.Run || c.Action == planner.Rerun {
-			n++
+		switch {
+		case c.Action != planner.Run && c.Action != planner.Rerun:
+		case len(lines) == maxListed:
+			lines = append(lines, "  ...")
+		case len(lines) < maxListed:
+			lines = append(lines, fmt.Sprintf("  %s (%s)", c.Address, c.Reason))
 		}
 	}
 	return hcl.Diagnostics{{

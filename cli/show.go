@@ -16,7 +16,7 @@ func runShow(m *Meta, args []string) int {
 		return 1
 	}
 	if path := fs.Arg(0); path != "" {
-		return showPlanFile(m, path, *jsonOut)
+		return showSavedPlan(m, path, *jsonOut)
 	}
 	view := newShowView(*jsonOut, m.view())
 	st, diags := m.loadState()
@@ -25,11 +25,6 @@ func runShow(m *Meta, args []string) int {
 		return 1
 	}
 	return view.state(st, m.graphOrder(st))
-}
-
-// showPlanFile prints a saved plan.
-func showPlanFile(m *Meta, path string, jsonOut bool) int {
-	return showSavedPlan(m, path, jsonOut)
 }
 
 // showView prints the recorded state.

@@ -33,7 +33,7 @@ func runStateShow(m *Meta, args []string) int {
 		view.diags(diags)
 		return 1
 	}
-	rec, ok := st.Steps[a.canon]
+	rec, ok := st.Steps[a.String()]
 	if !ok {
 		var instances []string
 		for _, addr := range st.Addresses() {

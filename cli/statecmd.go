@@ -53,7 +53,6 @@ func printStateUsage(w io.Writer) {
 // step.NAME[0]. It is parsed as -target is (planner.ParseSelector).
 type stateAddr struct {
 	planner.Selector
-	canon string // as the state spells it
 }
 
 // newStateAddr reads an address given on the command line.
@@ -62,7 +61,7 @@ func newStateAddr(s string) (stateAddr, error) {
 	if err != nil {
 		return stateAddr{}, err
 	}
-	return stateAddr{Selector: sel, canon: sel.String()}, nil
+	return stateAddr{Selector: sel}, nil
 }
 
 // matches reports whether the address names the recorded instance at addr.
@@ -70,9 +69,9 @@ func newStateAddr(s string) (stateAddr, error) {
 // record can be named, whatever its key holds.
 func (a stateAddr) matches(addr string) bool {
 	if a.Whole() {
-		return addr == a.canon || strings.HasPrefix(addr, a.canon+"[")
+		return addr == a.String() || strings.HasPrefix(addr, a.String()+"[")
 	}
-	return addr == a.canon
+	return addr == a.String()
 }
 
 // parseStateAddrs parses every argument; the diagnostics name the bad ones.
@@ -109,7 +108,7 @@ func notInState(a stateAddr, st *state.State) *hcl.Diagnostic {
 			}
 		}
 	}
-	if sug := config.NameSuggestion(a.canon, candidates); sug != "" {
+	if sug := config.NameSuggestion(a.String(), candidates); sug != "" {
 		detail += fmt.Sprintf(" Did you mean %s?", sug)
 	} else if len(candidates) > 0 {
 		detail += " promptform state list shows what is recorded."

@@ -48,8 +48,8 @@ func TestNewStateAddr(t *testing.T) {
 			if tt.wantErr {
 				return
 			}
-			if a.canon != tt.wantCanon {
-				t.Errorf("wrong canonical address\ngot:  %s\nwant: %s", a.canon, tt.wantCanon)
+			if a.String() != tt.wantCanon {
+				t.Errorf("wrong canonical address\ngot:  %s\nwant: %s", a.String(), tt.wantCanon)
 			}
 			for _, addr := range tt.match {
 				if !a.matches(addr) {

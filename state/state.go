@@ -165,9 +165,6 @@ func Load(path string) (*State, error) {
 	if err := s.check(path); err != nil {
 		return nil, err
 	}
-	if s.Steps == nil {
-		s.Steps = map[string]*Step{}
-	}
 	if s.Outputs == nil {
 		s.Outputs = map[string]*Output{}
 	}
