@@ -11,10 +11,10 @@ import (
 // count.
 var NoKey = cty.NilVal
 
-// keyString spells an instance key as an index: ["k"] for a string (quoted
+// KeyString spells an instance key as an index: ["k"] for a string (quoted
 // as Go quotes it), [0] for a number, and nothing for NoKey. The state's
 // addresses depend on this spelling: it never changes.
-func keyString(k cty.Value) string {
+func KeyString(k cty.Value) string {
 	switch {
 	case k == NoKey:
 		return ""

@@ -15,7 +15,7 @@ type ModuleCall struct {
 
 // String spells the call as HCL: module.NAME or module.NAME["key"].
 func (c ModuleCall) String() string {
-	return keywordModule + "." + c.Name + keyString(c.Key)
+	return keywordModule + "." + c.Name + KeyString(c.Key)
 }
 
 // Module is the path of module calls from the root module to a module

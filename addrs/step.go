@@ -37,7 +37,7 @@ type StepInstance struct {
 
 // String spells the address as HCL, the key quoted as Go quotes strings:
 // step.a, step.a["k \"1\""], step.a[0], module.m["x"].step.a[0].
-func (i StepInstance) String() string { return i.Step.String() + keyString(i.Key) }
+func (i StepInstance) String() string { return i.Step.String() + KeyString(i.Key) }
 
 // KeyJSON returns the instance key as JSON (a string, or a number), or nil
 // for NoKey.

@@ -18,7 +18,7 @@ type Target struct {
 
 // String spells the target as HCL, as StepInstance spells the instance it
 // names: spaces and other spellings of one key are gone.
-func (t Target) String() string { return t.Step.String() + keyString(t.Key) }
+func (t Target) String() string { return t.Step.String() + KeyString(t.Key) }
 
 // Whole reports whether the target names every instance of its step.
 func (t Target) Whole() bool { return t.Key == NoKey }

@@ -159,7 +159,7 @@ var sumFunc = function.New(&function.Spec{
 		total := cty.NumberIntVal(0)
 		for it := list.ElementIterator(); it.Next(); {
 			_, v := it.Element()
-			n, err := convertTo(v, cty.Number)
+			n, err := Convert(v, cty.Number)
 			if err != nil || n.IsNull() {
 				return cty.NilVal, function.NewArgErrorf(0, "sum needs a list or set of numbers")
 			}

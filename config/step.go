@@ -37,9 +37,6 @@ type Step struct {
 
 func (s *Step) declRange() hcl.Range { return s.DeclRange }
 
-// Address returns step.NAME.
-func (s *Step) Address() string { return "step." + s.Name }
-
 // Exprs returns every dynamic expression of the step, in source order of
 // kind, for reference discovery.
 func (s *Step) Exprs() []hcl.Expression {

@@ -2,7 +2,6 @@ package config
 
 import (
 	"github.com/agext/levenshtein"
-	"github.com/zclconf/go-cty/cty"
 )
 
 // nameSuggestion returns the candidate closest to given, or "" when none is
@@ -21,5 +20,3 @@ func nameSuggestion(given string, candidates []string) string {
 func NameSuggestion(given string, candidates []string) string {
 	return nameSuggestion(given, candidates)
 }
-
-func convertTo(v cty.Value, ty cty.Type) (cty.Value, error) { return Convert(v, ty) }

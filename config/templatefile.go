@@ -71,7 +71,7 @@ func renderTemplate(baseDir string, chain []string, vars map[string]cty.Value) (
 		}
 		return cty.NilVal, function.NewArgErrorf(0, "%s", diags.Error())
 	}
-	out, err := convertTo(val, cty.String)
+	out, err := Convert(val, cty.String)
 	if err != nil {
 		return cty.NilVal, function.NewArgErrorf(0, "template result is not a string: %s", err)
 	}

@@ -170,7 +170,7 @@ func (r *runner) toolRound(c *call, cv *conversation, ex *exchange, calls []gate
 		return true, nil
 	}
 	if rounds := c.inst.Step.MaxToolRounds; len(ex.rounds) >= rounds {
-		return true, fmt.Errorf("the model kept calling tools after %s (max_tool_rounds)", plural(rounds, "round"))
+		return true, fmt.Errorf("the model kept calling tools after %s (max_tool_rounds)", planner.Plural(rounds, "round"))
 	}
 	round, replies := r.runTools(c, checked)
 	cv.ran = cv.ran || valid
@@ -235,12 +235,4 @@ func (r *runner) chat(c *call, m *planner.Model, req *gateway.Request) (*gateway
 		return nil, err
 	}
 	return st.Response(), nil
-}
-
-// plural spells a count of things: "1 round", "3 rounds".
-func plural(n int, thing string) string {
-	if n == 1 {
-		return "1 " + thing
-	}
-	return fmt.Sprintf("%d %ss", n, thing)
 }

@@ -145,7 +145,7 @@ func runeClass(r rune) int {
 
 func (d *instanceDiags) diagnostics() hcl.Diagnostics {
 	return d.result(func(g *diagGroup) string {
-		return fmt.Sprintf("The same problem occurs in %s of step.%s.", plural(g.more, "more instance"), d.step)
+		return fmt.Sprintf("The same problem occurs in %s of step.%s.", Plural(g.more, "more instance"), d.step)
 	})
 }
 
@@ -184,14 +184,14 @@ func mergeRepeated(diags hcl.Diagnostics) hcl.Diagnostics {
 	}
 	return m.result(func(g *diagGroup) string {
 		if g.varied {
-			return fmt.Sprintf("The same problem occurs in %s.", plural(g.more, "more instance"))
+			return fmt.Sprintf("The same problem occurs in %s.", Plural(g.more, "more instance"))
 		}
-		return fmt.Sprintf("The same problem occurs %s.", plural(g.more, "more time"))
+		return fmt.Sprintf("The same problem occurs %s.", Plural(g.more, "more time"))
 	})
 }
 
-// plural is "1 more instance" or "N more instances".
-func plural(n int, noun string) string {
+// Plural returns "1 thing" or "n things".
+func Plural(n int, noun string) string {
 	if n == 1 {
 		return "1 " + noun
 	}

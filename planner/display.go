@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"github.com/promptform/promptform/addrs"
 	"maps"
 	"slices"
 	"strings"
@@ -96,11 +97,8 @@ func traversalSpelling(t hcl.Traversal) string {
 		case hcl.TraverseAttr:
 			sb.WriteString("." + s.Name)
 		case hcl.TraverseIndex:
-			switch {
-			case s.Key.Type() == cty.String:
-				sb.WriteString(fmt.Sprintf("[%q]", s.Key.AsString()))
-			case s.Key.Type() == cty.Number:
-				sb.WriteString("[" + s.Key.AsBigFloat().Text('f', -1) + "]")
+			if s.Key.Type() == cty.String || s.Key.Type() == cty.Number {
+				sb.WriteString(addrs.KeyString(s.Key))
 			}
 		}
 	}

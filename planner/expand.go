@@ -58,7 +58,7 @@ func expandForEach(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instanc
 	// The size first: reading a large set (IsWhollyKnown, marks) sorts it.
 	switch ty := v.Type(); {
 	case v.IsKnown() && !v.IsNull() && (ty.IsSetType() || ty.IsMapType() || ty.IsObjectType()) && forEachTooLarge(v.LengthInt()) != "":
-		return bad(forEachTooLarge(v.LengthInt()))
+		return bad(forEachTooLarge(v.LengthInt())) // LengthInt is cheap: the size is stored
 	case !v.IsWhollyKnown():
 		return bad("The for_each value depends on a step that has not run yet, so its keys cannot be known when the plan is made. Use variables, locals or files for for_each.")
 	case v.IsNull():

@@ -28,9 +28,6 @@ func newNode(kind addrs.Kind, name string, r hcl.Range) *Node {
 	return &Node{Addr: addrs.Node{Kind: kind, Name: name}.String(), Kind: kind, Name: name, Range: r}
 }
 
-// Address returns the node's address.
-func (n *Node) Address() addrs.Node { return addrs.Node{Kind: n.Kind, Name: n.Name} }
-
 // Graph is the dependency graph of a configuration.
 type Graph struct {
 	Nodes map[string]*Node
