@@ -12,11 +12,15 @@ import (
 // one is filled in; when it has no request_id, the X-Request-Id header or
 // else the answer's id.
 func (c *Client) decodeResponse(a *answer, model string) (*Response, error) {
-	if apiErr := c.errorAnswer(a, "choices"); apiErr != nil {
-		return nil, apiErr
-	}
 	var r Response
-	if err := c.decodeBody(a.status, a.body, &r); err != nil {
+	err := c.decodeBody(a.status, a.body, &r)
+	if err != nil || len(r.Choices) == 0 {
+		// Only then can the body be an error: look (a second decode).
+		if apiErr := c.errorAnswer(a, "choices"); apiErr != nil {
+			return nil, apiErr
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	if r.HTTPStatusCode == 0 {

@@ -45,8 +45,12 @@ func (c *Client) logRequest(x exchange) {
 // outcome: an error logs at warn level with its class, never its text,
 // which may quote the answer.
 func (c *Client) logResponse(x exchange, hresp *http.Response, took time.Duration, data []byte, err error) {
-	if c.cfg.Logger == nil {
-		return
+	level := slog.LevelInfo
+	if err != nil {
+		level = slog.LevelWarn
+	}
+	if c.cfg.Logger == nil || !c.cfg.Logger.Enabled(context.Background(), level) {
+		return // nothing to log: no need to look into the body
 	}
 	attrs := []slog.Attr{
 		slog.Int("status", hresp.StatusCode),
@@ -70,9 +74,7 @@ func (c *Client) logResponse(x exchange, hresp *http.Response, took time.Duratio
 	if loc := hresp.Header.Get("Location"); loc != "" && hresp.StatusCode >= 300 && hresp.StatusCode <= 399 {
 		attrs = append(attrs, slog.String("location", redact(loc, c.cfg.APIKey)))
 	}
-	level := slog.LevelInfo
 	if err != nil {
-		level = slog.LevelWarn
 		attrs = append(attrs, slog.String("class", Classify(err).String()))
 	}
 	c.log(level, "gateway response", x, attrs...)
