@@ -84,3 +84,33 @@ func TestKind(t *testing.T) {
 		t.Errorf("InvalidKind.String() = %q, want %q", got, "invalid")
 	}
 }
+
+func TestSampleAddresses(t *testing.T) {
+	inst := Step{Name: "grade"}.Instance(cty.StringVal("a#1"))
+	if got := inst.String(); got != `step.grade["a#1"]` {
+		t.Fatalf("sample 0: %s", got)
+	}
+	inst.Sample = 2
+	if got := inst.String(); got != `step.grade["a#1"]#2` {
+		t.Fatalf("sample 2: %s", got)
+	}
+	if inst.Equal(inst.Instance()) || !inst.Instance().Equal(Step{Name: "grade"}.Instance(cty.StringVal("a#1"))) {
+		t.Fatal("a sample is not its instance; Instance drops the sample")
+	}
+	for addr, want := range map[string]struct {
+		inst string
+		n    int
+	}{
+		`step.grade["a#1"]#2`: {`step.grade["a#1"]`, 2},
+		`step.grade["a#1"]`:   {`step.grade["a#1"]`, 0},
+		`step.grade#3`:        {`step.grade`, 3},
+		`step.grade[0]#10`:    {`step.grade[0]`, 10},
+		`step.grade#0`:        {`step.grade#0`, 0},
+		`step.grade#01`:       {`step.grade#01`, 0},
+	} {
+		i, n := SplitSample(addr)
+		if i != want.inst || n != want.n {
+			t.Errorf("SplitSample(%s) = %s, %d; want %s, %d", addr, i, n, want.inst, want.n)
+		}
+	}
+}

@@ -2,6 +2,8 @@ package addrs
 
 import (
 	"encoding/json"
+	"strconv"
+	"strings"
 
 	"github.com/zclconf/go-cty/cty"
 )
@@ -33,11 +35,48 @@ func (s Step) Instance(k cty.Value) StepInstance { return StepInstance{Step: s, 
 type StepInstance struct {
 	Step Step
 	Key  cty.Value // NoKey for a step without instances
+	// Sample is the sample index of a step with repeat = N, from 0 to N-1.
+	// Sample 0 is the instance itself; the others are spelled with a
+	// #N suffix.
+	Sample int
 }
 
 // String spells the address as HCL, the key quoted as Go quotes strings:
-// step.a, step.a["k \"1\""], step.a[0], module.m["x"].step.a[0].
-func (i StepInstance) String() string { return i.Step.String() + KeyString(i.Key) }
+// step.a, step.a["k \"1\""], step.a[0], module.m["x"].step.a[0], and a
+// sample after the first with its index: step.a["k"]#2.
+func (i StepInstance) String() string {
+	return i.Step.String() + KeyString(i.Key) + SampleSuffix(i.Sample)
+}
+
+// Instance returns the address of the instance a sample belongs to: the
+// address without its sample index.
+func (i StepInstance) Instance() StepInstance { i.Sample = 0; return i }
+
+// SampleSuffix spells a sample index in an address: nothing for the first
+// sample (0), #N for the others.
+func SampleSuffix(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return "#" + strconv.Itoa(n)
+}
+
+// SplitSample splits an instance address as String spells it into the
+// instance's address and the sample index: step.a["k"]#2 gives step.a["k"]
+// and 2; an address without a sample index gives itself and 0.
+func SplitSample(addr string) (string, int) {
+	i := strings.LastIndexByte(addr, '#')
+	if i < 0 {
+		return addr, 0
+	}
+	// A # inside a quoted key is followed by more of the key, never by
+	// digits alone.
+	n, err := strconv.Atoi(addr[i+1:])
+	if err != nil || n < 1 || strconv.Itoa(n) != addr[i+1:] {
+		return addr, 0
+	}
+	return addr[:i], n
+}
 
 // KeyJSON returns the instance key as JSON (a string, or a number), or nil
 // for NoKey.
@@ -45,7 +84,7 @@ func (i StepInstance) KeyJSON() json.RawMessage { return keyJSON(i.Key) }
 
 // Equal reports whether two addresses name the same instance.
 func (i StepInstance) Equal(o StepInstance) bool {
-	return i.Step.Equal(o.Step) && keysEqual(i.Key, o.Key)
+	return i.Step.Equal(o.Step) && keysEqual(i.Key, o.Key) && i.Sample == o.Sample
 }
 
 // Node is the address of a node of the dependency graph: a step (every

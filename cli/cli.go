@@ -54,6 +54,8 @@ func init() {
 		"show":         {"Show the recorded state: every step's answer and the outputs", runShow},
 		"state":        {"Inspect and edit the state: list, show, rm", runState},
 		"graph":        {"Print the step graph in DOT or Mermaid", runGraph},
+		"compare":      {"Compare assert pass rates and outputs with a baseline state", runCompare},
+		"report":       {"Write a self-contained HTML report of the recorded run", runReport},
 		"version":      {"Show the promptform version", runVersion},
 		"force-unlock": {"Clear the state lock of an apply that is gone", runForceUnlock},
 		"help":         {"Show help for promptform or for one command", runHelp},

@@ -20,6 +20,7 @@ const (
 	blockValidation    = "validation"
 	blockPostcondition = "postcondition"
 	blockAssert        = "assert"
+	blockPrecondition  = "precondition"
 )
 
 // rootSchema lists every top-level block. gateway is listed without a label;

@@ -30,6 +30,11 @@ type Step struct {
 	MaxToolRounds int // bounds the tool loop
 
 	Postconditions []*Condition
+	// Repeat is repeat = N: N samples of every instance; nil when absent.
+	Repeat hcl.Expression
+	// Asserts are the step's assert blocks, in source order: scored per
+	// sample and recorded, never failing anything.
+	Asserts []*Assert
 
 	DeclRange hcl.Range
 	NameRange hcl.Range
@@ -41,7 +46,7 @@ func (s *Step) declRange() hcl.Range { return s.DeclRange }
 // kind, for reference discovery.
 func (s *Step) Exprs() []hcl.Expression {
 	var out []hcl.Expression
-	for _, e := range []hcl.Expression{s.ForEach, s.Count, s.System, s.Prompt, s.MaxTokens, s.Temperature, s.Stream, s.Params} {
+	for _, e := range []hcl.Expression{s.ForEach, s.Count, s.Repeat, s.System, s.Prompt, s.MaxTokens, s.Temperature, s.Stream, s.Params} {
 		if e != nil {
 			out = append(out, e)
 		}
@@ -74,11 +79,23 @@ type Condition struct {
 	DeclRange    hcl.Range
 }
 
-// ConditionExprs returns the expressions of the step's postconditions.
+// Assert is a named assert block of a step: a condition scored for every
+// answer, with self as the answer.
+type Assert struct {
+	Name      string
+	NameRange hcl.Range
+	Condition
+}
+
+// ConditionExprs returns the expressions of the step's postconditions and
+// assert blocks, which may use self.
 func (s *Step) ConditionExprs() []hcl.Expression {
 	var out []hcl.Expression
 	for _, c := range s.Postconditions {
 		out = append(out, c.Condition, c.ErrorMessage)
+	}
+	for _, a := range s.Asserts {
+		out = append(out, a.Condition.Condition, a.ErrorMessage)
 	}
 	return out
 }
@@ -103,9 +120,9 @@ var stepSchema = &hcl.BodySchema{
 		{Name: "max_tokens"}, {Name: "temperature"}, {Name: "stream"}, {Name: "params"},
 		{Name: "for_each"}, {Name: "count"}, {Name: "depends_on"},
 		{Name: "schema"}, {Name: "tools"}, {Name: "tool_choice"},
-		{Name: "output_retries"}, {Name: "max_tool_rounds"},
+		{Name: "output_retries"}, {Name: "max_tool_rounds"}, {Name: "repeat"},
 	},
-	Blocks: []hcl.BlockHeaderSchema{{Type: blockMessage}, {Type: blockPostcondition}},
+	Blocks: []hcl.BlockHeaderSchema{{Type: blockMessage}, {Type: blockPostcondition}, {Type: blockAssert, LabelNames: []string{"name"}}},
 }
 
 var conditionSchema = &hcl.BodySchema{
@@ -157,6 +174,7 @@ func decodeStepBlock(block *hcl.Block) (*Step, hcl.Diagnostics) {
 	s.Params = exprOf(attrs["params"])
 	s.ForEach = exprOf(attrs["for_each"])
 	s.Count = exprOf(attrs["count"])
+	s.Repeat = exprOf(attrs["repeat"])
 	if attr, ok := attrs["depends_on"]; ok {
 		refs, refDiags := decodeNameRefList(attr.Expr, "step")
 		diags = append(diags, refDiags...)
@@ -164,6 +182,10 @@ func decodeStepBlock(block *hcl.Block) (*Step, hcl.Diagnostics) {
 	}
 	messages := 0
 	for _, b := range content.Blocks {
+		if b.Type == blockAssert {
+			diags = append(diags, s.decodeAssert(b)...)
+			continue
+		}
 		if b.Type == blockPostcondition {
 			c, cDiags := decodeCondition(b)
 			diags = append(diags, cDiags...)
@@ -190,6 +212,28 @@ func decodeStepBlock(block *hcl.Block) (*Step, hcl.Diagnostics) {
 	}
 	diags = append(diags, s.checkShape(attrs, messages)...)
 	return s, diags
+}
+
+// decodeAssert decodes an assert block; its name must be an identifier,
+// unique in the step, since step.NAME.asserts.ASSERT reads its score.
+func (s *Step) decodeAssert(b *hcl.Block) hcl.Diagnostics {
+	diags := checkName(b, "assert")
+	for _, a := range s.Asserts {
+		if a.Name == b.Labels[0] {
+			return append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Duplicate assert block",
+				Detail:   fmt.Sprintf("Step %q already has an assert named %q, at %s. Each assert of a step needs its own name.", s.Name, a.Name, a.DeclRange),
+				Subject:  b.LabelRanges[0].Ptr(),
+			})
+		}
+	}
+	c, cDiags := decodeCondition(b)
+	diags = append(diags, cDiags...)
+	if c != nil {
+		s.Asserts = append(s.Asserts, &Assert{Name: b.Labels[0], NameRange: b.LabelRanges[0], Condition: *c})
+	}
+	return diags
 }
 
 // decodeStructured reads schema, tools, tool_choice, output_retries and

@@ -124,8 +124,24 @@ type Output struct {
 	Value       hcl.Expression
 	Description string
 	Sensitive   bool
+	// Preconditions must hold for the output's value: a failed one makes
+	// apply exit 1, after everything is recorded.
+	Preconditions []*Condition
 
 	DeclRange hcl.Range
+}
+
+// Exprs returns the output's expressions: its value and its
+// preconditions.
+func (o *Output) Exprs() []hcl.Expression {
+	var out []hcl.Expression
+	if o.Value != nil {
+		out = append(out, o.Value)
+	}
+	for _, c := range o.Preconditions {
+		out = append(out, c.Condition, c.ErrorMessage)
+	}
+	return out
 }
 
 func (o *Output) declRange() hcl.Range { return o.DeclRange }
@@ -134,6 +150,7 @@ var outputSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "value", Required: true}, {Name: "description"}, {Name: "sensitive"},
 	},
+	Blocks: []hcl.BlockHeaderSchema{{Type: blockPrecondition}},
 }
 
 func decodeOutputBlock(block *hcl.Block) (*Output, hcl.Diagnostics) {
@@ -146,5 +163,12 @@ func decodeOutputBlock(block *hcl.Block) (*Output, hcl.Diagnostics) {
 	}
 	diags = append(diags, decodeLiteral(content.Attributes["description"], &o.Description)...)
 	diags = append(diags, decodeLiteral(content.Attributes["sensitive"], &o.Sensitive)...)
+	for _, b := range content.Blocks {
+		c, cDiags := decodeCondition(b)
+		diags = append(diags, cDiags...)
+		if c != nil {
+			o.Preconditions = append(o.Preconditions, c)
+		}
+	}
 	return o, diags
 }

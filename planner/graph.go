@@ -102,8 +102,8 @@ func BuildGraph(cfg *config.Config) (*Graph, hcl.Diagnostics) {
 	for _, name := range slices.Sorted(maps.Keys(cfg.Outputs)) {
 		o := cfg.Outputs[name]
 		n := newNode(KindOutput, name, o.DeclRange)
-		if o.Value != nil {
-			n.Refs, diags = appendRefs(n.Refs, diags, o.Value)
+		for _, e := range o.Exprs() {
+			n.Refs, diags = appendRefs(n.Refs, diags, e)
 		}
 		g.Nodes[n.Addr] = n
 	}

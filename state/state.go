@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -44,6 +46,13 @@ type Step struct {
 	// Key is the instance key as JSON (a string for for_each, a number for
 	// count), or absent for a single step.
 	Key json.RawMessage `json:"key,omitempty"`
+	// Sample is the sample index of a step with repeat = N: 0 (absent) for
+	// the first sample, whose record is the instance's own, 1 to N-1 for
+	// the others, whose addresses end in #N (step.NAME["key"]#2).
+	Sample int `json:"sample,omitempty"`
+	// Each is the instance's each.value as JSON, for reports; absent
+	// without for_each, or when it uses a sensitive value.
+	Each json.RawMessage `json:"each,omitempty"`
 
 	// RequestHash is "sha256:" and the hex SHA-256 of Request.
 	RequestHash string `json:"request_hash"`
@@ -78,10 +87,32 @@ type Step struct {
 	// Failed is why the recorded answer was refused (a postcondition); the
 	// next plan reruns the step.
 	Failed string `json:"failed,omitempty"`
+	// Asserts are the scores of the step's assert blocks for this answer,
+	// in the order they are declared. A failed assert fails nothing: it is
+	// recorded here, and the answer is kept.
+	Asserts []Assert `json:"asserts,omitempty"`
 
 	StartedAt  time.Time `json:"started_at"`
 	DurationMS int64     `json:"duration_ms"`
 	Attempts   int       `json:"attempts"`
+}
+
+// Assert is the score of one assert block for one answer.
+type Assert struct {
+	Name   string `json:"name"`
+	Passed bool   `json:"passed"`
+	// Message is the block's error_message when it failed, or why its
+	// condition could not be evaluated (which counts as a failure).
+	Message string `json:"message,omitempty"`
+}
+
+// InstanceAddress returns the address of the instance the record belongs
+// to: its address without a sample index.
+func (s *Step) InstanceAddress() string {
+	if s.Sample == 0 {
+		return s.Address
+	}
+	return strings.TrimSuffix(s.Address, "#"+strconv.Itoa(s.Sample))
 }
 
 // Round is one round of a tool loop.
