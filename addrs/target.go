@@ -2,6 +2,7 @@ package addrs
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -14,11 +15,14 @@ import (
 type Target struct {
 	Step Step
 	Key  cty.Value // NoKey: the whole step
+	// Sample, when not 0, narrows the target to one sample of a step with
+	// repeat: step.NAME["key"]#2. A target without one names every sample.
+	Sample int
 }
 
 // String spells the target as HCL, as StepInstance spells the instance it
 // names: spaces and other spellings of one key are gone.
-func (t Target) String() string { return t.Step.String() + KeyString(t.Key) }
+func (t Target) String() string { return t.Step.String() + KeyString(t.Key) + SampleSuffix(t.Sample) }
 
 // Whole reports whether the target names every instance of its step.
 func (t Target) Whole() bool { return t.Key == NoKey }
@@ -27,7 +31,7 @@ func (t Target) Whole() bool { return t.Key == NoKey }
 // instance of the target's step, and, when the target has a key, the
 // instance with that key.
 func (t Target) Matches(i StepInstance) bool {
-	if !t.Step.Equal(i.Step) {
+	if !t.Step.Equal(i.Step) || t.Sample != 0 && t.Sample != i.Sample {
 		return false
 	}
 	return t.Whole() || i.Key != NoKey && keysEqual(t.Key, i.Key)
@@ -36,13 +40,26 @@ func (t Target) Matches(i StepInstance) bool {
 // ParseTarget reads a step address given on the command line, in HCL
 // syntax: step.NAME, step.NAME["key"], step.NAME[0], each after any number
 // of module calls, module.NAME or module.NAME["key"]. A key is a string or
-// a number. Anything else is an error that quotes s and says what to write.
+// a number. A sample of a step with repeat follows as #N. Anything else is
+// an error that quotes s and says what to write.
 func ParseTarget(s string) (Target, error) {
 	bad := fmt.Errorf("%q is not a step address; use step.NAME or step.NAME[\"key\"]", s)
-	t, diags := hclsyntax.ParseTraversalAbs([]byte(s), "", hcl.InitialPos)
-	if diags.HasErrors() || len(t) == 0 {
+	text, sample := SplitSample(s)
+	text = strings.TrimRight(text, " \t")
+	t, diags := hclsyntax.ParseTraversalAbs([]byte(text), "", hcl.InitialPos)
+	// HCL reads a # as the start of a comment: the traversal must be
+	// the whole text.
+	if diags.HasErrors() || len(t) == 0 || t.SourceRange().End.Byte != len(text) {
 		return Target{}, bad
 	}
+	target, err := parseTraversal(t, bad)
+	target.Sample = sample
+	return target, err
+}
+
+// parseTraversal reads a step address as ParseTarget does, without a
+// sample index.
+func parseTraversal(t hcl.Traversal, bad error) (Target, error) {
 	var mod Module
 	for keyword := t.RootName(); ; {
 		call, rest, ok := nameAndKey(t[1:])

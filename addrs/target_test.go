@@ -124,3 +124,34 @@ func TestTargetMatches(t *testing.T) {
 		})
 	}
 }
+
+func TestParseTargetSamples(t *testing.T) {
+	for in, want := range map[string]string{
+		`step.a["k"]#2`: `step.a["k"]#2`,
+		`step.a#3`:      `step.a#3`,
+		`step.a["k#1"]`: `step.a["k#1"]`,
+	} {
+		got, err := ParseTarget(in)
+		if err != nil || got.String() != want {
+			t.Errorf("ParseTarget(%s) = %v, %v; want %s", in, got, err, want)
+		}
+	}
+	for _, in := range []string{`step.a#x`, `step.a #1 x`, `step.a["k"]#0`, `step.a # comment`} {
+		if got, err := ParseTarget(in); err == nil {
+			t.Errorf("ParseTarget(%s) = %v; want an error", in, got)
+		}
+	}
+	sample, _ := ParseTarget(`step.a["k"]#2`)
+	inst := Step{Name: "a"}.Instance(cty.StringVal("k"))
+	if sample.Matches(inst) {
+		t.Error("a sample target matches sample 0")
+	}
+	inst.Sample = 2
+	if !sample.Matches(inst) {
+		t.Error("a sample target does not match its sample")
+	}
+	whole, _ := ParseTarget(`step.a["k"]`)
+	if !whole.Matches(inst) {
+		t.Error("an instance target does not match its samples")
+	}
+}

@@ -123,8 +123,21 @@ func (v stateShowHuman) show(rec *state.Step) int {
 	if s.SchemaAttempts > 0 {
 		line("schema attempts", fmt.Sprint(s.SchemaAttempts))
 	}
+	if s.Sample > 0 {
+		line("sample", fmt.Sprintf("%d of %s", s.Sample, s.InstanceAddress()))
+	}
 	if s.Failed != "" {
 		line("failed", m.red(s.Failed))
+	}
+	if len(s.Asserts) > 0 {
+		fmt.Fprintf(w, "\n  asserts:\n")
+		for _, a := range s.Asserts {
+			if a.Passed {
+				fmt.Fprintf(w, "    %s  %s\n", a.Name, m.green("passed"))
+			} else {
+				fmt.Fprintf(w, "    %s  %s %s\n", a.Name, m.red("failed:"), a.Message)
+			}
+		}
 	}
 	if len(s.ModelAttempts) > 0 {
 		fmt.Fprintf(w, "\n  model attempts:\n")

@@ -67,11 +67,15 @@ func newStateAddr(s string) (stateAddr, error) {
 // matches reports whether the address names the recorded instance at addr.
 // Recorded addresses are compared as the state spells them, so that every
 // record can be named, whatever its key holds.
+// An address without a sample index names every sample of what it names.
 func (a stateAddr) matches(addr string) bool {
-	if a.Whole() {
-		return addr == a.String() || strings.HasPrefix(addr, a.String()+"[")
+	if a.Sample != 0 {
+		return addr == a.String()
 	}
-	return addr == a.String()
+	if a.Whole() && strings.HasPrefix(addr, a.String()+"[") {
+		return true
+	}
+	return addr == a.String() || strings.HasPrefix(addr, a.String()+"#")
 }
 
 // parseStateAddrs parses every argument; the diagnostics name the bad ones.

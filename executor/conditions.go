@@ -3,12 +3,13 @@ package executor
 import (
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/config"
 	"github.com/promptform/promptform/planner"
+	"github.com/promptform/promptform/state"
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/convert"
 )
 
 // postconditions evaluates a step instance's postcondition blocks in ctx
@@ -29,42 +30,52 @@ func postconditions(inst *planner.Instance, ctx *hcl.EvalContext, self cty.Value
 	return diags
 }
 
+// scoreAsserts scores a step instance's assert blocks in ctx with self as
+// the answer's value: a condition that fails, or cannot be evaluated,
+// scores false with its message (scrubbed by rd). Nil when the step has
+// no asserts.
+func scoreAsserts(inst *planner.Instance, ctx *hcl.EvalContext, self cty.Value, rd redactor) []state.Assert {
+	if len(inst.Step.Asserts) == 0 {
+		return nil
+	}
+	withSelf := *ctx
+	withSelf.Variables = maps.Clone(ctx.Variables)
+	withSelf.Variables[config.RootSelf] = self
+	out := make([]state.Assert, 0, len(inst.Step.Asserts))
+	for _, a := range inst.Step.Asserts {
+		o, msg, _ := planner.EvalCondition(&a.Condition, &withSelf, hcl.DiagError)
+		r := state.Assert{Name: a.Name, Passed: o == planner.Holds}
+		switch o {
+		case planner.Fails:
+			r.Message = msg
+		case planner.Invalid:
+			r.Message = "cannot be evaluated: " + rd.text(msg)
+		case planner.NotKnown:
+			r.Message = "cannot be evaluated: the condition is not known"
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// sameAsserts reports whether two scores of a step's asserts are the same.
+func sameAsserts(a, b []state.Assert) bool { return slices.Equal(a, b) }
+
 // evalCondition evaluates one condition; false gives a diagnostic of the
 // given severity with the error message, a non-boolean or failed condition
-// an error.
+// an error. A condition not known is false: every step it may use has run.
 func evalCondition(c *config.Condition, ctx *hcl.EvalContext, summary, prefix string, sev hcl.DiagnosticSeverity) hcl.Diagnostics {
-	v, diags := c.Condition.Value(ctx)
-	if diags.HasErrors() {
-		for _, d := range diags {
-			d.Severity = sev
-		}
+	out, msg, diags := planner.EvalCondition(c, ctx, sev)
+	switch out {
+	case planner.Holds:
+		return nil
+	case planner.Invalid:
 		return diags
-	}
-	v, _ = v.UnmarkDeep()
-	v, err := convert.Convert(v, cty.Bool)
-	if err != nil || v.IsNull() || !v.IsKnown() {
+	case planner.NotKnown:
 		return hcl.Diagnostics{{Severity: sev, Summary: "Invalid condition",
 			Detail: "The condition must be true or false.", Subject: c.Condition.Range().Ptr()}}
 	}
-	if v.True() {
-		return nil
-	}
-	msg := "The condition is false."
-	if m, d := c.ErrorMessage.Value(ctx); !d.HasErrors() && m.Type() == cty.String && m.IsKnown() && !m.IsNull() {
-		if m.IsMarked() {
-			msg = "(sensitive value)"
-		} else {
-			msg = m.AsString()
-		}
-	}
-	return hcl.Diagnostics{{
-		Severity:    sev,
-		Summary:     summary,
-		Detail:      prefix + msg,
-		Subject:     c.Condition.Range().Ptr(),
-		Expression:  c.Condition,
-		EvalContext: ctx,
-	}}
+	return hcl.Diagnostics{planner.ConditionDiag(c, ctx, summary, prefix, msg, sev)}
 }
 
 // evalCheck evaluates a check block's asserts in ctx: each failure is a

@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
+	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
 // newRecord builds the state record of a finished call. Its usage is the
@@ -17,6 +20,8 @@ func newRecord(c *call, ex *exchange, started time.Time, offline bool) *state.St
 		Address:      c.inst.Addr.String(),
 		Name:         c.inst.Step.Name,
 		Key:          c.inst.Addr.KeyJSON(),
+		Sample:       c.inst.Addr.Sample,
+		Each:         eachJSON(c.inst.Rep),
 		RequestHash:  c.hash,
 		Request:      c.canonical,
 		Response:     respJSON,
@@ -46,4 +51,18 @@ func newRecord(c *call, ex *exchange, started time.Time, offline bool) *state.St
 	}
 	rec.Usage = ex.usage
 	return rec
+}
+
+// eachJSON is an instance's each.value as JSON, for reports: nil without
+// for_each, or when it uses a sensitive value, or cannot be encoded.
+func eachJSON(rep planner.Repetition) json.RawMessage {
+	v := rep.EachValue
+	if v == cty.NilVal || v.ContainsMarked() || !v.IsWhollyKnown() {
+		return nil
+	}
+	b, err := ctyjson.Marshal(v, v.Type())
+	if err != nil {
+		return nil
+	}
+	return b
 }

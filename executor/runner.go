@@ -74,9 +74,10 @@ func (r *runner) interruptedBy(err error) bool {
 		(r.stop.Err() != nil || r.callCtx.Err() != nil)
 }
 
-// answered is the outcome of an answered instance: a success, or a failure
-// that was paid for (the model kept calling tools; a postcondition fails),
-// recorded with the reason so that the next plan runs it again.
+// answered is the outcome of an answered instance: a success, with the
+// scores of its asserts, or a failure that was paid for (the model kept
+// calling tools; a postcondition fails), recorded with the reason so that
+// the next plan runs it again.
 func (r *runner) answered(c *call, ex *exchange, failure error, started time.Time) *outcome {
 	rec := newRecord(c, ex, started, r.offline)
 	out := &outcome{rec: rec, err: failure, started: started}
@@ -90,6 +91,9 @@ func (r *runner) answered(c *call, ex *exchange, failure error, started time.Tim
 		rec.Failed = "postcondition: " + out.diags[0].Detail
 		out.err = errors.New(rec.Failed)
 		return out
+	}
+	if rec.Asserts = scoreAsserts(c.inst, c.conds, val, c.redact); rec.Asserts != nil {
+		val = r.value(c.inst.Step, rec) // with its scores in asserts
 	}
 	out.val = val
 	return out

@@ -23,14 +23,24 @@ type Instance struct {
 // sorted by key. for_each and count must be known when the plan is made: they
 // may use variables and locals, and the recorded output of steps that will
 // not run, but not the output of a step that has yet to run.
+//
+// With repeat = N, every instance comes as N samples, one after another:
+// the instance itself (sample 0), then ADDR#1 to ADDR#N-1.
 func Expand(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instance, hcl.Diagnostics) {
+	var insts []*Instance
+	var diags hcl.Diagnostics
 	switch {
 	case s.ForEach != nil:
-		return expandForEach(s, refs, scope)
+		insts, diags = expandForEach(s, refs, scope)
 	case s.Count != nil:
-		return expandCount(s, refs, scope)
+		insts, diags = expandCount(s, refs, scope)
+	default:
+		insts = []*Instance{{Addr: stepAddr(s).Instance(addrs.NoKey), Step: s}}
 	}
-	return []*Instance{{Addr: stepAddr(s).Instance(addrs.NoKey), Step: s}}, nil
+	if diags.HasErrors() {
+		return insts, diags
+	}
+	return expandSamples(s, refs, scope, insts)
 }
 
 // stepAddr returns the address of a step of the configuration, which is

@@ -170,7 +170,7 @@ func refNode(ref *config.Ref) (addrs.Node, bool) {
 }
 
 // StepAttributes are the attributes a step exposes to later expressions.
-var StepAttributes = []string{"output", "result", "tool_calls", "model", "finish_reason", "usage", "request_id"}
+var StepAttributes = []string{"output", "result", "tool_calls", "model", "finish_reason", "usage", "request_id", "asserts", "samples"}
 
 func checkRef(cfg *config.Config, n *Node, ref *config.Ref) hcl.Diagnostics {
 	switch ref.Type {

@@ -360,7 +360,7 @@ func TestBuildGraphReferenceErrors(t *testing.T) {
 		},
 		"unrelated step attribute": {
 			src:        `prompt = step.a.text_of_it`,
-			wantDetail: "Its attributes are output, result, tool_calls, model, finish_reason, usage, request_id.",
+			wantDetail: "Its attributes are output, result, tool_calls, model, finish_reason, usage, request_id, asserts, samples.",
 		},
 		"misspelt step": {
 			src:        `prompt = step.aa.output`,

@@ -18,10 +18,17 @@ func (n localNode) Eval(w *Walk) hcl.Diagnostics {
 type outputNode struct{ *Node }
 
 // Eval evaluates the output into the walk's outputs.
+// A failed precondition keeps the value: it is recorded, and the error
+// says which gate it did not pass.
 func (n outputNode) Eval(w *Walk) hcl.Diagnostics {
-	v, diags := OutputValue(w.Plan.Config.Outputs[n.Name], w.Scope.EvalContext(n.Refs, Repetition{}))
+	o := w.Plan.Config.Outputs[n.Name]
+	ctx := w.Scope.EvalContext(n.Refs, Repetition{})
+	v, diags := OutputValue(o, ctx)
 	w.Outputs[n.Name] = v
-	return diags
+	if diags.HasErrors() {
+		return diags
+	}
+	return append(diags, outputPreconditions(o, ctx, w.Op)...)
 }
 
 // checkNode is a check block: its assertions, evaluated where the walk

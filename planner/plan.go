@@ -156,12 +156,16 @@ func (p *Plan) HasChanges() bool {
 	return false
 }
 
-// checkConditions type-checks a step's postconditions with self unknown:
-// a misspelt attribute or a condition that cannot be true or false is an
-// error when the plan is made, not after the call.
+// checkConditions type-checks a step's postconditions and asserts with
+// self unknown: a misspelt attribute or a condition that cannot be true or
+// false is an error when the plan is made, not after the call.
 func (p *Plan) checkConditions(inst *Instance, n *Node, scope *Scope) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, c := range inst.Step.Postconditions {
+	conds := inst.Step.Postconditions
+	for _, a := range inst.Step.Asserts {
+		conds = append(conds[:len(conds):len(conds)], &a.Condition)
+	}
+	for _, c := range conds {
 		ctx := scope.EvalContext(n.Refs, inst.Rep)
 		ctx.Variables[config.RootSelf] = p.UnknownStep(inst.Step)
 		v, d := c.Condition.Value(ctx)

@@ -128,6 +128,7 @@ func (o *planOp) planInstance(n *Node, inst *Instance) (*plannedInstance, hcl.Di
 		var err error
 		if f.Request, err = r.Request(); err == nil {
 			f.Hash, canonical, err = Hash(f.Request)
+			f.Hash = SampleHash(f.Hash, inst.Addr.Sample)
 		}
 		if err != nil {
 			return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot encode request", Detail: err.Error(), Subject: inst.Step.DeclRange.Ptr()})

@@ -17,10 +17,11 @@ var UsageType = cty.Object(map[string]cty.Type{
 })
 
 // StepType is the type of step.NAME (or of one instance) whose result has
-// type result: what a step exposes to later expressions. A step without a
-// schema given as an HCL type has a dynamic result; tool_calls depend on
-// the answer, so their type is dynamic.
-func StepType(result cty.Type) cty.Type {
+// type result and whose assert blocks are asserts: what a step exposes to
+// later expressions. A step without a schema given as an HCL type has a
+// dynamic result; tool_calls depend on the answer, so their type is
+// dynamic, and so is samples, a tuple of objects that hold them.
+func StepType(result cty.Type, asserts []*config.Assert) cty.Type {
 	return cty.Object(map[string]cty.Type{
 		"output":        cty.String,
 		"result":        result,
@@ -29,7 +30,34 @@ func StepType(result cty.Type) cty.Type {
 		"finish_reason": cty.String,
 		"usage":         UsageType,
 		"request_id":    cty.String,
+		"asserts":       assertsType(asserts),
+		"samples":       cty.DynamicPseudoType,
 	})
+}
+
+// assertsType is the type of step.NAME.asserts: a bool per assert block.
+func assertsType(asserts []*config.Assert) cty.Type {
+	attrs := make(map[string]cty.Type, len(asserts))
+	for _, a := range asserts {
+		attrs[a.Name] = cty.Bool
+	}
+	return cty.Object(attrs)
+}
+
+// assertsValue is the value of step.NAME.asserts for a recorded answer:
+// each assert's score, unknown for one not scored yet (declared after the
+// answer was recorded; apply scores it).
+func assertsValue(asserts []*config.Assert, rec *state.Step) cty.Value {
+	attrs := make(map[string]cty.Value, len(asserts))
+	for _, a := range asserts {
+		attrs[a.Name] = cty.UnknownVal(cty.Bool)
+		for _, r := range rec.Asserts {
+			if r.Name == a.Name {
+				attrs[a.Name] = cty.BoolVal(r.Passed)
+			}
+		}
+	}
+	return cty.ObjectVal(attrs)
 }
 
 // ResultType is the type of a step's result: its schema's HCL type, or
@@ -48,7 +76,7 @@ func (p *Plan) ResultType(s *config.Step) cty.Type {
 // error when the plan is made.
 func (p *Plan) UnknownStep(s *config.Step) cty.Value {
 	attrs := map[string]cty.Value{}
-	for name, ty := range StepType(p.ResultType(s)).AttributeTypes() {
+	for name, ty := range StepType(p.ResultType(s), s.Asserts).AttributeTypes() {
 		attrs[name] = cty.UnknownVal(ty)
 	}
 	if s.Schema == nil {
@@ -75,6 +103,8 @@ func (p *Plan) StepValue(s *config.Step, rec *state.Step) cty.Value {
 			"total_tokens":  cty.NumberIntVal(int64(rec.Usage.TotalTokens)),
 		}),
 		"request_id": cty.StringVal(rec.RequestID),
+		"asserts":    assertsValue(s.Asserts, rec),
+		"samples":    cty.DynamicVal, // set when the step's instances are exposed
 	})
 	if rec.Sensitive {
 		v = sensitiveAnswer(v)

@@ -79,8 +79,10 @@ func (w *Walk) Evaluator(n *Node) Evaluator {
 	return stepNode{n}
 }
 
-// ExposeStep sets what dependents see of a step whose instances have all
-// finished: its instance values as one value.
+// ExposeStep sets what dependents see of a step whose instances (every
+// sample of each, with repeat) have all finished: its instance values as
+// one value, each with its samples.
 func (w *Walk) ExposeStep(n *Node, insts []*Instance, vals []cty.Value) {
+	insts, vals = withSamples(insts, vals)
 	w.Scope.SetStep(n.Name, InstancesValue(w.Plan.Config.Steps[n.Name], insts, vals))
 }

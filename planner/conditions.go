@@ -1,0 +1,94 @@
+package planner
+
+import (
+	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/config"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// Outcome is what evaluating a condition came to.
+type Outcome int
+
+// The outcomes of a condition: it holds, it does not, it cannot be known
+// yet (it depends on a step that has not run), or it cannot be evaluated.
+const (
+	Holds Outcome = iota
+	Fails
+	NotKnown
+	Invalid
+)
+
+// EvalCondition evaluates a postcondition, assert or precondition block in
+// ctx. When it fails, message is its error_message, or "(sensitive value)"
+// when that uses a sensitive value, or "The condition is false." when the
+// message cannot be evaluated. When it is Invalid, diags say why (given
+// severity sev), and message is their first detail.
+func EvalCondition(c *config.Condition, ctx *hcl.EvalContext, sev hcl.DiagnosticSeverity) (out Outcome, message string, diags hcl.Diagnostics) {
+	v, diags := c.Condition.Value(ctx)
+	if diags.HasErrors() {
+		for _, d := range diags {
+			d.Severity = sev
+		}
+		return Invalid, diags[0].Summary + ": " + diags[0].Detail, diags
+	}
+	v, _ = v.UnmarkDeep()
+	if !v.IsWhollyKnown() {
+		return NotKnown, "", nil
+	}
+	v, err := convert.Convert(v, cty.Bool)
+	if err != nil || v.IsNull() {
+		const detail = "The condition must be true or false."
+		return Invalid, detail, hcl.Diagnostics{{Severity: sev, Summary: "Invalid condition",
+			Detail: detail, Subject: c.Condition.Range().Ptr()}}
+	}
+	if v.True() {
+		return Holds, "", nil
+	}
+	msg := "The condition is false."
+	if m, d := c.ErrorMessage.Value(ctx); !d.HasErrors() && m.Type() == cty.String && m.IsKnown() && !m.IsNull() {
+		if m.IsMarked() {
+			msg = SensitiveText
+		} else {
+			msg = m.AsString()
+		}
+	}
+	return Fails, msg, nil
+}
+
+// ConditionDiag is the diagnostic of a condition that failed with message:
+// summary, then the message after prefix (such as "output.rate: "),
+// located at the condition.
+func ConditionDiag(c *config.Condition, ctx *hcl.EvalContext, summary, prefix, message string, sev hcl.DiagnosticSeverity) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity:    sev,
+		Summary:     summary,
+		Detail:      prefix + message,
+		Subject:     c.Condition.Range().Ptr(),
+		Expression:  c.Condition,
+		EvalContext: ctx,
+	}
+}
+
+// outputPreconditions checks an output's precondition blocks. In apply a
+// failed one is an error: apply exits 1 once everything is recorded. In a
+// plan it is a warning, when the recorded answers already make it fail; a
+// precondition that depends on a step that will run is checked by apply.
+func outputPreconditions(o *config.Output, ctx *hcl.EvalContext, op Op) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, c := range o.Preconditions {
+		out, msg, d := EvalCondition(c, ctx, hcl.DiagError)
+		switch out {
+		case Invalid:
+			diags = append(diags, d...)
+		case Fails:
+			if op == OpPlan {
+				diags = append(diags, ConditionDiag(c, ctx, "Output precondition fails with the recorded answers",
+					"output."+o.Name+": ", msg+" (apply exits 1 while this precondition fails)", hcl.DiagWarning))
+				continue
+			}
+			diags = append(diags, ConditionDiag(c, ctx, "Output precondition failed", "output."+o.Name+": ", msg, hcl.DiagError))
+		}
+	}
+	return diags
+}
