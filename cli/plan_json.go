@@ -39,6 +39,7 @@ func plannedStep(c *planner.Change) map[string]any {
 	ev := map[string]any{"address": c.Address, "action": c.Action.String(), "reason": c.Reason}
 	if c.Rendered != nil {
 		ev["model"] = c.Rendered.Model.ID
+		ev["model_address"] = c.Rendered.ModelAddress()
 	}
 	if c.Canonical != nil {
 		ev["request_hash"] = c.Hash

@@ -69,11 +69,12 @@ func (t planText) write(p *planner.Plan) {
 		return
 	}
 	fmt.Fprintf(t.w, "promptform will perform the following actions:\n\n")
+	varied := variedModels(p)
 	for _, c := range p.Changes {
 		if c.Action == planner.Keep {
 			continue
 		}
-		t.printChange(c)
+		t.printChange(c, varied[c.Addr.Step.Name])
 	}
 	fmt.Fprintln(t.w, t.planSummary(p))
 	t.printOutputChanges(p.OutputChanges)
@@ -91,9 +92,17 @@ func (t planText) symbol(a planner.Action) string {
 	return " "
 }
 
-func (t planText) printChange(c *planner.Change) {
-	fmt.Fprintf(t.w, "  %s %s  %s\n", t.symbol(c.Action), t.bold(c.Address), t.faint("("+c.Reason+")"))
+// printChange prints one instance's change. showModel puts its model on
+// the first line, for a step whose instances do not all use one model, so
+// that a long plan shows at a glance which instance asks which model.
+func (t planText) printChange(c *planner.Change, showModel bool) {
 	r := c.Rendered
+	showModel = showModel && r != nil
+	model := ""
+	if showModel {
+		model = fmt.Sprintf("%s (%s)  ", r.ModelAddress(), r.Model.ID)
+	}
+	fmt.Fprintf(t.w, "  %s %s  %s%s\n", t.symbol(c.Action), t.bold(c.Address), model, t.faint("("+c.Reason+")"))
 	if r == nil {
 		fmt.Fprintln(t.w)
 		return
@@ -102,7 +111,9 @@ func (t planText) printChange(c *planner.Change) {
 		t.printDiff(diff)
 		return
 	}
-	fmt.Fprintf(t.w, "      %-8s %s (%s)\n", "model:", r.Model.Name, r.Model.ID)
+	if !showModel {
+		fmt.Fprintf(t.w, "      %-8s %s (%s)\n", "model:", r.Model.Name, r.Model.ID)
+	}
 	if f := r.Fallback; f != nil {
 		var chain []string
 		for _, m := range f.Models {
@@ -136,6 +147,25 @@ func (t planText) printChange(c *planner.Change) {
 		}
 	}
 	fmt.Fprintln(t.w)
+}
+
+// variedModels returns the steps whose changes use more than one model or
+// fallback chain, by name.
+func variedModels(p *planner.Plan) map[string]bool {
+	first := map[string]string{}
+	varied := map[string]bool{}
+	for _, c := range p.Changes {
+		if c.Rendered == nil {
+			continue
+		}
+		name, model := c.Addr.Step.Name, c.Rendered.ModelAddress()
+		if m, ok := first[name]; !ok {
+			first[name] = model
+		} else if m != model {
+			varied[name] = true
+		}
+	}
+	return varied
 }
 
 // printDiff prints a unified diff of a request, coloured, with the folded

@@ -162,16 +162,17 @@ func (c *Config) checkRefs() hcl.Diagnostics {
 	return diags
 }
 
-// checkStepRefs checks a step's name references: its model or fallback,
-// schema, tools and tool_choice. depends_on is checked with the other step
-// references, by the planner.
+// checkStepRefs checks a step's name references: its model or fallback
+// when named directly, schema, tools and tool_choice. depends_on, and the
+// references of a model chosen by an expression, are checked with the other
+// references of expressions, by the planner.
 func (c *Config) checkStepRefs(s *Step) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	switch s.Model.Type {
-	case "model":
-		diags = append(diags, CheckDeclared(s.Model, "model", c.Models)...)
-	case "fallback":
-		diags = append(diags, CheckDeclared(s.Model, "fallback", c.Fallbacks)...)
+	case RootModel:
+		diags = append(diags, CheckDeclared(s.Model.Ref, "model", c.Models)...)
+	case RootFallback:
+		diags = append(diags, CheckDeclared(s.Model.Ref, "fallback", c.Fallbacks)...)
 	}
 	if s.Schema != nil {
 		diags = append(diags, CheckDeclared(*s.Schema, "schema", c.Schemas)...)

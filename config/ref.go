@@ -16,20 +16,26 @@ const (
 	RootEach  = "each"
 	RootCount = "count"
 	RootSelf  = "self"
+	// model.NAME and fallback.NAME are values: what a step's model
+	// expression yields.
+	RootModel    = "model"
+	RootFallback = "fallback"
 )
 
 // nameOnlyRoots are block kinds referred to only in name positions.
 var nameOnlyRoots = map[string]string{
-	"model":    "a step's model attribute",
-	"gateway":  "a model's gateway attribute",
-	"schema":   "a step's schema attribute",
-	"tool":     "a step's tools attribute",
-	"fallback": "a step's model attribute",
+	"gateway": "a model's gateway attribute",
+	"schema":  "a step's schema attribute",
+	"tool":    "a step's tools attribute",
 }
+
+// valueRoots are the roots a dynamic expression may start with.
+var valueRoots = []string{RootVar, RootLocal, RootStep, RootEach, RootCount, RootModel, RootFallback}
 
 // Ref is a reference found in configuration: var.NAME, local.NAME,
 // step.NAME (with an optional literal instance key), each.key,
-// each.value, count.index, or a name reference such as model.NAME.
+// each.value, count.index, model.NAME, fallback.NAME, or a name reference
+// such as schema.NAME.
 type Ref struct {
 	Type        string    // the root: "var", "local", "step", "model", ...
 	Name        string    // the referenced name; for each and count the attribute
@@ -49,7 +55,7 @@ func ParseRef(t hcl.Traversal) (*Ref, hcl.Diagnostics) {
 	root := t.RootName()
 	rng := t.SourceRange()
 	switch root {
-	case RootVar, RootLocal, RootStep, RootEach, RootCount, RootSelf:
+	case RootVar, RootLocal, RootStep, RootEach, RootCount, RootSelf, RootModel, RootFallback:
 	default:
 		if where, ok := nameOnlyRoots[root]; ok {
 			return nil, hcl.Diagnostics{{
@@ -60,7 +66,7 @@ func ParseRef(t hcl.Traversal) (*Ref, hcl.Diagnostics) {
 			}}
 		}
 		detail := fmt.Sprintf("There is no variable named %q.", root)
-		if s := nameSuggestion(root, []string{RootVar, RootLocal, RootStep, RootEach, RootCount}); s != "" {
+		if s := nameSuggestion(root, valueRoots); s != "" {
 			detail += fmt.Sprintf(" Did you mean %q?", s)
 		}
 		return nil, hcl.Diagnostics{{

@@ -11,7 +11,7 @@ import (
 // attribute is nil.
 type Step struct {
 	Name        string
-	Model       Ref // model.NAME or fallback.NAME
+	Model       StepModel // model.NAME, fallback.NAME or an expression yielding one
 	System      hcl.Expression
 	Prompt      hcl.Expression
 	Messages    []*Message
@@ -159,11 +159,9 @@ func decodeStepBlock(block *hcl.Block) (*Step, hcl.Diagnostics) {
 	diags = append(diags, moreDiags...)
 	attrs := content.Attributes
 	if attr, ok := attrs["model"]; ok {
-		ref, refDiags := decodeNameRef(attr.Expr, "model", "fallback")
-		diags = append(diags, refDiags...)
-		if ref != nil {
-			s.Model = *ref
-		}
+		var modelDiags hcl.Diagnostics
+		s.Model, modelDiags = decodeStepModel(attr.Expr)
+		diags = append(diags, modelDiags...)
 	}
 	diags = append(diags, s.decodeStructured(attrs)...)
 	s.System = exprOf(attrs["system"])

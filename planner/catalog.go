@@ -83,7 +83,7 @@ func (p *Plan) checkCatalog(catalogs map[*config.Gateway]*Catalog) hcl.Diagnosti
 }
 
 func (r *Rendered) checkModel(addr string, m *Model, cat *Catalog) hcl.Diagnostics {
-	subject := r.Instance.Step.Model.SourceRange.Ptr()
+	subject := r.Instance.Step.Model.Expr.Range().Ptr() // where the instance's model is named or chosen
 	entry, ok := cat.Models[m.ID]
 	if !ok {
 		sev, what := hcl.DiagWarning, "may not be"

@@ -69,6 +69,10 @@ func BuildGraph(cfg *config.Config) (*Graph, hcl.Diagnostics) {
 			refs, d := exprRefs(e)
 			n.Refs, diags = append(n.Refs, refs...), append(diags, d...)
 		}
+		if !s.Model.Static() && s.Model.Expr != nil {
+			// A model named directly was checked with the configuration.
+			n.Refs, diags = appendRefs(n.Refs, diags, s.Model.Expr)
+		}
 		for i := range s.DependsOn {
 			n.Refs = append(n.Refs, &s.DependsOn[i])
 		}
@@ -159,8 +163,8 @@ func (g *Graph) connect(cfg *config.Config, n *Node) hcl.Diagnostics {
 }
 
 // refNode returns the address of the graph node that a reference names:
-// a step or a local value. Other references (variables, each, count, self)
-// name no node.
+// a step or a local value. Other references (variables, models, fallback
+// chains, each, count, self) name no node.
 func refNode(ref *config.Ref) (addrs.Node, bool) {
 	switch ref.Type {
 	case config.RootStep, config.RootLocal:
@@ -178,6 +182,10 @@ func checkRef(cfg *config.Config, n *Node, ref *config.Ref) hcl.Diagnostics {
 		return config.CheckDeclared(*ref, "input variable", cfg.Variables)
 	case config.RootLocal:
 		return config.CheckDeclared(*ref, "local value", cfg.Locals)
+	case config.RootModel:
+		return config.CheckDeclared(*ref, "model", cfg.Models)
+	case config.RootFallback:
+		return config.CheckDeclared(*ref, "fallback", cfg.Fallbacks)
 	case config.RootEach, config.RootCount:
 		return checkRepetitionRef(cfg, n, ref)
 	case config.RootSelf:

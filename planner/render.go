@@ -62,28 +62,18 @@ type RenderedMessage struct {
 	Sensitive bool // its content uses a sensitive value: never shown
 }
 
-// Render evaluates a step instance's request in scope. Step attributes
-// override the model's.
+// Render evaluates a step instance's request in scope: first its model,
+// which must be known when the plan is made, then the rest. Step
+// attributes override the model's.
 func (p *Plan) Render(inst *Instance, refs []*config.Ref, scope *Scope) (*Rendered, hcl.Diagnostics) {
 	s := inst.Step
 	r := &Rendered{Instance: inst, Known: true}
-	switch s.Model.Type {
-	case "fallback":
-		r.Fallback = p.Fallbacks[s.Model.Name]
-		if r.Fallback != nil && len(r.Fallback.Models) > 0 {
-			r.Model = r.Fallback.Models[0]
-		}
-	default:
-		r.Model = p.Models[s.Model.Name]
-	}
-	if r.Model == nil {
-		return nil, hcl.Diagnostics{{
-			Severity: hcl.DiagError, Summary: "Reference to undeclared " + s.Model.Type,
-			Detail: fmt.Sprintf("No %s named %q is declared.", s.Model.Type, s.Model.Name), Subject: s.Model.SourceRange.Ptr(),
-		}}
-	}
 	ctx := scope.EvalContext(refs, inst.Rep)
-	diags := r.renderMessages(s, ctx)
+	diags := r.chooseModel(p, ctx)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	diags = append(diags, r.renderMessages(s, ctx)...)
 	diags = append(diags, r.renderOverrides(s, ctx)...)
 	r.applyModel(r.Model)
 	r.renderStructured(s, p)

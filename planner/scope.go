@@ -9,12 +9,13 @@ import (
 	"github.com/zclconf/go-cty/cty/function"
 )
 
-// Scope holds the values expressions can see: variables, the local values
-// computed so far and the step values known so far (recorded or unknown).
-// A Scope is safe for concurrent use.
+// Scope holds the values expressions can see: variables, models and
+// fallback chains, the local values computed so far and the step values
+// known so far (recorded or unknown). A Scope is safe for concurrent use.
 type Scope struct {
 	mu     sync.RWMutex
 	vars   map[string]cty.Value
+	models map[string]map[string]cty.Value // model.NAME and fallback.NAME, by root and name; never written after NewScope
 	locals map[string]cty.Value
 	steps  map[string]cty.Value
 	funcs  map[string]function.Function
@@ -28,8 +29,9 @@ const Sensitive = marks("sensitive")
 type marks string
 
 // NewScope returns a scope over the given variable values, with the
-// functions of the configuration directory. Values of sensitive variables
-// carry the Sensitive mark, and so does everything computed from them.
+// functions of the configuration directory and the values of cfg's model
+// and fallback blocks (ModelVal). Values of sensitive variables carry the
+// Sensitive mark, and so does everything computed from them.
 func NewScope(cfg *config.Config, vars map[string]cty.Value) *Scope {
 	marked := make(map[string]cty.Value, len(vars))
 	for name, v := range vars {
@@ -38,13 +40,14 @@ func NewScope(cfg *config.Config, vars map[string]cty.Value) *Scope {
 		}
 		marked[name] = v
 	}
-	vars = marked
-	return &Scope{
-		vars:   vars,
+	s := &Scope{
+		vars:   marked,
 		locals: map[string]cty.Value{},
 		steps:  map[string]cty.Value{},
 		funcs:  config.Functions(cfg.Dir),
 	}
+	s.models = modelValues(cfg, s.VarContext())
+	return s
 }
 
 // SetLocal records a local value.
@@ -76,18 +79,27 @@ func (s *Scope) EvalContext(refs []*config.Ref, rep Repetition) *hcl.EvalContext
 	defer s.mu.RUnlock()
 	locals := map[string]cty.Value{}
 	steps := map[string]cty.Value{}
+	named := map[string]map[string]cty.Value{}
 	for _, r := range refs {
 		switch r.Type {
 		case config.RootLocal:
 			locals[r.Name] = valueOr(s.locals[r.Name], cty.DynamicVal)
 		case config.RootStep:
 			steps[r.Name] = valueOr(s.steps[r.Name], cty.DynamicVal)
+		case config.RootModel, config.RootFallback:
+			if named[r.Type] == nil {
+				named[r.Type] = map[string]cty.Value{}
+			}
+			named[r.Type][r.Name] = valueOr(s.models[r.Type][r.Name], cty.DynamicVal)
 		}
 	}
 	vars := map[string]cty.Value{
 		config.RootVar:   cty.ObjectVal(s.vars),
 		config.RootLocal: cty.ObjectVal(locals),
 		config.RootStep:  cty.ObjectVal(steps),
+	}
+	for root, vals := range named {
+		vars[root] = cty.ObjectVal(vals)
 	}
 	if rep.EachKey != cty.NilVal {
 		vars[config.RootEach] = cty.ObjectVal(map[string]cty.Value{"key": rep.EachKey, "value": rep.EachValue})

@@ -4,5 +4,5 @@ model "fast" {
 
 step "a" {
   model  = model.fast
-  prompt = "Which model are you? ${model.fast}" # ERROR: Invalid reference to a model
+  prompt = "Which model are you? ${model.fast}" # ERROR: Invalid template interpolation value
 }
