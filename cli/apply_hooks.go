@@ -12,13 +12,14 @@ import (
 	"github.com/promptform/promptform/state"
 )
 
-// humanHook prints one line per event on stderr. On a terminal it also
-// shows the text of one streamed step as it arrives; other steps meanwhile
-// show only their progress lines.
+// humanHook prints one line per event on stderr, except for re-used
+// instances, which the end of the apply counts in one line. On a terminal
+// it also shows the text of one streamed step as it arrives; other steps
+// meanwhile show only their progress lines.
 type humanHook struct {
-	w io.Writer
 	painter
 	mu sync.Mutex
+	w  io.Writer // stderr, or the progress display while one runs
 
 	live      bool   // show streamed text
 	streaming string // the step whose text is being shown, or ""
@@ -73,11 +74,10 @@ func (h *humanHook) StepStarted(addr, model string) {
 func (h *humanHook) StepFinished(addr string, rec *state.Step, reused bool, elapsed time.Duration) {
 	h.endStream(addr)
 	if reused {
-		h.line("%s: %s", h.bold(addr), h.faint("unchanged, recorded response reused"))
 		return
 	}
-	h.line("%s: %s after %s (%s, %d tokens in, %d out)", h.bold(addr), h.green("done"),
-		elapsed.Round(time.Millisecond), rec.Model, rec.Usage.InputTokens, rec.Usage.OutputTokens)
+	h.line("%s: %s after %s (%s, %s tokens in, %s out)", h.bold(addr), h.green("done"),
+		elapsed.Round(time.Millisecond), rec.Model, num(rec.Usage.InputTokens), num(rec.Usage.OutputTokens))
 }
 
 func (h *humanHook) StepFailed(addr string, err error) {
@@ -87,8 +87,8 @@ func (h *humanHook) StepFailed(addr string, err error) {
 
 func (h *humanHook) StepUnrecorded(addr string, rec *state.Step, err error) {
 	h.endStream(addr)
-	h.line("%s: %s (%s, %d tokens in, %d out; the next apply runs it again)", h.bold(addr),
-		h.red("answered but not recorded"), rec.Model, rec.Usage.InputTokens, rec.Usage.OutputTokens)
+	h.line("%s: %s (%s, %s tokens in, %s out; the next apply runs it again)", h.bold(addr),
+		h.red("answered but not recorded"), rec.Model, num(rec.Usage.InputTokens), num(rec.Usage.OutputTokens))
 }
 
 // RateLimitWait says why nothing starts for a while.
@@ -101,9 +101,20 @@ func (h *humanHook) StepSkipped(addr, cause string) {
 	h.line("%s: %s", h.bold(addr), h.yellow("skipped ("+cause+")"))
 }
 
+// swap makes w the writer of the hook's lines and returns the one it
+// replaces.
+func (h *humanHook) swap(w io.Writer) io.Writer {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	old := h.w
+	h.w = w
+	return old
+}
+
 // jsonHook writes step events as NDJSON.
 type jsonHook struct {
 	events *jsonEvents
+	tally  *tally // names the step of an instance
 	mu     sync.Mutex
 }
 
@@ -133,6 +144,15 @@ func (h *jsonHook) StepFinished(addr string, rec *state.Step, reused bool, elaps
 		"request_hash": rec.RequestHash, "finish_reason": rec.FinishReason, "usage": rec.Usage,
 		"elapsed_ms": elapsed.Milliseconds(), "output": output, "sensitive": rec.Sensitive,
 	})
+	if reused {
+		return
+	}
+	for _, a := range rec.Asserts {
+		h.emit("assert_result", map[string]any{
+			"address": addr, "step": h.tally.stepAddr(addr), "sample": rec.Sample,
+			"assert": a.Name, "passed": a.Passed, "message": a.Message,
+		})
+	}
 }
 
 func (h *jsonHook) StepFailed(addr string, err error) {

@@ -4,11 +4,18 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/executor"
 	"github.com/promptform/promptform/planner"
 	"github.com/zclconf/go-cty/cty"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 // applyView shows an apply: the plan, progress, the result and outputs.
@@ -23,27 +30,92 @@ type applyView interface {
 // newApplyView returns the view of apply: JSON events with -json, else
 // text.
 func newApplyView(jsonOut bool, v *viewBase) applyView {
+	run := &applyRun{clock: realClock{}}
 	if jsonOut {
-		return &applyJSON{planJSON{events: newJSONEvents(v.stdout), base: v}}
+		return &applyJSON{planJSON{events: newJSONEvents(v.stdout), base: v}, run}
 	}
-	return applyHuman{planHuman{v}}
+	return applyHuman{planHuman{v}, run}
 }
 
-// applyHuman writes an apply as text: the plan and progress on stderr,
-// the outputs on stdout.
-type applyHuman struct{ planHuman }
+// applyRun is what an apply's view keeps of the run: its tally, when it
+// started, and the progress display while it runs.
+type applyRun struct {
+	clock    clock
+	tally    *tally
+	start    time.Time
+	progress progress // nil when none is shown
+}
+
+// planned makes the tally of the plan about to run.
+func (r *applyRun) planned(p *planner.Plan) { r.tally = newTally(p) }
+
+// begin starts timing the run and returns its tally.
+func (r *applyRun) begin() *tally {
+	if r.tally == nil {
+		r.tally = newTally(nil)
+	}
+	r.start = r.clock.Now()
+	return r.tally
+}
+
+// stopProgress ends the progress display, if one is shown: nothing else
+// may write on stderr while it runs.
+func (r *applyRun) stopProgress() {
+	if r.progress != nil {
+		r.progress.stop()
+		r.progress = nil
+	}
+}
+
+// summary returns what the run did, from its start until now.
+func (r *applyRun) summary() applySummary {
+	if r.tally == nil {
+		r.begin()
+	}
+	return r.tally.summary(r.clock.Now().Sub(r.start))
+}
+
+// applyHuman writes an apply as text: the plan, progress and the summary
+// on stderr, the outputs on stdout.
+type applyHuman struct {
+	planHuman
+	run *applyRun
+}
 
 // plan prints the plan on stderr: during apply, stdout carries only outputs.
-func (v applyHuman) plan(p *planner.Plan) { planText{v.stderr, v.paint}.write(p) }
-
-func (v applyHuman) hook() executor.Hook {
-	return &humanHook{w: v.stderr, painter: v.paint, live: v.stderrTTY}
+func (v applyHuman) plan(p *planner.Plan) {
+	planText{v.stderr, v.paint}.write(p)
+	v.run.planned(p)
 }
 
+// hook returns the hook of the run, and starts the progress display when
+// the run makes enough calls for one.
+func (v applyHuman) hook() executor.Hook {
+	t := v.run.begin()
+	h := &humanHook{w: v.stderr, painter: v.paint, live: v.stderrTTY}
+	if t.callCount() >= progressMinCalls {
+		v.run.progress = startProgress(h, t, v.stderrTTY, v.run.clock, v.run.start, v.width)
+	}
+	return countingHook{h, t}
+}
+
+// diags ends the progress display before it writes.
+func (v applyHuman) diags(d hcl.Diagnostics) {
+	v.run.stopProgress()
+	v.planHuman.diags(d)
+}
+
+func (v applyHuman) textDiags(d hcl.Diagnostics) { v.diags(d) }
+
 func (v applyHuman) result(p *planner.Plan, res *executor.Result) {
-	summary := fmt.Sprintf("%d called, %d reused, %d failed, %d skipped.", res.Called, res.Reused, res.Failed, res.Skipped)
+	v.run.stopProgress()
+	sum := v.run.summary()
+	if sum.Reused > 0 {
+		fmt.Fprintln(v.stderr, v.paint.faint(count(sum.Reused, "unchanged response")+" re-used."))
+	}
+	summary := numbers.Sprintf("%d called, %d reused, %d failed, %d skipped.", res.Called, res.Reused, res.Failed, res.Skipped)
 	if res.Unrecorded > 0 {
-		summary = fmt.Sprintf("%d called, %d answered but not recorded, %d reused, %d failed, %d skipped.",
+		summary = numbers.Sprintf("%d called, %d answered but not recorded, %d reused, %d failed, %d skipped.",
 			res.Called, res.Unrecorded, res.Reused, res.Failed, res.Skipped)
 	}
 	switch {
@@ -58,7 +130,104 @@ func (v applyHuman) result(p *planner.Plan, res *executor.Result) {
 	default:
 		fmt.Fprintf(v.stderr, "\n%s %s\n", v.paint.green("Apply complete!"), summary)
 	}
+	writeSummary(v.stderr, v.paint, sum)
 	writeOutputs(v.stdout, v.paint, p, res.Outputs)
+}
+
+// writeSummary prints the tables that end an apply: per step what ran,
+// per assert how often it passed, per model the tokens used; then the wall
+// time.
+func writeSummary(w io.Writer, paint painter, sum applySummary) {
+	if len(sum.Steps) > 0 {
+		rows := [][]string{{"Step", "Run", "Reused", "Failed", "Skipped"}}
+		for _, s := range sum.Steps {
+			rows = append(rows, []string{s.Step, num(s.Run), num(s.Reused), num(s.Failed + s.Unrecorded), num(s.Skipped)})
+		}
+		writeTable(w, paint, rows, 1)
+	}
+	if rows := assertRows(sum.Steps); len(rows) > 1 {
+		writeTable(w, paint, rows, 2)
+	}
+	if len(sum.Models) > 0 {
+		rows := [][]string{{"Model", "Input tokens", "Output tokens"}}
+		for _, m := range sum.Models {
+			rows = append(rows, []string{m.Model, num(m.InputTokens), num(m.OutputTokens)})
+		}
+		writeTable(w, paint, rows, 1)
+	}
+	fmt.Fprintf(w, "\nWall time: %s.\n", wallTime(sum.Wall))
+}
+
+// assertRows are the rows of the assert table, its header first.
+func assertRows(steps []stepSummary) [][]string {
+	rows := [][]string{{"Step", "Assert", "Passed", "Rate"}}
+	for _, s := range steps {
+		for _, a := range s.Asserts {
+			rows = append(rows, []string{s.Step, a.Name, num(a.Passed) + "/" + num(a.Total), percent(a.Rate())})
+		}
+	}
+	return rows
+}
+
+// writeTable writes rows in columns two spaces apart after a blank line:
+// the first left columns aligned left, the others right. The first row is
+// the header, in bold.
+func writeTable(w io.Writer, paint painter, rows [][]string, left int) {
+	widths := make([]int, len(rows[0]))
+	for _, row := range rows {
+		for i, cell := range row {
+			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
+		}
+	}
+	fmt.Fprintln(w)
+	for r, row := range rows {
+		var sb strings.Builder
+		for i, cell := range row {
+			pad := strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cell))
+			if i > 0 {
+				sb.WriteString("  ")
+			}
+			if i < left {
+				sb.WriteString(cell + pad)
+			} else {
+				sb.WriteString(pad + cell)
+			}
+		}
+		line := strings.TrimRight(sb.String(), " ")
+		if r == 0 {
+			line = paint.bold(line)
+		}
+		fmt.Fprintln(w, line)
+	}
+}
+
+// numbers formats counts for people: 1,980.
+var numbers = message.NewPrinter(language.English)
+
+// num spells a count with thousands separators.
+func num(n int) string { return numbers.Sprintf("%d", n) }
+
+// count returns "1 thing" or "1,980 things".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return num(n) + " " + noun + "s"
+}
+
+// percent spells a rate from 0 to 1 as a percentage: 90.0%.
+func percent(rate float64) string { return numbers.Sprintf("%.1f%%", rate*100) }
+
+// wallTime spells a duration as precisely as is worth reading: 312ms,
+// 12.3s, 1m20s.
+func wallTime(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
 }
 
 // writeOutputs prints name = value lines, sorted, sensitive ones redacted.
@@ -78,7 +247,10 @@ func writeOutputs(w io.Writer, paint painter, p *planner.Plan, outputs map[strin
 
 // applyJSON writes an apply as JSON events on stdout; what cannot be an
 // event (the refusal to ask for confirmation) is text on stderr.
-type applyJSON struct{ planJSON }
+type applyJSON struct {
+	planJSON
+	run *applyRun
+}
 
 // confirm refuses: with -json, apply cannot ask.
 func (v *applyJSON) confirm() bool {
@@ -86,16 +258,54 @@ func (v *applyJSON) confirm() bool {
 	return false
 }
 
-func (v *applyJSON) hook() executor.Hook { return &jsonHook{events: v.events} }
+// plan writes the plan's events.
+func (v *applyJSON) plan(p *planner.Plan) {
+	v.planJSON.plan(p)
+	v.run.planned(p)
+}
 
+func (v *applyJSON) hook() executor.Hook {
+	t := v.run.begin()
+	return countingHook{&jsonHook{events: v.events, tally: t}, t}
+}
+
+// result writes apply_complete, apply_summary and outputs.
 func (v *applyJSON) result(p *planner.Plan, res *executor.Result) {
 	v.events.emit("apply_complete", map[string]any{
 		"called": res.Called, "unrecorded": res.Unrecorded, "reused": res.Reused, "failed": res.Failed, "skipped": res.Skipped,
 		"interrupted": res.Interrupted, "halted": res.Halted, "success": !res.Diagnostics.HasErrors() && !res.Interrupted,
 	})
+	v.events.emit("apply_summary", summaryJSON(v.run.summary()))
 	outs := map[string]any{}
 	for name, val := range res.Outputs {
 		outs[name] = outputJSON(val, p.Config.Outputs[name].Sensitive)
 	}
 	v.events.emit("outputs", map[string]any{"outputs": outs})
+}
+
+// summaryJSON is the body of the apply_summary event.
+func summaryJSON(sum applySummary) map[string]any {
+	steps := make([]map[string]any, 0, len(sum.Steps))
+	for _, s := range sum.Steps {
+		asserts := make([]map[string]any, 0, len(s.Asserts))
+		for _, a := range s.Asserts {
+			asserts = append(asserts, map[string]any{
+				"name": a.Name, "passed": a.Passed, "total": a.Total, "rate": math.Round(a.Rate()*10000) / 10000,
+			})
+		}
+		steps = append(steps, map[string]any{
+			"step": s.Step, "run": s.Run, "reused": s.Reused, "failed": s.Failed, "skipped": s.Skipped,
+			"unrecorded": s.Unrecorded, "asserts": asserts,
+		})
+	}
+	models := make([]map[string]any, 0, len(sum.Models))
+	for _, m := range sum.Models {
+		models = append(models, map[string]any{
+			"model": m.Model, "input_tokens": m.InputTokens, "output_tokens": m.OutputTokens, "total_tokens": m.TotalTokens,
+		})
+	}
+	return map[string]any{
+		"steps": steps, "models": models, "reused": sum.Reused,
+		"wall_time_seconds": math.Round(sum.Wall.Seconds()*1000) / 1000,
+	}
 }

@@ -57,7 +57,7 @@ output "who" { value = var.who }
 		t.Errorf("the run without colour printed some:\n%s%s", plain[0], plain[1])
 	}
 	escapes := regexp.MustCompile("\x1b\\[[0-9;]*m")
-	durations := regexp.MustCompile(`after [0-9.]+[µnm]?s`)
+	durations := regexp.MustCompile(`after [0-9.]+[µnm]?s|Wall time: [0-9.]+[µnm]?s`)
 	stripped := durations.ReplaceAllString(escapes.ReplaceAllString(colored[1], ""), "after D")
 	if want := durations.ReplaceAllString(strings.ReplaceAll(plain[1], "plain", "colour"), "after D"); stripped != want {
 		t.Errorf("with colour stripped, the output differs from the plain one:\n%s\nwant:\n%s", stripped, want)
