@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/executor"
@@ -14,9 +15,10 @@ const EnvGatewayURL = "PROMPTFORM_GATEWAY_URL"
 
 func runApply(m *Meta, args []string) int {
 	var pf planFlags
-	fs := pf.bind(m, "apply", "apply [-auto-approve] [-parallelism=N] [-json] [-offline] [-replay] [-target=ADDR]... [-exclude=ADDR]... [-replace=ADDR]... [-var NAME=VALUE]... [-var-file=FILE]... [PLANFILE]")
+	fs := pf.bind(m, "apply", "apply [-auto-approve] [-parallelism=N] [-json] [-junit-xml=FILE] [-offline] [-replay] [-target=ADDR]... [-exclude=ADDR]... [-replace=ADDR]... [-var NAME=VALUE]... [-var-file=FILE]... [PLANFILE]")
 	autoApprove := fs.Bool("auto-approve", false, "run without asking for confirmation")
 	parallelism := fs.Int("parallelism", executor.DefaultParallelism, "how many calls may be in flight at once")
+	junitXML := fs.String("junit-xml", "", "also write a JUnit XML report to this file: one test case per step instance (per sample with repeat)")
 	if !m.parseFlags(fs, args, 1) {
 		return 1
 	}
@@ -29,10 +31,38 @@ func runApply(m *Meta, args []string) int {
 	if planFile != "" && (len(pf.vars.args) > 0 || pf.offline || pf.replay || len(pf.targets)+len(pf.excludes)+len(pf.replace) > 0) {
 		return base.fail("Options with a saved plan", "A saved plan carries its own variables, mode and targets: apply PLANFILE takes none of -var, -var-file, -offline, -replay, -target, -exclude or -replace.")
 	}
-	return m.apply(&applyOp{
+	op := &applyOp{
 		pf: pf, planFile: planFile, autoApprove: *autoApprove, parallelism: *parallelism,
-		view: newApplyView(pf.json, base),
-	})
+		view: newApplyView(pf.json, base), junitPath: *junitXML,
+	}
+	if op.junitPath != "" {
+		if err := checkJUnitPath(op.junitPath); err != nil {
+			op.view.diags(junitWriteFailed(op.junitPath, err, "nothing was run"))
+			return 1
+		}
+		op.junit = newJUnitReport(time.Now)
+	}
+	return op.writeJUnit(m.apply(op))
+}
+
+// writeJUnit writes the JUnit report of -junit-xml, if asked for, at the
+// end of an apply, whatever its outcome: code is the apply's exit code,
+// and the result is 1 when the report cannot be written.
+func (op *applyOp) writeJUnit(code int) int {
+	if op.junit == nil {
+		return code
+	}
+	if err := op.junit.write(op.junitPath); err != nil {
+		op.view.diags(junitWriteFailed(op.junitPath, err, "the run itself is recorded in the state"))
+		return 1
+	}
+	return code
+}
+
+// junitWriteFailed is the error of a JUnit report that cannot be written.
+func junitWriteFailed(path string, err error, after string) hcl.Diagnostics {
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot write the JUnit report",
+		Detail: fmt.Sprintf("-junit-xml=%s: %v; %s.", path, err, after)}}
 }
 
 // needsConfirmation is the error of an apply that would run steps but

@@ -15,6 +15,18 @@ type applyOp struct {
 	autoApprove bool
 	parallelism int
 	view        applyView
+	junitPath   string       // -junit-xml: where to write the JUnit report, or ""
+	junit       *junitReport // collects the report when junitPath is set
+}
+
+// hook is the run's hook: the view's, and the JUnit report's with
+// -junit-xml.
+func (op *applyOp) hook() executor.Hook {
+	h := op.view.hook()
+	if op.junit == nil {
+		return h
+	}
+	return junitTee{Hook: h, report: op.junit}
 }
 
 // apply is the apply operation: it takes the state lock and opens the
@@ -112,7 +124,7 @@ func (m *Meta) execute(op *applyOp, p *planner.Plan, st *state.State, store *sta
 		Client:      clients,
 		Offline:     op.pf.offline,
 		Store:       store,
-		Hook:        op.view.hook(),
+		Hook:        op.hook(),
 		CallContext: m.abandon,
 		Limits:      limits,
 	})

@@ -183,7 +183,7 @@ func misplacedOption(w io.Writer, args []string) {
 
 func printUsage(w io.Writer) {
 	fmt.Fprintf(w, "Usage: promptform [-chdir=DIR] [-no-color] COMMAND [options]\n\nCommands:\n")
-	for _, name := range []string{"validate", "fmt", "plan", "apply", "output", "show", "state", "graph", "force-unlock", "version", "help"} {
+	for _, name := range []string{"validate", "fmt", "plan", "apply", "output", "compare", "report", "show", "state", "graph", "force-unlock", "version", "help"} {
 		fmt.Fprintf(w, "  %-13s %s\n", name, commands[name].synopsis)
 	}
 	fmt.Fprintf(w, "\nRun promptform COMMAND -help for a command's options.\n")

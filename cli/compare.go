@@ -1,6 +1,314 @@
 package cli
 
-// runCompare compares the state with a baseline state file.
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/addrs"
+	"github.com/promptform/promptform/planner"
+	"github.com/promptform/promptform/state"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// runCompare compares the recorded answers of the working directory with a
+// baseline state file: pass rates per step and assert, the instances whose
+// asserts went from pass to fail (regressions) or back (fixes), and those
+// whose output changed.
 func runCompare(m *Meta, args []string) int {
-	return m.view().fail("Not built yet", "compare is not built yet.")
+	fs := m.newFlags("compare", "compare [-json] [-fail-on-regression] BASELINE\n\n"+
+		"  Compares the state with BASELINE, another state file (for example\n"+
+		"  git show main:.promptform/state.json > base.json): pass rates per step\n"+
+		"  and assert, regressions, fixes and changed outputs.")
+	jsonOut := fs.Bool("json", false, "print machine-readable events, one JSON object per line")
+	failOnRegression := fs.Bool("fail-on-regression", false, "exit 1 when any instance regressed")
+	if !m.parseFlags(fs, args, 1) {
+		return 1
+	}
+	view := newCompareView(*jsonOut, m.view())
+	if fs.NArg() == 0 {
+		return view.fail("No baseline given", "compare needs a baseline state file: promptform compare BASELINE, "+
+			"for example after git show main:.promptform/state.json > base.json.")
+	}
+	base, diags := loadBaseline(fs.Arg(0))
+	if diags.HasErrors() {
+		view.diags(diags)
+		return 1
+	}
+	cur, diags := m.loadState()
+	view.diags(diags)
+	if diags.HasErrors() {
+		return 1
+	}
+	c := compareStates(base, cur, m.stepRanks())
+	view.comparison(c)
+	if *failOnRegression && len(c.regressions) > 0 {
+		return view.fail("Regressions against the baseline", fmt.Sprintf(
+			"%s against %s, and -fail-on-regression makes that an error.",
+			planner.Plural(len(c.regressions), "regression"), fs.Arg(0)))
+	}
+	return 0
+}
+
+// loadBaseline reads a baseline state file. Unlike the working
+// directory's state, a missing file is an error: there is nothing to
+// compare with.
+func loadBaseline(path string) (*state.State, hcl.Diagnostics) {
+	bad := func(detail string) hcl.Diagnostics {
+		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read the baseline", Detail: detail}}
+	}
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil, bad(fmt.Sprintf("The baseline %s does not exist. Give a state file, for example after git show main:.promptform/state.json > base.json.", path))
+	case err != nil:
+		return nil, bad(err.Error() + ".")
+	case info.IsDir():
+		return nil, bad(fmt.Sprintf("The baseline %s is a directory; give a state file, such as %s.", path, state.Path(path)))
+	}
+	st, err := state.Load(path)
+	if err != nil {
+		return nil, bad(err.Error() + ".")
+	}
+	return st, nil
+}
+
+// stepRanks returns the position of each step in the configuration's graph
+// (dependencies first), or nil without a valid configuration.
+func (m *Meta) stepRanks() map[string]int {
+	cfg, diags := m.loadConfig()
+	if diags.HasErrors() {
+		return nil
+	}
+	g, diags := planner.BuildGraph(cfg)
+	if diags.HasErrors() {
+		return nil
+	}
+	rank := make(map[string]int, len(g.Order))
+	for i, addr := range g.Order {
+		rank[addr] = i
+	}
+	return rank
+}
+
+// comparison is what compare finds between a baseline state and the
+// current one. Instances are records: with repeat, each sample is one.
+type comparison struct {
+	steps       []*stepRates // in the order of the graph
+	regressions []instanceChange
+	fixes       []instanceChange
+	changed     []changedOutput
+	inBoth      int
+	onlyBase    int // instances only in the baseline
+	onlyNow     int // instances only in the current state
+}
+
+// passCount is how many of a step's instances, or of an assert's scores,
+// passed, of how many.
+type passCount struct{ passed, total int }
+
+// rate is the share that passed; ok is false when there is none.
+func (p passCount) rate() (r float64, ok bool) {
+	if p.total == 0 {
+		return 0, false
+	}
+	return float64(p.passed) / float64(p.total), true
+}
+
+// add counts one more, passed or not.
+func (p *passCount) add(passed bool) {
+	p.total++
+	if passed {
+		p.passed++
+	}
+}
+
+// stepRates are a step's pass rates on both sides, and its asserts'. An
+// instance passes when it did not fail and every assert of it passed.
+type stepRates struct {
+	step          string
+	base, now     passCount
+	asserts       []*assertRates // in the order they are declared
+	assertsByName map[string]*assertRates
+}
+
+// assertRates are an assert's pass rates on both sides.
+type assertRates struct {
+	name      string
+	base, now passCount
+}
+
+// instanceChange is an instance that passed an assert on one side and
+// failed it on the other; with no assert, one whose answer was refused (a
+// postcondition failed) on one side only. message is why it fails, on the
+// side where it fails.
+type instanceChange struct {
+	address, step, assert, message string
+}
+
+// changedOutput is an instance whose output or result differs.
+type changedOutput struct {
+	address, step string
+	sensitive     bool // the instance uses a sensitive value on either side
+}
+
+// compareStates compares the records of base and now, instance by
+// instance; rank orders the steps (see stepRanks).
+func compareStates(base, now *state.State, rank map[string]int) *comparison {
+	all := base.Addresses()
+	for addr := range now.Steps {
+		if base.Steps[addr] == nil {
+			all = append(all, addr)
+		}
+	}
+	sortInstances(all, rank)
+	c := &comparison{}
+	rates := map[string]*stepRates{}
+	for _, addr := range all {
+		b, n := base.Steps[addr], now.Steps[addr]
+		step := stepOf(addr)
+		sr := rates[step]
+		if sr == nil {
+			sr = &stepRates{step: step, assertsByName: map[string]*assertRates{}}
+			rates[step] = sr
+			c.steps = append(c.steps, sr)
+		}
+		sr.count(n, func(r *assertRates) *passCount { return &r.now }, &sr.now)
+		sr.count(b, func(r *assertRates) *passCount { return &r.base }, &sr.base)
+		switch {
+		case b == nil:
+			c.onlyNow++
+		case n == nil:
+			c.onlyBase++
+		default:
+			c.inBoth++
+			c.diff(addr, step, b, n)
+		}
+	}
+	return c
+}
+
+// count counts rec, when there is one, into a side of the step's rates.
+func (sr *stepRates) count(rec *state.Step, side func(*assertRates) *passCount, step *passCount) {
+	if rec == nil {
+		return
+	}
+	passed := rec.Failed == ""
+	for _, a := range rec.Asserts {
+		r := sr.assertsByName[a.Name]
+		if r == nil {
+			r = &assertRates{name: a.Name}
+			sr.assertsByName[a.Name] = r
+			sr.asserts = append(sr.asserts, r)
+		}
+		side(r).add(a.Passed)
+		passed = passed && a.Passed
+	}
+	step.add(passed)
+}
+
+// diff notes what changed in one instance recorded on both sides.
+func (c *comparison) diff(addr, step string, b, n *state.Step) {
+	switch {
+	case b.Failed == "" && n.Failed != "":
+		c.regressions = append(c.regressions, instanceChange{address: addr, step: step, message: n.Failed})
+	case b.Failed != "" && n.Failed == "":
+		c.fixes = append(c.fixes, instanceChange{address: addr, step: step, message: b.Failed})
+	}
+	for _, na := range n.Asserts {
+		i := slices.IndexFunc(b.Asserts, func(ba state.Assert) bool { return ba.Name == na.Name })
+		switch {
+		case i < 0 || b.Asserts[i].Passed == na.Passed:
+		case na.Passed:
+			c.fixes = append(c.fixes, instanceChange{address: addr, step: step, assert: na.Name, message: b.Asserts[i].Message})
+		default:
+			c.regressions = append(c.regressions, instanceChange{address: addr, step: step, assert: na.Name, message: na.Message})
+		}
+	}
+	if b.Output != n.Output || !sameJSON(b.Result, n.Result) {
+		c.changed = append(c.changed, changedOutput{address: addr, step: step, sensitive: b.Sensitive || n.Sensitive})
+	}
+}
+
+// sameJSON reports whether two JSON texts are the same but for white
+// space; two absent ones are.
+func sameJSON(a, b json.RawMessage) bool {
+	var ca, cb bytes.Buffer
+	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
+		return bytes.Equal(a, b)
+	}
+	return bytes.Equal(ca.Bytes(), cb.Bytes())
+}
+
+// stepOf returns the address of the step an instance address belongs to:
+// step.a for step.a["k"]#2; an address it cannot read stays as it is.
+func stepOf(addr string) string {
+	inst, _ := addrs.SplitSample(addr)
+	if t, err := addrs.ParseTarget(inst); err == nil {
+		return t.Step.String()
+	}
+	return inst
+}
+
+// instanceOrder is where an instance address sorts: by step, then by key
+// (count indexes as numbers), then by sample.
+type instanceOrder struct {
+	step   string
+	inst   string // the instance address, without its sample index
+	num    float64
+	isNum  bool // the key is a number (count): num holds it
+	sample int
+}
+
+func newInstanceOrder(addr string) instanceOrder {
+	inst, sample := addrs.SplitSample(addr)
+	o := instanceOrder{step: inst, inst: inst, sample: sample}
+	if t, err := addrs.ParseTarget(inst); err == nil {
+		o.step = t.Step.String()
+		if !t.Whole() && t.Key.Type() == cty.Number {
+			o.num, _ = t.Key.AsBigFloat().Float64()
+			o.isNum = true
+		}
+	}
+	return o
+}
+
+// sortInstances sorts instance addresses for display: steps in the order
+// of rank (a step rank does not know comes after those it does, by
+// address), the instances of a step by key (count indexes as numbers),
+// the samples of an instance by index.
+func sortInstances(list []string, rank map[string]int) {
+	orders := make(map[string]instanceOrder, len(list))
+	for _, a := range list {
+		orders[a] = newInstanceOrder(a)
+	}
+	stepRank := func(step string) int {
+		if r, ok := rank[step]; ok {
+			return r
+		}
+		return len(rank)
+	}
+	slices.SortFunc(list, func(a, b string) int {
+		oa, ob := orders[a], orders[b]
+		if c := cmp.Compare(stepRank(oa.step), stepRank(ob.step)); c != 0 {
+			return c
+		}
+		if c := strings.Compare(oa.step, ob.step); c != 0 {
+			return c
+		}
+		if oa.isNum && ob.isNum && oa.num != ob.num {
+			return cmp.Compare(oa.num, ob.num)
+		}
+		if c := strings.Compare(oa.inst, ob.inst); c != 0 {
+			return c
+		}
+		return cmp.Compare(oa.sample, ob.sample)
+	})
 }

@@ -1,0 +1,168 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/promptform/promptform/state"
+)
+
+func TestSortInstances(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		in   []string
+		rank map[string]int
+		want []string
+	}{
+		"count indexes as numbers, samples by index": {
+			in:   []string{"step.a[10]", "step.a[2]#10", "step.a[2]#2", "step.a[2]", "step.a[1]"},
+			want: []string{"step.a[1]", "step.a[2]", "step.a[2]#2", "step.a[2]#10", "step.a[10]"},
+		},
+		"string keys by address": {
+			in:   []string{`step.a["b"]`, `step.a["a"]#1`, `step.a["a"]`},
+			want: []string{`step.a["a"]`, `step.a["a"]#1`, `step.a["b"]`},
+		},
+		"steps by rank, unknown ones last by address": {
+			in:   []string{"step.z", "step.a", "step.gone", "step.m[1]"},
+			rank: map[string]int{"step.z": 0, "step.m": 1, "step.a": 2},
+			want: []string{"step.z", "step.m[1]", "step.a", "step.gone"},
+		},
+		"modules": {
+			in:   []string{`module.m["y"].step.a[0]`, `module.m["x"].step.a[0]#1`, `module.m["x"].step.a[0]`},
+			want: []string{`module.m["x"].step.a[0]`, `module.m["x"].step.a[0]#1`, `module.m["y"].step.a[0]`},
+		},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			got := append([]string(nil), tc.in...)
+			sortInstances(got, tc.rank)
+			if g, w := strings.Join(got, " "), strings.Join(tc.want, " "); g != w {
+				t.Errorf("wrong order\ngot:  %s\nwant: %s", g, w)
+			}
+		})
+	}
+}
+
+func TestStepOf(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		`step.a`:                    "step.a",
+		`step.a["k#2"]#3`:           "step.a",
+		`step.a[0]#1`:               "step.a",
+		`module.m["x"].step.b[0]#2`: `module.m["x"].step.b`,
+		`not an address`:            "not an address",
+	} {
+		if got := stepOf(in); got != want {
+			t.Errorf("stepOf(%s) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+// compareRec is a record for the comparison tests: asserts are NAME or !NAME
+// (failed, with the message "NAME fails").
+func compareRec(addr, output, failed string, asserts ...string) *state.Step {
+	s := &state.Step{Address: addr, Output: output, Failed: failed}
+	for _, a := range asserts {
+		name, failedAssert := strings.CutPrefix(a, "!")
+		as := state.Assert{Name: name, Passed: !failedAssert}
+		if failedAssert {
+			as.Message = name + " fails"
+		}
+		s.Asserts = append(s.Asserts, as)
+	}
+	return s
+}
+
+func compareState(recs ...*state.Step) *state.State {
+	st := state.New()
+	for _, r := range recs {
+		st.Steps[r.Address] = r
+	}
+	return st
+}
+
+func TestCompareStates(t *testing.T) {
+	t.Parallel()
+	base := compareState(
+		compareRec("step.a[0]", "x", "", "ok", "exact"),
+		compareRec("step.a[0]#1", "x", "", "ok", "!exact"),
+		compareRec("step.a[1]", "y", "", "ok", "exact"),
+		compareRec("step.a[2]", "z", "", "old"),
+		compareRec("step.b", "b", "postcondition: no"),
+		compareRec("step.c", "c", ""),
+	)
+	now := compareState(
+		compareRec("step.a[0]", "x", "", "!ok", "exact"),
+		compareRec("step.a[0]#1", "x", "", "ok", "exact"),
+		compareRec("step.a[1]", "y2", "", "ok", "exact", "!new"),
+		compareRec("step.a[3]", "w", "", "ok", "exact"),
+		compareRec("step.b", "b", ""),
+		compareRec("step.c", "c", "postcondition: too long"),
+	)
+	base.Steps["step.c"].Result = json.RawMessage(`{"a": 1}`)
+	now.Steps["step.c"].Result = json.RawMessage(`{"a":1}`)
+	c := compareStates(base, now, nil)
+
+	var got []string
+	for _, s := range c.steps {
+		got = append(got, fmt.Sprintf("%s %d/%d -> %d/%d", s.step, s.base.passed, s.base.total, s.now.passed, s.now.total))
+		for _, a := range s.asserts {
+			got = append(got, fmt.Sprintf("  %s %d/%d -> %d/%d", a.name, a.base.passed, a.base.total, a.now.passed, a.now.total))
+		}
+	}
+	for _, ch := range c.regressions {
+		got = append(got, fmt.Sprintf("regression %s %q: %s", ch.address, ch.assert, ch.message))
+	}
+	for _, ch := range c.fixes {
+		got = append(got, fmt.Sprintf("fix %s %q: %s", ch.address, ch.assert, ch.message))
+	}
+	for _, o := range c.changed {
+		got = append(got, "changed "+o.address)
+	}
+	got = append(got, fmt.Sprintf("both %d, only base %d, only now %d", c.inBoth, c.onlyBase, c.onlyNow))
+	want := []string{
+		"step.a 3/4 -> 2/4",
+		"  ok 3/3 -> 3/4",
+		"  exact 2/3 -> 4/4",
+		"  new 0/0 -> 0/1",
+		"  old 1/1 -> 0/0",
+		"step.b 0/1 -> 1/1",
+		"step.c 1/1 -> 0/1",
+		`regression step.a[0] "ok": ok fails`,
+		`regression step.c "": postcondition: too long`,
+		`fix step.a[0]#1 "exact": exact fails`,
+		`fix step.b "": postcondition: no`,
+		"changed step.a[1]",
+		"both 5, only base 1, only now 1",
+	}
+	if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
+		t.Errorf("wrong comparison\ngot:\n%s\nwant:\n%s", g, w)
+	}
+}
+
+func TestDelta(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		base, now passCount
+		want      string
+	}{
+		"fell":          {passCount{9, 10}, passCount{8, 10}, "-0.1"},
+		"rose":          {passCount{1, 3}, passCount{2, 3}, "0.3333"},
+		"no baseline":   {passCount{0, 0}, passCount{2, 3}, "none"},
+		"none now":      {passCount{1, 1}, passCount{0, 0}, "none"},
+		"same, rounded": {passCount{1, 3}, passCount{2, 6}, "0"},
+	}
+	for name, tc := range tests {
+		d, ok := delta(tc.base, tc.now)
+		got := "none"
+		if ok {
+			got = fmt.Sprint(d)
+		}
+		if got != tc.want {
+			t.Errorf("%s: delta = %s, want %s", name, got, tc.want)
+		}
+	}
+}
