@@ -1,0 +1,253 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/promptform/promptform/planner"
+	"github.com/promptform/promptform/state"
+)
+
+// evalRecord is one made-up answer of step.NAME["key"].
+func evalRecord(name, key, output string, asserts ...state.Assert) *state.Step {
+	k, _ := json.Marshal(key)
+	return &state.Step{
+		Address: fmt.Sprintf("step.%s[%q]", name, key), Name: name, Key: k,
+		Each: json.RawMessage(fmt.Sprintf(`{"q":"question %s"}`, key)), Output: output,
+		Model: "model-a", Usage: state.Usage{InputTokens: 5, OutputTokens: 7, TotalTokens: 12},
+		StartedAt: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), DurationMS: 250, Asserts: asserts,
+	}
+}
+
+// evalState is a state of the records, keyed by their addresses.
+func evalState(recs ...*state.Step) *state.State {
+	st := state.New()
+	for _, r := range recs {
+		st.Steps[r.Address] = r
+	}
+	return st
+}
+
+func okAssert(name string) state.Assert { return state.Assert{Name: name, Passed: true} }
+
+func badAssert(name, msg string) state.Assert { return state.Assert{Name: name, Message: msg} }
+
+// runReportIn saves st (and base, when not nil, as base.json) in a new
+// directory beside a bad.json that is not state, runs
+// promptform report there with args and returns the exit code, the output
+// of both streams and the directory.
+func runReportIn(t *testing.T, st, base *state.State, args ...string) (int, string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	if st != nil {
+		if err := st.Save(state.Path(dir)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if base != nil {
+		if err := base.Save(filepath.Join(dir, "base.json")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bad.json"), []byte(`{"version": 1, "steps": `), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	for i, a := range args {
+		args[i] = strings.ReplaceAll(a, "$DIR", dir)
+	}
+	ctx := context.Background()
+	code := Run(ctx, ctx, append([]string{"-chdir=" + dir, "report"}, args...), Streams{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out})
+	return code, out.String(), dir
+}
+
+// reportRows decodes the rows embedded in a report page.
+func reportRows(t *testing.T, page string) []reportRow {
+	t.Helper()
+	m := regexp.MustCompile(`(?s)<script id="report-data" type="application/json">(.*?)</script>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no report data in the page")
+	}
+	var d reportData
+	if err := json.Unmarshal([]byte(m[1]), &d); err != nil {
+		t.Fatalf("report data: %v", err)
+	}
+	return d.Rows
+}
+
+func TestReportEscapesAnswers(t *testing.T) {
+	t.Parallel()
+	const attack = `</script><script>alert(1)</script><img src=x onerror=alert(2)>&amp;`
+	rec := evalRecord("a", "<b>k</b>", attack, badAssert("ok", "bad: "+attack))
+	rec.Model = "<i>m</i>"
+	code, out, dir := runReportIn(t, evalState(rec), nil, "-out=$DIR/r.html")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "r.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := string(b)
+	for _, bad := range []string{"<script>alert", "<img src=x", "<b>k</b>", "<i>m</i>"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("the page holds %q unescaped", bad)
+		}
+	}
+	if n := strings.Count(page, "</script>"); n != 2 {
+		t.Errorf("the page has %d </script> tags, want 2 (the data and the script)", n)
+	}
+	rows := reportRows(t, page)
+	if len(rows) != 1 || rows[0].Output != attack || rows[0].Asserts[0].Message != "bad: "+attack || rows[0].Key != `"<b>k</b>"` {
+		t.Errorf("the data does not decode to the texts as they are: %+v", rows)
+	}
+}
+
+func TestReportRedactsSensitive(t *testing.T) {
+	t.Parallel()
+	rec := evalRecord("a", "k", "secret-output", badAssert("ok", "secret-message"))
+	rec.Sensitive, rec.Failed = true, "secret-failure"
+	rec.Each = json.RawMessage(`"secret-input"`)
+	rec.Result = json.RawMessage(`{"x":"secret-result"}`)
+	then := evalRecord("a", "k", "secret-then", okAssert("ok"))
+	plain := evalRecord("a", "p", "plain-output", okAssert("ok"))
+	code, out, dir := runReportIn(t, evalState(rec, plain), evalState(then, plain), "-out=$DIR/r.html", "-baseline=$DIR/base.json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "r.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := bytes.Index(b, []byte("secret")); i >= 0 {
+		t.Errorf("the page shows a sensitive text: %s", b[max(0, i-80):min(len(b), i+40)])
+	}
+	rows := reportRows(t, string(b))
+	want := reportRow{
+		Address: `step.a["k"]`, Step: "step.a", Key: `"k"`, Inputs: planner.SensitiveText, Output: planner.SensitiveText,
+		Failed: planner.SensitiveText, Asserts: []reportAssert{{Name: "ok", Message: planner.SensitiveText}},
+		Model: "model-a", InputTokens: 5, OutputTokens: 7, Tokens: 12, LatencyMS: 250, Sensitive: true, Bad: true,
+		Marks: []reportMark{{Kind: "regressed", Message: planner.SensitiveText}, {Kind: "regressed", Assert: "ok", Message: planner.SensitiveText}, {Kind: "changed"}},
+	}
+	if diff := cmp.Diff(want, rows[0]); diff != "" {
+		t.Errorf("wrong sensitive row (-want +got):\n%s", diff)
+	}
+	if rows[1].Output != "plain-output" {
+		t.Errorf("a plain row lost its output: %+v", rows[1])
+	}
+}
+
+func TestReportBaselineDeltas(t *testing.T) {
+	t.Parallel()
+	base := evalState(
+		evalRecord("g", "a", "same", okAssert("ok")),
+		evalRecord("g", "b", "same", badAssert("ok", "was wrong")),
+		evalRecord("g", "c", "before", okAssert("ok")),
+		evalRecord("g", "gone", "x", okAssert("ok")),
+	)
+	now := evalState(
+		evalRecord("g", "a", "same", badAssert("ok", "now wrong")),
+		evalRecord("g", "b", "same", okAssert("ok")),
+		evalRecord("g", "c", "after", okAssert("ok")),
+		evalRecord("g", "new", "x", badAssert("ok", "new and wrong")),
+	)
+	r := buildReport(now, base, nil)
+	marks := map[string][]reportMark{}
+	for _, row := range r.Rows {
+		marks[row.Key] = row.Marks
+	}
+	wantMarks := map[string][]reportMark{
+		`"a"`:   {{Kind: "regressed", Assert: "ok", Message: "now wrong"}},
+		`"b"`:   {{Kind: "fixed", Assert: "ok", Message: "was wrong"}},
+		`"c"`:   {{Kind: "changed"}},
+		`"new"`: {{Kind: "new"}},
+	}
+	if diff := cmp.Diff(wantMarks, marks); diff != "" {
+		t.Errorf("wrong marks (-want +got):\n%s", diff)
+	}
+	if r.Rows[2].Was != "before" {
+		t.Errorf("changed row: was %q, want %q", r.Rows[2].Was, "before")
+	}
+	if want := (reportChanges{Regressions: 1, Fixes: 1, Changed: 1, OnlyBase: 1, OnlyNow: 1}); r.Changes != want {
+		t.Errorf("wrong changes\ngot:  %+v\nwant: %+v", r.Changes, want)
+	}
+	ok := r.Steps[0].Asserts[0]
+	if got, want := [4]int{ok.Base.passed, ok.Base.total, ok.Now.passed, ok.Now.total}, [4]int{3, 4, 2, 4}; got != want {
+		t.Errorf("wrong assert counts (base passed, total, now passed, total)\ngot:  %v\nwant: %v", got, want)
+	}
+	if got, want := ok.DeltaText(), "−25.0 pts"; got != want {
+		t.Errorf("wrong delta\ngot:  %s\nwant: %s", got, want)
+	}
+	if got, want := ok.DeltaClass(), "down"; got != want {
+		t.Errorf("wrong delta class\ngot:  %s\nwant: %s", got, want)
+	}
+}
+
+func TestReportDeltaText(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		rate       reportRate
+		want, kind string
+	}{
+		"no baseline": {reportRate{Now: passCount{1, 2}}, "", "same"},
+		"up":          {reportRate{Now: passCount{3, 4}, Base: passCount{1, 2}, HasBase: true}, "+25.0 pts", "up"},
+		"same":        {reportRate{Now: passCount{2, 4}, Base: passCount{1, 2}, HasBase: true}, "±0 pts", "same"},
+		"new":         {reportRate{Now: passCount{2, 4}, HasBase: true}, "new", "same"},
+		"gone":        {reportRate{Base: passCount{2, 4}, HasBase: true}, "gone", "same"},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := tt.rate.DeltaText(); got != tt.want {
+				t.Errorf("wrong delta\ngot:  %q\nwant: %q", got, tt.want)
+			}
+			if got := tt.rate.DeltaClass(); got != tt.kind {
+				t.Errorf("wrong class\ngot:  %q\nwant: %q", got, tt.kind)
+			}
+		})
+	}
+}
+
+func TestReportErrors(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		recorded bool // the state records an answer
+		args     []string
+		want     string
+	}{
+		"empty state":      {false, nil, "Error: Nothing to report"},
+		"missing baseline": {true, []string{"-baseline=$DIR/nope.json"}, "nope.json does not exist"},
+		"bad baseline":     {true, []string{"-baseline=$DIR/.promptform"}, "is a directory"},
+		"invalid baseline": {true, []string{"-baseline=$DIR/bad.json"}, "not valid state JSON"},
+		"unwritable out":   {true, []string{"-out=$DIR/no/such/dir/r.html"}, "Error: Cannot write the report"},
+		"argument":         {true, []string{"extra"}, `unexpected argument "extra"`},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var st *state.State
+			if tt.recorded {
+				st = evalState(evalRecord("a", "k", "x"))
+			}
+			args := tt.args
+			if !strings.HasPrefix(name, "unwritable") {
+				args = append(args, "-out=$DIR/report.html")
+			}
+			code, out, dir := runReportIn(t, st, nil, args...)
+			if code != 1 || !strings.Contains(strings.Join(strings.Fields(out), " "), tt.want) {
+				t.Errorf("exit %d, output:\n%s\nwant exit 1 and %q", code, out, tt.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "report.html")); err == nil {
+				t.Errorf("a report was written")
+			}
+		})
+	}
+}
