@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"bytes"
 	"cmp"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -232,19 +230,9 @@ func (c *comparison) diff(addr, step string, b, n *state.Step) {
 			c.regressions = append(c.regressions, instanceChange{address: addr, step: step, assert: na.Name, message: na.Message})
 		}
 	}
-	if b.Output != n.Output || !sameJSON(b.Result, n.Result) {
+	if b.Output != n.Output || !state.SameJSON(b.Result, n.Result) {
 		c.changed = append(c.changed, changedOutput{address: addr, step: step, sensitive: b.Sensitive || n.Sensitive})
 	}
-}
-
-// sameJSON reports whether two JSON texts are the same but for white
-// space; two absent ones are.
-func sameJSON(a, b json.RawMessage) bool {
-	var ca, cb bytes.Buffer
-	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
-		return bytes.Equal(a, b)
-	}
-	return bytes.Equal(ca.Bytes(), cb.Bytes())
 }
 
 // stepOf returns the address of the step an instance address belongs to:

@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"bytes"
 	"sort"
 
 	"github.com/promptform/promptform/state"
@@ -67,7 +66,7 @@ func sameRecorded(old *state.Output, v cty.Value) bool {
 		return false
 	}
 	ty, err := ctyjson.MarshalType(v.Type())
-	return err == nil && bytes.Equal(val, old.Value) && bytes.Equal(ty, old.Type)
+	return err == nil && state.SameJSON(val, old.Value) && state.SameJSON(ty, old.Type)
 }
 
 // recordedValue decodes a recorded output; a record that cannot be read is

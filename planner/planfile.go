@@ -12,6 +12,7 @@ import (
 	"sort"
 
 	"github.com/promptform/promptform/config"
+	"github.com/promptform/promptform/state"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
@@ -138,7 +139,7 @@ func ChangedVar(saved map[string]SavedValue, now map[string]cty.Value) string {
 	}
 	for _, name := range slices.Sorted(maps.Keys(now)) {
 		s, ok := saved[name]
-		if !ok || string(s.Value) != string(cur[name].Value) || string(s.Type) != string(cur[name].Type) {
+		if !ok || !state.SameJSON(s.Value, cur[name].Value) || !state.SameJSON(s.Type, cur[name].Type) {
 			return name
 		}
 	}

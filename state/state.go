@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -251,4 +252,15 @@ func (s *State) Addresses() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// SameJSON reports whether two JSON texts are the same but for white
+// space, as a value recorded in the state (written indented) and the same
+// value encoded afresh are; two absent ones are.
+func SameJSON(a, b []byte) bool {
+	var ca, cb bytes.Buffer
+	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
+		return bytes.Equal(a, b)
+	}
+	return bytes.Equal(ca.Bytes(), cb.Bytes())
 }
