@@ -80,7 +80,7 @@ func (h *humanHook) StepFinished(addr string, rec *state.Step, reused bool, elap
 		elapsed.Round(time.Millisecond), rec.Model, num(rec.Usage.InputTokens), num(rec.Usage.OutputTokens))
 }
 
-func (h *humanHook) StepFailed(addr string, err error) {
+func (h *humanHook) StepFailed(addr string, _ *state.Step, err error) {
 	h.endStream(addr)
 	h.line("%s: %s", h.bold(addr), h.red("failed"))
 }
@@ -155,7 +155,7 @@ func (h *jsonHook) StepFinished(addr string, rec *state.Step, reused bool, elaps
 	}
 }
 
-func (h *jsonHook) StepFailed(addr string, err error) {
+func (h *jsonHook) StepFailed(addr string, _ *state.Step, err error) {
 	h.emit("step_failed", map[string]any{"address": addr, "error": err.Error()})
 }
 

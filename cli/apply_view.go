@@ -44,6 +44,7 @@ type applyRun struct {
 	tally    *tally
 	start    time.Time
 	progress progress // nil when none is shown
+	notices  func()   // gives interrupt notices back to stderr once the display ends
 }
 
 // planned makes the tally of the plan about to run.
@@ -62,6 +63,7 @@ func (r *applyRun) begin() *tally {
 // may write on stderr while it runs.
 func (r *applyRun) stopProgress() {
 	if r.progress != nil {
+		r.notices()
 		r.progress.stop()
 		r.progress = nil
 	}
@@ -95,6 +97,7 @@ func (v applyHuman) hook() executor.Hook {
 	h := &humanHook{w: v.stderr, painter: v.paint, live: v.stderrTTY}
 	if t.callCount() >= progressMinCalls {
 		v.run.progress = startProgress(h, t, v.stderrTTY, v.run.clock, v.run.start, v.width)
+		v.run.notices = interruptNotices.redirect(func(msg string) { h.line("%s", msg) })
 	}
 	return countingHook{h, t}
 }

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 
 	"github.com/hashicorp/hcl/v2"
@@ -90,16 +91,51 @@ func interrupts() (stop, abandon context.Context) {
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ch
-		fmt.Fprintln(os.Stderr, "\nInterrupt received: stopping; no new steps will start, and the calls in flight are waited for. Interrupt again to abandon them.")
+		interruptNotices.print("Interrupt received: stopping; no new steps will start, and the calls in flight are waited for. Interrupt again to abandon them.")
 		cancelStop()
 		<-ch
-		fmt.Fprintln(os.Stderr, "\nSecond interrupt: abandoning the calls in flight. Interrupt once more to exit at once.")
+		interruptNotices.print("Second interrupt: abandoning the calls in flight. Interrupt once more to exit at once.")
 		cancelAbandon()
 		<-ch
-		fmt.Fprintln(os.Stderr, "\nThird interrupt: exiting now. Every step that finished is recorded in the journal.")
+		interruptNotices.print("Third interrupt: exiting now. Every step that finished is recorded in the journal.")
 		os.Exit(1)
 	}()
 	return stop, abandon
+}
+
+// interruptNotices is where the notices of interrupts go.
+var interruptNotices noticeSink
+
+// noticeSink prints notices on stderr, or hands them to the display of a
+// running apply, which prints them above its progress bar rather than
+// letting the bar draw over them.
+type noticeSink struct {
+	mu sync.Mutex
+	to func(msg string) // nil: stderr
+}
+
+func (n *noticeSink) print(msg string) {
+	n.mu.Lock()
+	to := n.to
+	n.mu.Unlock()
+	if to == nil {
+		fmt.Fprintln(os.Stderr, "\n"+msg)
+		return
+	}
+	to(msg)
+}
+
+// redirect hands the notices to f until the returned function is called.
+func (n *noticeSink) redirect(f func(msg string)) (restore func()) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	old := n.to
+	n.to = f
+	return func() {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		n.to = old
+	}
 }
 
 // Run runs one promptform command line. ctx stops new work when cancelled;

@@ -88,7 +88,7 @@ func (r *junitReport) StepFinished(addr string, rec *state.Step, reused bool, el
 
 // StepFailed adds a failed instance: its request, its answer or a
 // postcondition failed.
-func (r *junitReport) StepFailed(addr string, err error) {
+func (r *junitReport) StepFailed(addr string, _ *state.Step, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	c := r.take(addr)
@@ -302,9 +302,9 @@ func (t junitTee) StepFinished(addr string, rec *state.Step, reused bool, elapse
 	t.report.StepFinished(addr, rec, reused, elapsed)
 }
 
-func (t junitTee) StepFailed(addr string, err error) {
-	t.Hook.StepFailed(addr, err)
-	t.report.StepFailed(addr, err)
+func (t junitTee) StepFailed(addr string, rec *state.Step, err error) {
+	t.Hook.StepFailed(addr, rec, err)
+	t.report.StepFailed(addr, rec, err)
 }
 
 func (t junitTee) StepUnrecorded(addr string, rec *state.Step, err error) {

@@ -54,8 +54,8 @@ func TestJUnitReport(t *testing.T) {
 	r.StepFinished(`step.grade["b"]`, grade(`step.grade["b"]`, 0, state.Assert{Name: "short", Message: "Too long."}, fail), true, 0)
 	r.StepStarted("step.post", "m1")
 	clock.advance(2 * time.Second)
-	r.StepFailed("step.post", errors.New("postcondition: step.post: The answer is too long."))
-	r.StepFailed("step.req", errors.New("the request could not be rendered"))
+	r.StepFailed("step.post", nil, errors.New("postcondition: step.post: The answer is too long."))
+	r.StepFailed("step.req", nil, errors.New("the request could not be rendered"))
 	r.StepSkipped("step.after", "step.post failed")
 	r.StepUnrecorded("step.lost", grade("step.lost", 0), errors.New("state: disk full"))
 	for _, i := range []int{10, 2} {
@@ -142,7 +142,7 @@ func TestJUnitReportConcurrent(t *testing.T) {
 			if i%2 == 0 {
 				r.StepFinished(addr, &state.Step{Model: "m"}, false, time.Millisecond)
 			} else {
-				r.StepFailed(addr, errors.New("boom"))
+				r.StepFailed(addr, nil, errors.New("boom"))
 			}
 		})
 	}

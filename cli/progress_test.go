@@ -30,7 +30,7 @@ func halfDone() *tally {
 	h.StepFinished("step.a[0]", answer("m", passed), false, time.Second)
 	h.StepFinished("step.a[1]", answer("m", failed), false, time.Second)
 	h.StepFinished("step.a[20]", answer("m", failed), true, 0) // kept: not progress
-	h.StepFailed("step.a[2]", fmt.Errorf("boom"))
+	h.StepFailed("step.a[2]", nil, fmt.Errorf("boom"))
 	h.StepStarted("step.a[3]", "m")
 	return t
 }
@@ -108,5 +108,29 @@ func TestLineWriter(t *testing.T) {
 	want := "abc\ndef ghij\nklmnoéé\nééééé\néééé\n"
 	if got := buf.String(); got != want || len(l.pending) != 0 {
 		t.Errorf("wrong lines\ngot:  %q (pending %q)\nwant: %q", got, l.pending, want)
+	}
+}
+
+// TestInterruptNoticesAboveProgress checks that while an apply shows its
+// progress, the notice of an interrupt goes through the display (which
+// prints it above the bar) rather than straight to the process's stderr,
+// and that it goes back to stderr once the display ends. It changes the
+// process's notice sink, so it does not run in parallel.
+func TestInterruptNoticesAboveProgress(t *testing.T) {
+	var stderr bytes.Buffer
+	v := newApplyView(false, &viewBase{stderr: &stderr, width: 80}).(applyHuman)
+	v.run.clock = &fakeClock{now: time.Now(), ticks: make(chan time.Time)}
+	v.run.planned(testPlan(12, 0))
+	v.hook()
+	interruptNotices.print("Interrupt received: stopping.")
+	if !strings.Contains(stderr.String(), "Interrupt received: stopping.\n") {
+		t.Errorf("the notice did not go through the progress display: %q", stderr.String())
+	}
+	v.run.stopProgress()
+	interruptNotices.mu.Lock()
+	restored := interruptNotices.to == nil
+	interruptNotices.mu.Unlock()
+	if !restored {
+		t.Error("after the display ended, interrupt notices still go to it")
 	}
 }

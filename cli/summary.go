@@ -178,8 +178,16 @@ func (t *tally) unrecorded(addr string, rec *state.Step) {
 	})
 }
 
-func (t *tally) stepFailed(addr string) {
-	t.event(addr, false, func(s *stepCount) { s.failed++; t.failed++ })
+// stepFailed counts a failed instance, and the tokens of its answer when
+// it was answered (rec not nil).
+func (t *tally) stepFailed(addr string, rec *state.Step) {
+	t.event(addr, false, func(s *stepCount) {
+		s.failed++
+		t.failed++
+		if rec != nil {
+			t.used(rec)
+		}
+	})
 }
 
 func (t *tally) skipped(addr string) {
@@ -287,9 +295,9 @@ func (h countingHook) StepFinished(addr string, rec *state.Step, reused bool, el
 	h.t.finished(addr, rec, reused)
 }
 
-func (h countingHook) StepFailed(addr string, err error) {
-	h.Hook.StepFailed(addr, err)
-	h.t.stepFailed(addr)
+func (h countingHook) StepFailed(addr string, rec *state.Step, err error) {
+	h.Hook.StepFailed(addr, rec, err)
+	h.t.stepFailed(addr, rec)
 }
 
 func (h countingHook) StepUnrecorded(addr string, rec *state.Step, err error) {

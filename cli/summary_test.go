@@ -58,7 +58,7 @@ func TestTallySummary(t *testing.T) {
 	h.StepFinished("step.a[0]", answer("m1", passed), false, time.Second)
 	h.StepFinished("step.a[1]", answer("m1", failed), false, time.Second)
 	h.StepFinished("step.a[2]", answer("m2", passed), false, time.Second)
-	h.StepFailed("step.a[3]", errors.New("boom"))
+	h.StepFailed("step.a[3]", answer("m2"), errors.New("postcondition failed")) // paid for: its tokens count
 	h.StepSkipped("step.a[4]", "interrupted")
 	h.StepUnrecorded("step.a[5]", answer("m2"), errors.New("disk full"))
 	for i := 6; i < 9; i++ { // re-used answers count in the rates, not in the tokens
@@ -79,7 +79,7 @@ func TestTallySummary(t *testing.T) {
 		},
 		Models: []modelUsage{
 			{Model: "m1", Usage: state.Usage{InputTokens: 30, OutputTokens: 15, TotalTokens: 45}},
-			{Model: "m2", Usage: state.Usage{InputTokens: 20, OutputTokens: 10, TotalTokens: 30}},
+			{Model: "m2", Usage: state.Usage{InputTokens: 30, OutputTokens: 15, TotalTokens: 45}},
 		},
 		Reused: 3,
 		Wall:   90 * time.Second,
@@ -88,7 +88,7 @@ func TestTallySummary(t *testing.T) {
 		t.Errorf("wrong summary (-want +got):\n%s", diff)
 	}
 	snap := tl.snapshot()
-	wantSnap := snapshot{done: 6, total: 8, running: 1, failed: 2, skipped: 1, assertFailures: 1, tokens: 75}
+	wantSnap := snapshot{done: 6, total: 8, running: 1, failed: 2, skipped: 1, assertFailures: 1, tokens: 90}
 	if snap != wantSnap {
 		t.Errorf("wrong snapshot\ngot:  %+v\nwant: %+v", snap, wantSnap)
 	}
@@ -198,7 +198,7 @@ func TestApplyJSONEvents(t *testing.T) {
 	rec.Sample = 1
 	h.StepFinished("step.a[0]#1", rec, false, time.Millisecond)
 	h.StepFinished("step.a[2]", answer("m", failed), true, 0) // re-used: not scored again
-	h.StepFailed("step.a[1]", errors.New("boom"))
+	h.StepFailed("step.a[1]", nil, errors.New("boom"))
 	v.result(p, &executor.Result{Called: 2, Reused: 1, Failed: 1})
 
 	var types []string

@@ -240,7 +240,7 @@ func (h *outcomeHook) StepFinished(addr string, _ *state.Step, reused bool, _ ti
 	h.did[addr] = map[bool]string{true: "reused", false: "called"}[reused]
 }
 
-func (h *outcomeHook) StepFailed(addr string, err error) {
+func (h *outcomeHook) StepFailed(addr string, _ *state.Step, err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.did[addr] = "failed: " + err.Error()

@@ -23,7 +23,7 @@ func (s *scheduler) callFinished(j *job, out *outcome) {
 		n.failed = true
 		n.settle(i)
 	case out.rec == nil:
-		s.countFailed(n, i, out.err)
+		s.countFailed(n, i, nil, out.err)
 		s.addDiags(out.diags)
 		s.haltAfter(out.err)
 	default:
@@ -60,7 +60,7 @@ func (s *scheduler) recordAnswer(j *job, out *outcome) {
 	}
 	s.res.Called++
 	if out.err != nil {
-		s.countFailed(n, i, out.err)
+		s.countFailed(n, i, out.rec, out.err)
 		return
 	}
 	s.opts.Hook.StepFinished(addr, out.rec, false, time.Since(out.started))
@@ -84,22 +84,23 @@ func (s *scheduler) recordOrHalt(rec *state.Step) error {
 // instanceFailed counts an instance that failed before its call and
 // returns its diagnostic (none when err is nil: the caller has them).
 func (s *scheduler) instanceFailed(n *nodeRun, i int, err error) hcl.Diagnostics {
-	s.countFailed(n, i, err)
+	s.countFailed(n, i, nil, err)
 	if err == nil {
 		return nil
 	}
 	return failureDiags(n.insts[i], err)
 }
 
-// countFailed counts a failed instance and reports it to the hook.
-func (s *scheduler) countFailed(n *nodeRun, i int, err error) {
+// countFailed counts a failed instance and reports it to the hook, with
+// its record when the failure was answered (rec, else nil).
+func (s *scheduler) countFailed(n *nodeRun, i int, rec *state.Step, err error) {
 	n.failed = true
 	n.settle(i)
 	s.res.Failed++
 	if err == nil {
 		err = errors.New("the request could not be rendered")
 	}
-	s.opts.Hook.StepFailed(n.insts[i].Addr.String(), err)
+	s.opts.Hook.StepFailed(n.insts[i].Addr.String(), rec, err)
 }
 
 // settle marks the i-th instance of a step finished.

@@ -17,8 +17,10 @@ type Hook interface {
 	// StepFinished is called when an instance is recorded; reused is true
 	// when the recorded response was re-used without a call.
 	StepFinished(addr string, rec *state.Step, reused bool, elapsed time.Duration)
-	// StepFailed is called when an instance fails.
-	StepFailed(addr string, err error)
+	// StepFailed is called when an instance fails. rec is the record of
+	// a failure that was answered and paid for (a failed postcondition,
+	// tool rounds used up), nil when no answer came.
+	StepFailed(addr string, rec *state.Step, err error)
 	// StepUnrecorded is called when an instance was answered but its
 	// record could not be written (the state could not be saved): the
 	// call was paid for, rec is what would have been recorded, err why it
@@ -58,7 +60,7 @@ func (NopHook) StepDelta(string, string) {}
 func (NopHook) StepFinished(string, *state.Step, bool, time.Duration) {}
 
 // StepFailed does nothing.
-func (NopHook) StepFailed(string, error) {}
+func (NopHook) StepFailed(string, *state.Step, error) {}
 
 // StepUnrecorded does nothing.
 func (NopHook) StepUnrecorded(string, *state.Step, error) {}

@@ -86,7 +86,9 @@ func (h *eventHook) add(format string, args ...any) {
 	h.events = append(h.events, fmt.Sprintf(format, args...))
 }
 
-func (h *eventHook) StepFailed(addr string, err error) { h.add("failed %s: %s", addr, err) }
+func (h *eventHook) StepFailed(addr string, _ *state.Step, err error) {
+	h.add("failed %s: %s", addr, err)
+}
 func (h *eventHook) StepFinished(addr string, rec *state.Step, reused bool, _ time.Duration) {
 	h.add("finished %s", addr)
 }
