@@ -2,6 +2,7 @@ package addrs
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -15,36 +16,52 @@ import (
 type Target struct {
 	Step Step
 	Key  cty.Value // NoKey: the whole step
-	// Sample, when not 0, narrows the target to one sample of a step with
-	// repeat: step.NAME["key"]#2. A target without one names every sample.
-	Sample int
+	// Sampled narrows the target to one sample, Sample, of a step with
+	// repeat: step.NAME["key"]#2, or #0 for the first. A target without
+	// one names every sample.
+	Sampled bool
+	Sample  int
 }
 
 // String spells the target as HCL, as StepInstance spells the instance it
 // names: spaces and other spellings of one key are gone.
-func (t Target) String() string { return t.Step.String() + KeyString(t.Key) + SampleSuffix(t.Sample) }
+func (t Target) String() string {
+	s := t.Step.String() + KeyString(t.Key)
+	if t.Sampled {
+		s += "#" + strconv.Itoa(t.Sample)
+	}
+	return s
+}
 
-// Whole reports whether the target names every instance of its step.
-func (t Target) Whole() bool { return t.Key == NoKey }
+// Whole reports whether the target names every instance of its step, and
+// every sample.
+func (t Target) Whole() bool { return t.Key == NoKey && !t.Sampled }
 
 // Matches reports whether the target names the instance i: i is an
-// instance of the target's step, and, when the target has a key, the
-// instance with that key.
+// instance of the target's step; when the target has a key, the instance
+// with that key; when it has a sample index, that sample.
 func (t Target) Matches(i StepInstance) bool {
-	if !t.Step.Equal(i.Step) || t.Sample != 0 && t.Sample != i.Sample {
+	if !t.Step.Equal(i.Step) || t.Sampled && t.Sample != i.Sample {
 		return false
 	}
-	return t.Whole() || i.Key != NoKey && keysEqual(t.Key, i.Key)
+	return t.Key == NoKey || i.Key != NoKey && keysEqual(t.Key, i.Key)
 }
 
 // ParseTarget reads a step address given on the command line, in HCL
 // syntax: step.NAME, step.NAME["key"], step.NAME[0], each after any number
 // of module calls, module.NAME or module.NAME["key"]. A key is a string or
-// a number. A sample of a step with repeat follows as #N. Anything else is
-// an error that quotes s and says what to write.
+// a number. A sample of a step with repeat follows as #N, #0 the first.
+// Anything else is an error that quotes s and says what to write.
 func ParseTarget(s string) (Target, error) {
-	bad := fmt.Errorf("%q is not a step address; use step.NAME or step.NAME[\"key\"]", s)
-	text, sample := SplitSample(s)
+	bad := fmt.Errorf("%q is not a step address; use step.NAME, step.NAME[\"key\"], or for one sample of a step with repeat step.NAME[\"key\"]#N", s)
+	text, sample, sampled := s, 0, false
+	if i := strings.LastIndexByte(s, '#'); i >= 0 {
+		// A # inside a quoted key is followed by more of the key, never by
+		// digits alone.
+		if n, err := strconv.Atoi(s[i+1:]); err == nil && n >= 0 && strconv.Itoa(n) == s[i+1:] {
+			text, sample, sampled = s[:i], n, true
+		}
+	}
 	text = strings.TrimRight(text, " \t")
 	t, diags := hclsyntax.ParseTraversalAbs([]byte(text), "", hcl.InitialPos)
 	// HCL reads a # as the start of a comment: the traversal must be
@@ -53,7 +70,7 @@ func ParseTarget(s string) (Target, error) {
 		return Target{}, bad
 	}
 	target, err := parseTraversal(t, bad)
-	target.Sample = sample
+	target.Sample, target.Sampled = sample, sampled
 	return target, err
 }
 

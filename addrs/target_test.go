@@ -60,7 +60,7 @@ func TestParseTarget(t *testing.T) {
 			t.Parallel()
 			got, err := ParseTarget(tt.in)
 			if tt.want == "" {
-				want := fmt.Sprintf(`%q is not a step address; use step.NAME or step.NAME["key"]`, tt.in)
+				want := fmt.Sprintf(`%q is not a step address; use step.NAME, step.NAME["key"], or for one sample of a step with repeat step.NAME["key"]#N`, tt.in)
 				if err == nil || err.Error() != want {
 					t.Fatalf("wrong error for %q\ngot:  %v\nwant: %s", tt.in, err, want)
 				}
@@ -128,6 +128,7 @@ func TestTargetMatches(t *testing.T) {
 func TestParseTargetSamples(t *testing.T) {
 	for in, want := range map[string]string{
 		`step.a["k"]#2`: `step.a["k"]#2`,
+		`step.a["k"]#0`: `step.a["k"]#0`,
 		`step.a#3`:      `step.a#3`,
 		`step.a["k#1"]`: `step.a["k#1"]`,
 	} {
@@ -136,7 +137,7 @@ func TestParseTargetSamples(t *testing.T) {
 			t.Errorf("ParseTarget(%s) = %v, %v; want %s", in, got, err, want)
 		}
 	}
-	for _, in := range []string{`step.a#x`, `step.a #1 x`, `step.a["k"]#0`, `step.a # comment`} {
+	for _, in := range []string{`step.a#x`, `step.a #1 x`, `step.a["k"]#-1`, `step.a["k"]#01`, `step.a # comment`} {
 		if got, err := ParseTarget(in); err == nil {
 			t.Errorf("ParseTarget(%s) = %v; want an error", in, got)
 		}
@@ -153,5 +154,13 @@ func TestParseTargetSamples(t *testing.T) {
 	whole, _ := ParseTarget(`step.a["k"]`)
 	if !whole.Matches(inst) {
 		t.Error("an instance target does not match its samples")
+	}
+	first, _ := ParseTarget(`step.a["k"]#0`)
+	if first.Matches(inst) || first.Whole() {
+		t.Error("#0 names more than the first sample")
+	}
+	inst.Sample = 0
+	if !first.Matches(inst) {
+		t.Error("#0 does not name the first sample")
 	}
 }

@@ -144,12 +144,9 @@ func (h *jsonHook) StepFinished(addr string, rec *state.Step, reused bool, elaps
 		"request_hash": rec.RequestHash, "finish_reason": rec.FinishReason, "usage": rec.Usage,
 		"elapsed_ms": elapsed.Milliseconds(), "output": output, "sensitive": rec.Sensitive,
 	})
-	if reused {
-		return
-	}
-	for _, a := range rec.Asserts {
+	for _, a := range rec.Asserts { // re-used answers too: every run reports every score
 		h.emit("assert_result", map[string]any{
-			"address": addr, "step": h.tally.stepAddr(addr), "sample": rec.Sample,
+			"address": addr, "step": h.tally.stepAddr(addr), "sample": rec.Sample, "reused": reused,
 			"assert": a.Name, "passed": a.Passed, "message": a.Message,
 		})
 	}

@@ -67,10 +67,13 @@ func newStateAddr(s string) (stateAddr, error) {
 // matches reports whether the address names the recorded instance at addr.
 // Recorded addresses are compared as the state spells them, so that every
 // record can be named, whatever its key holds.
-// An address without a sample index names every sample of what it names.
+// An address without a sample index names every sample of what it names;
+// #0 names the first sample alone, recorded without an index.
 func (a stateAddr) matches(addr string) bool {
-	if a.Sample != 0 {
-		return addr == a.String()
+	if a.Sampled {
+		want := a.Target
+		want.Sampled = a.Sample > 0
+		return addr == want.String()
 	}
 	if a.Whole() && strings.HasPrefix(addr, a.String()+"[") {
 		return true

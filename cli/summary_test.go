@@ -197,7 +197,7 @@ func TestApplyJSONEvents(t *testing.T) {
 	rec := answer("m", failed)
 	rec.Sample = 1
 	h.StepFinished("step.a[0]#1", rec, false, time.Millisecond)
-	h.StepFinished("step.a[2]", answer("m", failed), true, 0) // re-used: not scored again
+	h.StepFinished("step.a[2]", answer("m", failed), true, 0) // re-used: reported too, marked
 	h.StepFailed("step.a[1]", nil, errors.New("boom"))
 	v.result(p, &executor.Result{Called: 2, Reused: 1, Failed: 1})
 
@@ -220,15 +220,16 @@ func TestApplyJSONEvents(t *testing.T) {
 		}
 		types = append(types, typ)
 	}
-	wantTypes := []string{"version", "summary", "assert_result", "assert_result", "assert_result", "step_failed",
+	wantTypes := []string{"version", "summary", "assert_result", "assert_result", "assert_result", "assert_result", "step_failed",
 		"apply_complete", "apply_summary", "outputs"}
 	if !cmp.Equal(types, wantTypes) {
 		t.Errorf("wrong events\ngot:  %v\nwant: %v", types, wantTypes)
 	}
 	wantAsserts := []map[string]any{
-		{"type": "assert_result", "address": "step.a[0]", "step": "step.a", "sample": 0.0, "assert": "correct", "passed": true, "message": ""},
-		{"type": "assert_result", "address": "step.a[0]", "step": "step.a", "sample": 0.0, "assert": "short", "passed": false, "message": "too long"},
-		{"type": "assert_result", "address": "step.a[0]#1", "step": "step.a", "sample": 1.0, "assert": "correct", "passed": false, "message": "wrong"},
+		{"type": "assert_result", "address": "step.a[0]", "step": "step.a", "sample": 0.0, "assert": "correct", "passed": true, "message": "", "reused": false},
+		{"type": "assert_result", "address": "step.a[0]", "step": "step.a", "sample": 0.0, "assert": "short", "passed": false, "message": "too long", "reused": false},
+		{"type": "assert_result", "address": "step.a[0]#1", "step": "step.a", "sample": 1.0, "assert": "correct", "passed": false, "message": "wrong", "reused": false},
+		{"type": "assert_result", "address": "step.a[2]", "step": "step.a", "sample": 0.0, "assert": "correct", "passed": false, "message": "wrong", "reused": true},
 	}
 	if diff := cmp.Diff(wantAsserts, asserts); diff != "" {
 		t.Errorf("wrong assert_result events (-want +got):\n%s", diff)

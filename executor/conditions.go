@@ -3,12 +3,10 @@ package executor
 import (
 	"fmt"
 	"maps"
-	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/config"
 	"github.com/promptform/promptform/planner"
-	"github.com/promptform/promptform/state"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -29,37 +27,6 @@ func postconditions(inst *planner.Instance, ctx *hcl.EvalContext, self cty.Value
 	}
 	return diags
 }
-
-// scoreAsserts scores a step instance's assert blocks in ctx with self as
-// the answer's value: a condition that fails, or cannot be evaluated,
-// scores false with its message (scrubbed by rd). Nil when the step has
-// no asserts.
-func scoreAsserts(inst *planner.Instance, ctx *hcl.EvalContext, self cty.Value, rd redactor) []state.Assert {
-	if len(inst.Step.Asserts) == 0 {
-		return nil
-	}
-	withSelf := *ctx
-	withSelf.Variables = maps.Clone(ctx.Variables)
-	withSelf.Variables[config.RootSelf] = self
-	out := make([]state.Assert, 0, len(inst.Step.Asserts))
-	for _, a := range inst.Step.Asserts {
-		o, msg, _ := planner.EvalCondition(&a.Condition, &withSelf, hcl.DiagError)
-		r := state.Assert{Name: a.Name, Passed: o == planner.Holds}
-		switch o {
-		case planner.Fails:
-			r.Message = msg
-		case planner.Invalid:
-			r.Message = "cannot be evaluated: " + rd.text(msg)
-		case planner.NotKnown:
-			r.Message = "cannot be evaluated: the condition is not known"
-		}
-		out = append(out, r)
-	}
-	return out
-}
-
-// sameAsserts reports whether two scores of a step's asserts are the same.
-func sameAsserts(a, b []state.Assert) bool { return slices.Equal(a, b) }
 
 // evalCondition evaluates one condition; false gives a diagnostic of the
 // given severity with the error message, a non-boolean or failed condition

@@ -7,7 +7,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/config"
 	"github.com/promptform/promptform/planner"
-	"github.com/promptform/promptform/state"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -114,40 +113,23 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*job, hc
 		return nil, s.instanceFailed(n, i, rd.error(fmt.Errorf("cannot encode request: %w", err)))
 	}
 	c.hash = planner.SampleHash(c.hash, inst.Addr.Sample)
-	d := s.walk.DecideInstance(planner.Facts{Inst: inst, Rendered: rendered, Request: c.req, Hash: c.hash})
 	if len(inst.Step.Postconditions)+len(inst.Step.Asserts) > 0 {
 		c.conds = s.scope.EvalContext(n.node.Refs, inst.Rep)
 	}
+	d := s.walk.DecideInstance(planner.Facts{Inst: inst, Rendered: rendered, Request: c.req, Hash: c.hash,
+		Conds: c.conds, Redact: c.redact.text})
 	if d.Action == planner.Keep {
 		s.res.Reused++
-		rec, val := s.rescore(c, d)
+		rec := d.Prior
+		if d.Rescored != nil && s.recordOrHalt(d.Rescored) == nil {
+			rec = d.Rescored // scored again without a call
+		}
 		s.opts.Hook.StepFinished(inst.Addr.String(), rec, true, 0)
-		n.vals[i] = val
+		n.vals[i] = d.Value
 		n.settle(i)
 		return nil, nil
 	}
 	return &job{call: c, node: n, index: i}, nil
-}
-
-// rescore scores the asserts of a kept instance again, since they may have
-// changed since its answer was recorded: no call is made, and the new
-// scores are recorded when they differ. It returns the record and value of
-// the instance.
-func (s *scheduler) rescore(c *call, d planner.Decision) (*state.Step, cty.Value) {
-	prior := d.Prior
-	if len(c.inst.Step.Asserts) == 0 && len(prior.Asserts) == 0 {
-		return prior, d.Value
-	}
-	scores := scoreAsserts(c.inst, c.conds, d.Value, c.redact)
-	if sameAsserts(scores, prior.Asserts) {
-		return prior, d.Value
-	}
-	rec := *prior
-	rec.Asserts = scores
-	if err := s.recordOrHalt(&rec); err != nil {
-		return prior, d.Value
-	}
-	return &rec, s.plan.StepValue(c.inst.Step, &rec)
 }
 
 // complete finishes a node and makes its dependents ready.

@@ -92,7 +92,7 @@ func (r *runner) answered(c *call, ex *exchange, failure error, started time.Tim
 		out.err = errors.New(rec.Failed)
 		return out
 	}
-	if rec.Asserts = scoreAsserts(c.inst, c.conds, val, c.redact); rec.Asserts != nil {
+	if rec.Asserts = planner.ScoreAsserts(c.inst, c.conds, val, c.redact.text); rec.Asserts != nil {
 		val = r.value(c.inst.Step, rec) // with its scores in asserts
 	}
 	out.val = val

@@ -1,8 +1,12 @@
 package planner
 
 import (
+	"fmt"
+	"maps"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/config"
+	"github.com/promptform/promptform/state"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -46,7 +50,13 @@ func EvalCondition(c *config.Condition, ctx *hcl.EvalContext, sev hcl.Diagnostic
 		return Holds, "", nil
 	}
 	msg := "The condition is false."
-	if m, d := c.ErrorMessage.Value(ctx); !d.HasErrors() && m.Type() == cty.String && m.IsKnown() && !m.IsNull() {
+	m, d := c.ErrorMessage.Value(ctx)
+	switch {
+	case d.HasErrors():
+		// Only the summary and place: a detail may quote a value.
+		r := c.ErrorMessage.Range()
+		msg = fmt.Sprintf("The condition is false, and its error_message cannot be evaluated (%s at %s line %d).", d[0].Summary, r.Filename, r.Start.Line)
+	case m.Type() == cty.String && m.IsKnown() && !m.IsNull():
 		if m.IsMarked() {
 			msg = SensitiveText
 		} else {
@@ -91,4 +101,36 @@ func outputPreconditions(o *config.Output, ctx *hcl.EvalContext, op Op) hcl.Diag
 		}
 	}
 	return diags
+}
+
+// ScoreAsserts scores an instance's assert blocks in ctx with self as the
+// answer's value: a condition that fails, or cannot be evaluated, scores
+// false with its message (passed through redact, when not nil, where it
+// may quote an expression's value). Nil when the step has no asserts; ctx
+// is not changed.
+func ScoreAsserts(inst *Instance, ctx *hcl.EvalContext, self cty.Value, redact func(string) string) []state.Assert {
+	if len(inst.Step.Asserts) == 0 {
+		return nil
+	}
+	withSelf := *ctx
+	withSelf.Variables = maps.Clone(ctx.Variables)
+	withSelf.Variables[config.RootSelf] = self
+	out := make([]state.Assert, 0, len(inst.Step.Asserts))
+	for _, a := range inst.Step.Asserts {
+		o, msg, _ := EvalCondition(&a.Condition, &withSelf, hcl.DiagError)
+		r := state.Assert{Name: a.Name, Passed: o == Holds}
+		switch o {
+		case Fails:
+			r.Message = msg
+		case Invalid:
+			if redact != nil {
+				msg = redact(msg)
+			}
+			r.Message = "cannot be evaluated: " + msg
+		case NotKnown:
+			r.Message = "cannot be evaluated: the condition is not known"
+		}
+		out = append(out, r)
+	}
+	return out
 }

@@ -2,8 +2,10 @@ package planner
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/gateway"
 	"github.com/promptform/promptform/state"
 	"github.com/zclconf/go-cty/cty"
@@ -24,6 +26,11 @@ type Decision struct {
 	// is kept or filtered out, else unknown (its answer marked Sensitive
 	// when the request uses a sensitive value) until it has run.
 	Value cty.Value
+	// Rescored is the record of a kept instance whose asserts score
+	// differently now (they changed since its answer was recorded): the
+	// prior record with the new scores, which Value shows and apply
+	// records without a call. Nil otherwise.
+	Rescored *state.Step
 }
 
 // Facts are what the decision about one instance rests on.
@@ -38,6 +45,12 @@ type Facts struct {
 	// Upstream says why a request not known yet may change ("upstream
 	// step.a will run"); it is the reason of RunIfChanged.
 	Upstream string
+	// Conds is the instance's evaluation context for its asserts, which a
+	// kept instance is scored again in; nil scores nothing again. Redact,
+	// when not nil, scrubs the messages of asserts that cannot be
+	// evaluated.
+	Conds  *hcl.EvalContext
+	Redact func(string) string
 }
 
 // DecideInstance decides one step instance for the walk: an instance the
@@ -69,6 +82,14 @@ func (w *Walk) DecideInstance(f Facts) Decision {
 		}
 	}
 	d.Value = w.Plan.ChangeValue(s, &Change{Action: d.Action, Prior: d.Prior, Rendered: f.Rendered})
+	if d.Action == Keep && f.Conds != nil && (len(s.Asserts) > 0 || len(d.Prior.Asserts) > 0) {
+		if scores := ScoreAsserts(f.Inst, f.Conds, d.Value, f.Redact); !slices.Equal(scores, d.Prior.Asserts) {
+			rec := *d.Prior
+			rec.Asserts = scores
+			d.Rescored = &rec
+			d.Value = w.Plan.ChangeValue(s, &Change{Action: d.Action, Prior: &rec, Rendered: f.Rendered})
+		}
+	}
 	return d
 }
 

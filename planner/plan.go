@@ -177,6 +177,12 @@ func (p *Plan) checkConditions(inst *Instance, n *Node, scope *Scope) hcl.Diagno
 			diags = append(diags, exprDiag(c.Condition, "Invalid condition",
 				fmt.Sprintf("A condition must be true or false, not a %s.", v.Type().FriendlyName())))
 		}
+		// The message too: a misspelt function in it would otherwise show
+		// only as a lost message once the condition fails.
+		if c.ErrorMessage != nil {
+			_, d := c.ErrorMessage.Value(ctx)
+			diags = append(diags, d...)
+		}
 	}
 	return diags
 }

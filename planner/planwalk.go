@@ -123,6 +123,9 @@ func (o *planOp) planInstance(n *Node, inst *Instance) (*plannedInstance, hcl.Di
 		return nil, diags
 	}
 	f := Facts{Inst: inst, Rendered: r, Upstream: upstreamReason(n, o.willRun)}
+	if len(inst.Step.Asserts) > 0 {
+		f.Conds = o.w.Scope.EvalContext(n.Refs, inst.Rep)
+	}
 	var canonical []byte
 	if r.Known {
 		var err error

@@ -63,8 +63,8 @@ func (f *Filter) check(cfg *config.Config) hcl.Diagnostics {
 	return diags
 }
 
-// checkKeys reports selectors with an instance key that names no instance
-// of the steps that were planned.
+// checkKeys reports selectors with an instance key or a sample index that
+// names no instance of the steps that were planned.
 func (f *Filter) checkKeys(cfg *config.Config, planned []Addr) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, list := range [][]Selector{f.Targets, f.Excludes, f.Replace} {
@@ -73,9 +73,19 @@ func (f *Filter) checkKeys(cfg *config.Config, planned []Addr) hcl.Diagnostics {
 			if s.Whole() || step == nil {
 				continue
 			}
-			if step.ForEach == nil && step.Count == nil {
+			keyed := step.ForEach != nil || step.Count != nil
+			switch {
+			case s.Key != addrs.NoKey && !keyed:
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown step address",
 					Detail: fmt.Sprintf("%s names an instance, but %s has no for_each or count; use %s.", s.Text, s.Step, s.Step)})
+				continue
+			case s.Key == addrs.NoKey && keyed:
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown step address",
+					Detail: fmt.Sprintf("%s names a sample without an instance, but %s has for_each or count; name one instance, as in %s[\"key\"]#%d.", s.Text, s.Step, s.Step, s.Sample)})
+				continue
+			case s.Sampled && step.Repeat == nil:
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown step address",
+					Detail: fmt.Sprintf("%s names a sample, but %s has no repeat: it has one answer per instance.", s.Text, s.Step)})
 				continue
 			}
 			planned := slices.ContainsFunc(planned, s.Matches)
