@@ -54,6 +54,9 @@ type planText struct {
 // or that nothing changes.
 func (t planText) write(p *planner.Plan) {
 	switch {
+	case len(p.Changes) == 0 && !p.HasChanges() && p.Filter.Active():
+		fmt.Fprintf(t.w, "%s -target and -exclude leave no step instance to plan.\n", t.green("No changes."))
+		return
 	case len(p.Changes) == 0 && !p.HasChanges():
 		fmt.Fprintf(t.w, "%s The configuration has no steps.\n", t.green("No changes."))
 		return

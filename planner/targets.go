@@ -43,7 +43,7 @@ type Filter struct {
 }
 
 // Active reports whether the filter selects less than everything.
-func (f *Filter) Active() bool { return len(f.Targets) > 0 || len(f.Excludes) > 0 }
+func (f *Filter) Active() bool { return f != nil && (len(f.Targets) > 0 || len(f.Excludes) > 0) }
 
 // check reports selectors that name no declared step.
 func (f *Filter) check(cfg *config.Config) hcl.Diagnostics {
