@@ -41,6 +41,11 @@ func runApply(m *Meta, args []string) int {
 			return 1
 		}
 		op.junit = newJUnitReport(time.Now)
+		refused := needsConfirmation // confirm cannot ask: no terminal, or -json
+		if m.StdinTTY && !pf.json {
+			refused = applyCancelled
+		}
+		op.view = junitView{applyView: op.view, report: op.junit, refused: refused}
 	}
 	return op.writeJUnit(m.apply(op))
 }
@@ -52,7 +57,7 @@ func (op *applyOp) writeJUnit(code int) int {
 	if op.junit == nil {
 		return code
 	}
-	if err := op.junit.write(op.junitPath); err != nil {
+	if err := op.junit.write(op.junitPath, code); err != nil {
 		op.view.diags(junitWriteFailed(op.junitPath, err, "the run itself is recorded in the state"))
 		return 1
 	}

@@ -5,14 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/executor"
+	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
 )
 
@@ -25,6 +29,13 @@ import (
 // recorded asserts. No answer of a step is written, sensitive or not: the
 // texts are failure messages, which the executor already scrubbed.
 //
+// Through junitView it also learns what apply showed: each output with a
+// precondition (a gate) is a test case of the suite "outputs", failed when
+// the precondition failed; and an apply that exits non-zero with no failed
+// test case (a configuration error, a refused plan, an interrupt) gets the
+// test case promptform/apply, an error saying why, so that CI does not
+// show it green.
+//
 // A junitReport is an executor.Hook, safe for concurrent use.
 type junitReport struct {
 	executor.NopHook
@@ -33,6 +44,9 @@ type junitReport struct {
 	begun   time.Time            // when the apply began
 	started map[string]time.Time // calls under way, by instance address
 	cases   map[string]*junitCase
+	errs    hcl.Diagnostics       // the errors apply showed, in order
+	gates   map[string]*junitCase // outputs with preconditions, by name; nil until a run's result
+	stopped bool                  // the run was interrupted
 }
 
 var _ executor.Hook = (*junitReport)(nil)
@@ -177,10 +191,10 @@ func createBeside(path string) (*os.File, error) {
 	return f, err
 }
 
-// write writes the report to path, replacing what was there only once it
-// is complete.
-func (r *junitReport) write(path string) error {
-	b, err := xml.MarshalIndent(r.suites(), "", "  ")
+// write writes the report of an apply that exits with code to path,
+// replacing what was there only once it is complete.
+func (r *junitReport) write(path string, code int) error {
+	b, err := xml.MarshalIndent(r.suites(code), "", "  ")
 	if err != nil {
 		return err
 	}
@@ -236,9 +250,10 @@ type xmlCase struct {
 	SystemOut string         `xml:"system-out,omitempty"`
 }
 
-// suites builds the document: steps by address, instances by key and
-// sample.
-func (r *junitReport) suites() xmlSuites {
+// suites builds the document of an apply that exits with code: steps by
+// address, instances by key and sample; then the outputs' gates; then, when
+// code is not 0 and nothing failed, why apply failed.
+func (r *junitReport) suites(code int) xmlSuites {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	all := make([]string, 0, len(r.cases))
@@ -271,12 +286,143 @@ func (r *junitReport) suites() xmlSuites {
 			s.Skipped++
 		}
 	}
+	if len(r.gates) > 0 {
+		doc.Suites = append(doc.Suites, caseSuite("outputs", stamp, r.gates))
+	}
 	for _, s := range doc.Suites {
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
 		doc.Errors += s.Errors
 	}
+	if code != 0 && doc.Failures+doc.Errors == 0 {
+		s := caseSuite("promptform", stamp, map[string]*junitCase{"apply": {errors: []junitProblem{r.failure(code)}}})
+		doc.Suites = append(doc.Suites, s)
+		doc.Tests++
+		doc.Errors++
+	}
 	return doc
+}
+
+// caseSuite is a suite of cases taking no time, by name.
+func caseSuite(name, stamp string, cases map[string]*junitCase) xmlSuite {
+	s := xmlSuite{Name: name, Timestamp: stamp, Time: "0.000", Cases: []xmlCase{}}
+	names := slices.Sorted(maps.Keys(cases))
+	for _, n := range names {
+		c := cases[n]
+		s.Cases = append(s.Cases, xmlCase{Name: n, Classname: name, Time: "0.000",
+			Skipped: c.skipped, Failures: c.failures, Errors: c.errors})
+		s.Tests++
+		switch {
+		case len(c.errors) > 0:
+			s.Errors++
+		case len(c.failures) > 0:
+			s.Failures++
+		case c.skipped != nil:
+			s.Skipped++
+		}
+	}
+	return s
+}
+
+// failure is the error of an apply that exited with code although no test
+// case failed: its first error, with all of them as text.
+func (r *junitReport) failure(code int) junitProblem {
+	if len(r.errs) == 0 {
+		msg := fmt.Sprintf("apply exited with code %d", code)
+		if r.stopped {
+			msg = "apply was interrupted"
+		}
+		return junitProblem{Message: msg, Type: "apply", Text: msg + "\n"}
+	}
+	texts := make([]string, len(r.errs))
+	for i, d := range r.errs {
+		texts[i] = diagText(d)
+	}
+	return junitProblem{Message: r.errs[0].Summary, Type: "apply", Text: strings.Join(texts, "\n")}
+}
+
+// diagText is an error diagnostic as plain text: its summary, where it
+// is, and its detail. No source and no value is quoted.
+func diagText(d *hcl.Diagnostic) string {
+	s := "Error: " + d.Summary + "\n"
+	if d.Subject != nil {
+		s += fmt.Sprintf("\n  on %s line %d\n", d.Subject.Filename, d.Subject.Start.Line)
+	}
+	if d.Detail != "" {
+		s += "\n" + d.Detail + "\n"
+	}
+	return s
+}
+
+// shown records the errors among diagnostics apply showed.
+func (r *junitReport) shown(diags hcl.Diagnostics) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, d := range sortedDiags(diags) {
+		if d.Severity == hcl.DiagError {
+			r.errs = append(r.errs, d)
+		}
+	}
+}
+
+// outputPreconditionFailed is the summary of the error of a failed output
+// precondition in apply (planner's outputPreconditions); its detail is
+// "output.NAME: " and the precondition's message.
+const outputPreconditionFailed = "Output precondition failed"
+
+// finished records the gates of a run: one case per output with
+// preconditions. A failed precondition is a failure. An error on one of the
+// output's expressions (a precondition that cannot be evaluated) is an
+// error. An output left without a value (a step it depends on did not
+// finish, or it was not part of the run) was not checked: skipped. Any
+// other passed, its preconditions evaluated against known values.
+func (r *junitReport) finished(p *planner.Plan, res *executor.Result) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopped = res.Interrupted
+	r.gates = map[string]*junitCase{}
+	for name, o := range p.Config.Outputs {
+		if len(o.Preconditions) == 0 {
+			continue
+		}
+		c := &junitCase{}
+		for _, d := range res.Diagnostics {
+			if d.Severity == hcl.DiagError && d.Summary != outputPreconditionFailed && d.Subject != nil && within(*d.Subject, o.Exprs()) {
+				c.errors = append(c.errors, junitProblem{Message: d.Summary, Type: "precondition", Text: diagText(d)})
+			}
+		}
+		if _, ok := res.Outputs[name]; !ok && len(c.errors) == 0 {
+			const why = "not checked: the output has no value (a step it depends on did not finish, or it was not part of the run)"
+			c.skipped = &junitProblem{Message: why, Text: why}
+		}
+		r.gates["output."+name] = c
+	}
+	for _, d := range res.Diagnostics {
+		if d.Severity != hcl.DiagError || d.Summary != outputPreconditionFailed {
+			continue
+		}
+		name, msg, ok := strings.Cut(d.Detail, ": ")
+		if !ok || !strings.HasPrefix(name, "output.") {
+			name, msg = "output", d.Detail
+		}
+		c := r.gates[name]
+		if c == nil {
+			c = &junitCase{}
+			r.gates[name] = c
+		}
+		c.skipped = nil
+		c.failures = append(c.failures, junitProblem{Message: msg, Type: "precondition", Text: diagText(d)})
+	}
+}
+
+// within reports whether rng overlaps one of exprs.
+func within(rng hcl.Range, exprs []hcl.Expression) bool {
+	for _, e := range exprs {
+		if e.Range().Overlaps(rng) {
+			return true
+		}
+	}
+	return false
 }
 
 // junitSeconds is a duration in seconds with three decimals, as JUnit
@@ -316,3 +462,41 @@ func (t junitTee) StepSkipped(addr, cause string) {
 	t.Hook.StepSkipped(addr, cause)
 	t.report.StepSkipped(addr, cause)
 }
+
+// junitView is the view of an apply with -junit-xml: it forwards every
+// method to the view, and tells the report the errors it shows, a refusal
+// to run, and the run's result.
+type junitView struct {
+	applyView
+	report *junitReport
+	// refused is the error of a run that was not confirmed: apply could
+	// not ask, or the answer was not yes.
+	refused hcl.Diagnostics
+}
+
+func (v junitView) diags(d hcl.Diagnostics) {
+	v.report.shown(d)
+	v.applyView.diags(d)
+}
+
+func (v junitView) textDiags(d hcl.Diagnostics) {
+	v.report.shown(d)
+	v.applyView.textDiags(d)
+}
+
+func (v junitView) confirm() bool {
+	if v.applyView.confirm() {
+		return true
+	}
+	v.report.shown(v.refused)
+	return false
+}
+
+func (v junitView) result(p *planner.Plan, res *executor.Result) {
+	v.report.finished(p, res)
+	v.applyView.result(p, res)
+}
+
+// applyCancelled is the error of an apply whose confirmation was not yes.
+var applyCancelled = hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Apply cancelled",
+	Detail: "apply asked whether to run the steps, and the answer was not 'yes'."}}
