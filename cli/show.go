@@ -57,7 +57,7 @@ func (v showHuman) state(st *state.State, order []string) int {
 		return 0
 	}
 	for _, addr := range order {
-		s := shownStep(st.Steps[addr])
+		s := shownInstance(st.Steps[addr])
 		fmt.Fprintf(w, "# %s:\n", m.bold(addr))
 		model := s.Model
 		if s.Offline {
@@ -71,6 +71,10 @@ func (v showHuman) state(st *state.State, order []string) int {
 		line("ran", ranText(s))
 		if s.Failed != "" {
 			line("failed", m.red(s.Failed))
+		}
+		if len(s.Asserts) > 0 {
+			fmt.Fprintln(w, "  asserts:")
+			writeAsserts(w, m, s.Asserts)
 		}
 		if s.Output == "" {
 			line("output", m.faint("(empty)"))
@@ -170,6 +174,8 @@ type jsonStep struct {
 	Address        string               `json:"address"`
 	Name           string               `json:"name"`
 	Key            json.RawMessage      `json:"key,omitempty"`
+	Sample         int                  `json:"sample,omitempty"` // 1 to N-1 for the samples after the first of repeat = N
+	Each           json.RawMessage      `json:"each,omitempty"`   // each.value of a for_each instance
 	Model          string               `json:"model"`
 	Offline        bool                 `json:"offline"`
 	Sensitive      bool                 `json:"sensitive,omitempty"` // its request used a sensitive value: parts are redacted
@@ -186,6 +192,7 @@ type jsonStep struct {
 	ModelAttempts  []state.ModelAttempt `json:"model_attempts"`
 	SchemaAttempts int                  `json:"schema_attempts,omitempty"`
 	Failed         string               `json:"failed,omitempty"`
+	Asserts        []state.Assert       `json:"asserts"`
 	StartedAt      time.Time            `json:"started_at"`
 	DurationMS     int64                `json:"duration_ms"`
 	Attempts       int                  `json:"attempts"`
@@ -199,19 +206,40 @@ type jsonRound struct {
 // toJSONStep is a recorded step instance as show -json and state show
 // -json print it, sensitive parts redacted.
 func toJSONStep(rec *state.Step) jsonStep {
-	s := shownStep(rec)
+	s := shownInstance(rec)
 	js := jsonStep{
-		Address: s.Address, Name: s.Name, Key: s.Key, Model: s.Model, Offline: s.Offline, Sensitive: s.Sensitive,
+		Address: s.Address, Name: s.Name, Key: s.Key, Sample: s.Sample, Each: s.Each, Model: s.Model, Offline: s.Offline, Sensitive: s.Sensitive,
 		FinishReason: s.FinishReason, Usage: s.Usage, RequestHash: s.RequestHash, RequestID: s.RequestID,
 		Request: s.Request, Response: s.Response, Output: s.Output, Result: s.Result,
 		ToolCalls: emptyIfNil(s.ToolCalls), Rounds: []jsonRound{}, ModelAttempts: emptyIfNil(s.ModelAttempts),
-		SchemaAttempts: s.SchemaAttempts, Failed: s.Failed,
+		SchemaAttempts: s.SchemaAttempts, Failed: s.Failed, Asserts: emptyIfNil(s.Asserts),
 		StartedAt: s.StartedAt, DurationMS: s.DurationMS, Attempts: s.Attempts,
 	}
 	for _, r := range s.Rounds {
 		js.Rounds = append(js.Rounds, jsonRound{ToolCalls: emptyIfNil(r.ToolCalls), Results: emptyIfNil(r.Results)})
 	}
 	return js
+}
+
+// shownInstance is shownStep with, for a sensitive record, its each.value
+// and its assert messages redacted as well: either may hold a value the
+// request used.
+func shownInstance(rec *state.Step) *state.Step {
+	s := shownStep(rec)
+	if !rec.Sensitive {
+		return s
+	}
+	if len(s.Each) > 0 {
+		s.Each = sensitiveJSON
+	}
+	if rec.Asserts != nil {
+		s.Asserts = make([]state.Assert, len(rec.Asserts))
+		for i, a := range rec.Asserts {
+			a.Message = redacted(a.Message)
+			s.Asserts[i] = a
+		}
+	}
+	return s
 }
 
 func emptyIfNil[T any](s []T) []T {

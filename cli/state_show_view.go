@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -55,6 +56,18 @@ func toolCallText(c state.ToolCall) string {
 	return fmt.Sprintf("%s %s(%s)", c.ID, c.Name, c.Arguments)
 }
 
+// writeAsserts prints one line an assert, indented under an "asserts:"
+// label: its name, then passed, or failed and its message.
+func writeAsserts(w io.Writer, m painter, asserts []state.Assert) {
+	for _, a := range asserts {
+		if a.Passed {
+			fmt.Fprintf(w, "    %s  %s\n", a.Name, m.green("passed"))
+		} else {
+			fmt.Fprintf(w, "    %s  %s %s\n", a.Name, m.red("failed:"), a.Message)
+		}
+	}
+}
+
 // prettyJSON indents JSON text, or returns it as it is when it is not JSON.
 func prettyJSON(b []byte) string {
 	var buf bytes.Buffer
@@ -95,7 +108,7 @@ type stateShowHuman struct{ *viewBase }
 // show prints everything recorded about one step instance, sensitive
 // parts redacted.
 func (v stateShowHuman) show(rec *state.Step) int {
-	s, w, m := shownStep(rec), v.stdout, v.paint
+	s, w, m := shownInstance(rec), v.stdout, v.paint
 	line := func(label, value string) { fmt.Fprintf(w, "  %-16s %s\n", label+":", value) }
 	block := func(label, text string) {
 		fmt.Fprintf(w, "\n  %s\n%s\n", label+":", indentBlock(text, 4))
@@ -131,13 +144,7 @@ func (v stateShowHuman) show(rec *state.Step) int {
 	}
 	if len(s.Asserts) > 0 {
 		fmt.Fprintf(w, "\n  asserts:\n")
-		for _, a := range s.Asserts {
-			if a.Passed {
-				fmt.Fprintf(w, "    %s  %s\n", a.Name, m.green("passed"))
-			} else {
-				fmt.Fprintf(w, "    %s  %s %s\n", a.Name, m.red("failed:"), a.Message)
-			}
-		}
+		writeAsserts(w, m, s.Asserts)
 	}
 	if len(s.ModelAttempts) > 0 {
 		fmt.Fprintf(w, "\n  model attempts:\n")
