@@ -19,12 +19,14 @@ import (
 // runCompare compares the recorded answers of the working directory with a
 // baseline state file: pass rates per step and assert, the instances whose
 // asserts went from pass to fail (regressions) or back (fixes), and those
-// whose output changed.
+// whose output changed. Two states that share no instance are an error:
+// there is nothing to compare, and a gate must not pass on nothing.
 func runCompare(m *Meta, args []string) int {
 	fs := m.newFlags("compare", "compare [-json] [-fail-on-regression] BASELINE\n\n"+
 		"  Compares the state with BASELINE, another state file (for example\n"+
 		"  git show main:.promptform/state.json > base.json): pass rates per step\n"+
-		"  and assert, regressions, fixes and changed outputs.")
+		"  and assert, regressions, fixes and changed outputs. An instance whose\n"+
+		"  step failed (its answer refused) passes none of its step's asserts.")
 	jsonOut := fs.Bool("json", false, "print machine-readable events, one JSON object per line")
 	failOnRegression := fs.Bool("fail-on-regression", false, "exit 1 when any instance regressed")
 	if !m.parseFlags(fs, args, 1) {
@@ -45,7 +47,14 @@ func runCompare(m *Meta, args []string) int {
 	if diags.HasErrors() {
 		return 1
 	}
+	if len(cur.Steps) == 0 {
+		return view.fail("Nothing to compare", fmt.Sprintf("The state in %s records no step instances. "+
+			"Run promptform apply first, or give -chdir the pipeline's directory.", m.statePath()))
+	}
 	c := compareStates(base, cur, m.stepRanks())
+	if c.inBoth == 0 {
+		return view.fail("Nothing to compare", noCommonInstance(c, fs.Arg(0), m.statePath()))
+	}
 	view.comparison(c)
 	if *failOnRegression && len(c.regressions) > 0 {
 		return view.fail("Regressions against the baseline", fmt.Sprintf(
@@ -73,9 +82,39 @@ func loadBaseline(path string) (*state.State, hcl.Diagnostics) {
 	}
 	st, err := state.Load(path)
 	if err != nil {
-		return nil, bad(err.Error() + ".")
+		return nil, bad(baselineProblem(err))
 	}
 	return st, nil
+}
+
+// stateAdvice starts the advice of state's errors for a damaged working
+// state (restore it, or move it away or edit it); baselineProblem replaces
+// it.
+const stateAdvice = "Restore it from version control or a backup"
+
+// baselineProblem is the detail of a baseline that state.Load refused.
+// The advice for a damaged working state (move it away to start from an
+// empty state, delete an entry) is wrong for a file that is only read: a
+// baseline is written again from the state it stands for.
+func baselineProblem(err error) string {
+	msg := err.Error()
+	i := strings.Index(msg, stateAdvice)
+	if i < 0 {
+		return msg + "."
+	}
+	return msg[:i] + "Write the baseline again from the state to compare with, " +
+		"for example git show main:.promptform/state.json > base.json."
+}
+
+// noCommonInstance is the detail of a comparison of two states that share
+// no instance: a baseline that records none, or one of another pipeline
+// (or a -chdir to the wrong directory).
+func noCommonInstance(c *comparison, baseline, statePath string) string {
+	if c.onlyBase == 0 {
+		return fmt.Sprintf("The baseline %s records no step instances.", baseline)
+	}
+	return fmt.Sprintf("The state in %s and the baseline %s share no instance (%d only in the baseline, %d only now): "+
+		"-chdir names another directory, or the baseline is of another pipeline.", statePath, baseline, c.onlyBase, c.onlyNow)
 }
 
 // stepRanks returns the position of each step in the configuration's graph
@@ -129,12 +168,16 @@ func (p *passCount) add(passed bool) {
 }
 
 // stepRates are a step's pass rates on both sides, and its asserts'. An
-// instance passes when it did not fail and every assert of it passed.
+// instance passes when it did not fail and every assert of it passed. An
+// instance whose step failed has no scores (its answer was refused before
+// its asserts were scored): it counts as failing every assert that its
+// side scored, so that an assert's rate has the step's denominator.
 type stepRates struct {
-	step          string
-	base, now     passCount
-	asserts       []*assertRates // in the order they are declared
-	assertsByName map[string]*assertRates
+	step                    string
+	base, now               passCount
+	asserts                 []*assertRates // in the order they are declared
+	assertsByName           map[string]*assertRates
+	baseRefused, nowRefused int // the instances whose step failed
 }
 
 // assertRates are an assert's pass rates on both sides.
@@ -146,9 +189,11 @@ type assertRates struct {
 // instanceChange is an instance that passed an assert on one side and
 // failed it on the other; with no assert, one whose answer was refused (a
 // postcondition failed) on one side only. message is why it fails, on the
-// side where it fails.
+// side where it fails. A regression of an assert that the baseline did not
+// score, because the step failed there, has baseFailed: why it failed.
 type instanceChange struct {
 	address, step, assert, message string
+	baseFailed                     string
 }
 
 // changedOutput is an instance whose output or result differs.
@@ -178,8 +223,8 @@ func compareStates(base, now *state.State, rank map[string]int) *comparison {
 			rates[step] = sr
 			c.steps = append(c.steps, sr)
 		}
-		sr.count(n, func(r *assertRates) *passCount { return &r.now }, &sr.now)
-		sr.count(b, func(r *assertRates) *passCount { return &r.base }, &sr.base)
+		sr.count(n, func(r *assertRates) *passCount { return &r.now }, &sr.now, &sr.nowRefused)
+		sr.count(b, func(r *assertRates) *passCount { return &r.base }, &sr.base, &sr.baseRefused)
 		switch {
 		case b == nil:
 			c.onlyNow++
@@ -190,15 +235,22 @@ func compareStates(base, now *state.State, rank map[string]int) *comparison {
 			c.diff(addr, step, b, n)
 		}
 	}
+	for _, sr := range c.steps {
+		sr.countRefused()
+	}
 	return c
 }
 
-// count counts rec, when there is one, into a side of the step's rates.
-func (sr *stepRates) count(rec *state.Step, side func(*assertRates) *passCount, step *passCount) {
+// count counts rec, when there is one, into a side of the step's rates;
+// refused counts it when its step failed.
+func (sr *stepRates) count(rec *state.Step, side func(*assertRates) *passCount, step *passCount, refused *int) {
 	if rec == nil {
 		return
 	}
 	passed := rec.Failed == ""
+	if !passed {
+		*refused++
+	}
 	for _, a := range rec.Asserts {
 		r := sr.assertsByName[a.Name]
 		if r == nil {
@@ -212,14 +264,58 @@ func (sr *stepRates) count(rec *state.Step, side func(*assertRates) *passCount, 
 	step.add(passed)
 }
 
+// countRefused counts the instances whose step failed as failing each
+// assert their side scored. An assert a side never scored stays without a
+// rate there: it may be one the side's configuration did not declare.
+func (sr *stepRates) countRefused() {
+	for _, a := range sr.asserts {
+		if a.base.total > 0 {
+			a.base.total += sr.baseRefused
+		}
+		if a.now.total > 0 {
+			a.now.total += sr.nowRefused
+		}
+	}
+}
+
 // diff notes what changed in one instance recorded on both sides.
 func (c *comparison) diff(addr, step string, b, n *state.Step) {
 	switch {
 	case b.Failed == "" && n.Failed != "":
 		c.regressions = append(c.regressions, instanceChange{address: addr, step: step, message: n.Failed})
 	case b.Failed != "" && n.Failed == "":
+		c.unfailed(addr, step, b, n)
+	}
+	c.diffAsserts(addr, step, b, n)
+	if b.Output != n.Output || !state.SameJSON(b.Result, n.Result) {
+		c.changed = append(c.changed, changedOutput{address: addr, step: step, sensitive: b.Sensitive || n.Sensitive})
+	}
+}
+
+// unfailed notes an instance whose step failed in the baseline and no
+// longer does: a fix when every assert of it passes now, else a
+// regression of each assert that fails now. The baseline scored none (its
+// answer was refused), so none of them failed there: a gate must not pass
+// an assert that fails now and did not before.
+func (c *comparison) unfailed(addr, step string, b, n *state.Step) {
+	failing := false
+	for _, na := range n.Asserts {
+		if na.Passed {
+			continue
+		}
+		failing = true
+		if !slices.ContainsFunc(b.Asserts, func(ba state.Assert) bool { return ba.Name == na.Name }) {
+			c.regressions = append(c.regressions, instanceChange{address: addr, step: step, assert: na.Name, message: na.Message, baseFailed: b.Failed})
+		}
+	}
+	if !failing {
 		c.fixes = append(c.fixes, instanceChange{address: addr, step: step, message: b.Failed})
 	}
+}
+
+// diffAsserts notes the asserts that both sides scored and that passed on
+// one side only.
+func (c *comparison) diffAsserts(addr, step string, b, n *state.Step) {
 	for _, na := range n.Asserts {
 		i := slices.IndexFunc(b.Asserts, func(ba state.Assert) bool { return ba.Name == na.Name })
 		switch {
@@ -229,9 +325,6 @@ func (c *comparison) diff(addr, step string, b, n *state.Step) {
 		default:
 			c.regressions = append(c.regressions, instanceChange{address: addr, step: step, assert: na.Name, message: na.Message})
 		}
-	}
-	if b.Output != n.Output || !state.SameJSON(b.Result, n.Result) {
-		c.changed = append(c.changed, changedOutput{address: addr, step: step, sensitive: b.Sensitive || n.Sensitive})
 	}
 }
 

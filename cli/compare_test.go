@@ -3,6 +3,8 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -164,5 +166,108 @@ func TestDelta(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("%s: delta = %s, want %s", name, got, tc.want)
 		}
+	}
+}
+
+// An instance whose step failed in the baseline (its answer refused, so
+// no assert scored) and now fails an assert is no fix: the assert did not
+// fail before and fails now, a regression. It passes none of the asserts
+// in the rates, so that they count every instance as the step does.
+func TestCompareStatesFailedBaseline(t *testing.T) {
+	t.Parallel()
+	base := compareState(
+		compareRec("step.a[0]", "x", "", "ok", "short"),
+		compareRec("step.a[1]", "y", "postcondition: no"),
+		compareRec("step.a[2]", "z", "postcondition: no"),
+		compareRec("step.b", "b", "postcondition: no"),
+	)
+	now := compareState(
+		compareRec("step.a[0]", "x", "", "ok", "short"),
+		compareRec("step.a[1]", "y", "", "!ok", "short"),
+		compareRec("step.a[2]", "z", "", "ok", "short"),
+		compareRec("step.b", "b", "", "!new"),
+	)
+	c := compareStates(base, now, nil)
+	var got []string
+	for _, s := range c.steps {
+		got = append(got, fmt.Sprintf("%s %d/%d -> %d/%d", s.step, s.base.passed, s.base.total, s.now.passed, s.now.total))
+		for _, a := range s.asserts {
+			got = append(got, fmt.Sprintf("  %s %d/%d -> %d/%d", a.name, a.base.passed, a.base.total, a.now.passed, a.now.total))
+		}
+	}
+	for _, ch := range c.regressions {
+		got = append(got, fmt.Sprintf("regression %s %q: %s (was %q)", ch.address, ch.assert, ch.message, ch.baseFailed))
+	}
+	for _, ch := range c.fixes {
+		got = append(got, fmt.Sprintf("fix %s %q: %s", ch.address, ch.assert, ch.message))
+	}
+	want := []string{
+		"step.a 1/3 -> 2/3",
+		"  ok 1/3 -> 2/3",
+		"  short 1/3 -> 3/3",
+		"step.b 0/1 -> 0/1",
+		"  new 0/0 -> 0/1",
+		`regression step.a[1] "ok": ok fails (was "postcondition: no")`,
+		`regression step.b "new": new fails (was "postcondition: no")`,
+		`fix step.a[2] "": postcondition: no`,
+	}
+	if g, w := strings.Join(got, "\n"), strings.Join(want, "\n"); g != w {
+		t.Errorf("wrong comparison\ngot:\n%s\nwant:\n%s", g, w)
+	}
+}
+
+// A baseline that state refuses gets advice for a baseline: write it
+// again, never the working state's "move it away" or "delete the entry".
+func TestLoadBaselineAdvice(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		content, want string
+	}{
+		"not JSON":    {`{"version": 1, "steps": `, "is not valid state JSON"},
+		"no lineage":  {`{"version": 1, "steps": {}}`, "has no lineage"},
+		"no version":  {`{"lineage": "l", "steps": {}}`, "has no format version"},
+		"no steps":    {`{"version": 1, "lineage": "l"}`, `has no "steps" object`},
+		"null record": {`{"version": 1, "lineage": "l", "steps": {"step.a": null}}`, "is null"},
+		"wrong address": {
+			`{"version": 1, "lineage": "l", "steps": {"step.a": {"address": "step.b"}}}`, `has the address "step.b"`,
+		},
+		"null output": {`{"version": 1, "lineage": "l", "steps": {}, "outputs": {"o": null}}`, `the output "o"`},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(t.TempDir(), "base.json")
+			if err := os.WriteFile(path, []byte(tt.content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, diags := loadBaseline(path)
+			if !diags.HasErrors() {
+				t.Fatalf("no error")
+			}
+			detail := diags[0].Detail
+			for _, s := range []string{tt.want, "Write the baseline again from the state to compare with"} {
+				if !strings.Contains(detail, s) {
+					t.Errorf("detail does not say %q:\n%s", s, detail)
+				}
+			}
+			for _, s := range []string{"move it away", "delete the entry", "Restore it", `set "`} {
+				if strings.Contains(detail, s) {
+					t.Errorf("detail says %q, advice for the working state:\n%s", s, detail)
+				}
+			}
+		})
+	}
+}
+
+// A baseline newer than this promptform keeps its advice: upgrade.
+func TestLoadBaselineNewer(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "base.json")
+	if err := os.WriteFile(path, []byte(`{"version": 99, "lineage": "l", "steps": {}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, diags := loadBaseline(path)
+	if !diags.HasErrors() || !strings.Contains(diags[0].Detail, "upgrade promptform.") {
+		t.Errorf("want an error that says to upgrade, got %v", diags)
 	}
 }

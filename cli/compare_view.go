@@ -32,10 +32,6 @@ type compareHuman struct{ *viewBase }
 
 func (v compareHuman) comparison(c *comparison) {
 	w := v.stdout
-	if len(c.steps) == 0 {
-		fmt.Fprintln(w, "Nothing to compare: neither state has recorded instances.")
-		return
-	}
 	fmt.Fprintf(w, "%s\n\n", v.paint.bold("Pass rates:"))
 	tw := tabwriter.NewWriter(w, 0, 4, 3, ' ', 0)
 	fmt.Fprintln(tw, "  \tbaseline\tnow\tchange")
@@ -75,6 +71,9 @@ func (v compareHuman) changes(title string, list []instanceChange, regression bo
 		what := "now passes"
 		if regression {
 			what = v.paint.red("now fails")
+		}
+		if ch.baseFailed != "" {
+			what += " (the step failed in the baseline)"
 		}
 		subject := fmt.Sprintf(" assert %q", ch.assert)
 		if ch.assert == "" {
@@ -183,11 +182,16 @@ func sideJSON(p passCount) map[string]any {
 }
 
 // changeEvent is a regression or fix event; without an assert, the
-// instance's answer was refused (a postcondition failed) on one side.
+// instance's answer was refused (a postcondition failed) on one side. A
+// regression of an assert the baseline did not score, because the step
+// failed there, has baseline_failed: why it failed.
 func changeEvent(ch instanceChange) map[string]any {
 	ev := map[string]any{"address": ch.address, "step": ch.step, "message": ch.message}
 	if ch.assert != "" {
 		ev["assert"] = ch.assert
+	}
+	if ch.baseFailed != "" {
+		ev["baseline_failed"] = ch.baseFailed
 	}
 	return ev
 }

@@ -192,6 +192,32 @@ func TestReportBaselineDeltas(t *testing.T) {
 	}
 }
 
+// A row whose step failed in the baseline and that now fails an assert is
+// marked regressed, not fixed; the refused answer passes none of the
+// step's asserts in the baseline's rate.
+func TestReportBaselineRefused(t *testing.T) {
+	t.Parallel()
+	refused := evalRecord("g", "b", "same")
+	refused.Failed = "postcondition: no"
+	base := evalState(evalRecord("g", "a", "same", okAssert("ok")), refused)
+	now := evalState(
+		evalRecord("g", "a", "same", okAssert("ok")),
+		evalRecord("g", "b", "same", badAssert("ok", "now wrong")),
+	)
+	r := buildReport(now, base, nil)
+	want := []reportMark{{Kind: "regressed", Assert: "ok", Message: "now wrong"}}
+	if diff := cmp.Diff(want, r.Rows[1].Marks); diff != "" {
+		t.Errorf("wrong marks of %s (-want +got):\n%s", r.Rows[1].Address, diff)
+	}
+	if want := (reportChanges{Regressions: 1}); r.Changes != want {
+		t.Errorf("wrong changes\ngot:  %+v\nwant: %+v", r.Changes, want)
+	}
+	ok := r.Steps[0].Asserts[0]
+	if got, want := [4]int{ok.Base.passed, ok.Base.total, ok.Now.passed, ok.Now.total}, [4]int{1, 2, 1, 2}; got != want {
+		t.Errorf("wrong assert counts (base passed, total, now passed, total)\ngot:  %v\nwant: %v", got, want)
+	}
+}
+
 func TestReportDeltaText(t *testing.T) {
 	t.Parallel()
 	tests := map[string]struct {
@@ -227,6 +253,7 @@ func TestReportErrors(t *testing.T) {
 		"missing baseline": {true, []string{"-baseline=$DIR/nope.json"}, "nope.json does not exist"},
 		"bad baseline":     {true, []string{"-baseline=$DIR/.promptform"}, "is a directory"},
 		"invalid baseline": {true, []string{"-baseline=$DIR/bad.json"}, "not valid state JSON"},
+		"baseline advice":  {true, []string{"-baseline=$DIR/bad.json"}, "edited by hand. Write the baseline again from the state to compare with"},
 		"unwritable out":   {true, []string{"-out=$DIR/no/such/dir/r.html"}, "Error: Cannot write the report"},
 		"argument":         {true, []string{"extra"}, `unexpected argument "extra"`},
 	}
