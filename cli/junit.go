@@ -274,17 +274,8 @@ func (r *junitReport) suites(code int) xmlSuites {
 		c := r.cases[addr]
 		elapsed += c.elapsed
 		s.Time = junitSeconds(elapsed)
-		s.Cases = append(s.Cases, xmlCase{Name: addr, Classname: step, Time: junitSeconds(c.elapsed),
+		s.add(xmlCase{Name: addr, Classname: step, Time: junitSeconds(c.elapsed),
 			Skipped: c.skipped, Failures: c.failures, Errors: c.errors, SystemOut: c.out})
-		s.Tests++
-		switch {
-		case len(c.errors) > 0:
-			s.Errors++
-		case len(c.failures) > 0:
-			s.Failures++
-		case c.skipped != nil:
-			s.Skipped++
-		}
 	}
 	if len(r.gates) > 0 {
 		doc.Suites = append(doc.Suites, caseSuite("outputs", stamp, r.gates))
@@ -309,19 +300,25 @@ func caseSuite(name, stamp string, cases map[string]*junitCase) xmlSuite {
 	names := slices.Sorted(maps.Keys(cases))
 	for _, n := range names {
 		c := cases[n]
-		s.Cases = append(s.Cases, xmlCase{Name: n, Classname: name, Time: "0.000",
+		s.add(xmlCase{Name: n, Classname: name, Time: "0.000",
 			Skipped: c.skipped, Failures: c.failures, Errors: c.errors})
-		s.Tests++
-		switch {
-		case len(c.errors) > 0:
-			s.Errors++
-		case len(c.failures) > 0:
-			s.Failures++
-		case c.skipped != nil:
-			s.Skipped++
-		}
 	}
 	return s
+}
+
+// add appends a case to the suite and counts it: as an error, else a
+// failure, else skipped.
+func (s *xmlSuite) add(c xmlCase) {
+	s.Cases = append(s.Cases, c)
+	s.Tests++
+	switch {
+	case len(c.Errors) > 0:
+		s.Errors++
+	case len(c.Failures) > 0:
+		s.Failures++
+	case c.Skipped != nil:
+		s.Skipped++
+	}
 }
 
 // failure is the error of an apply that exited with code although no test
