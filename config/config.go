@@ -22,6 +22,7 @@ type Config struct {
 	Steps     map[string]*Step
 	Checks    map[string]*Check
 	Outputs   map[string]*Output
+	Settings  *Settings // the promptform block, or nil
 }
 
 func newConfig(dir string) *Config {
@@ -106,6 +107,9 @@ func (c *Config) addBlock(block *hcl.Block) hcl.Diagnostics {
 	case blockOutput:
 		o, diags := decodeOutputBlock(block)
 		return append(diags, addUnique(c.Outputs, o.Name, o, o.DeclRange, "output")...)
+	case blockSettings:
+		st, diags := decodeSettingsBlock(block)
+		return append(diags, c.addSettings(st)...)
 	}
 	return nil
 }

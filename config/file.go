@@ -21,6 +21,7 @@ const (
 	blockPostcondition = "postcondition"
 	blockAssert        = "assert"
 	blockPrecondition  = "precondition"
+	blockSettings      = "promptform"
 )
 
 // rootSchema lists every top-level block. gateway is listed without a label;
@@ -38,5 +39,6 @@ var rootSchema = &hcl.BodySchema{
 		{Type: blockCheck, LabelNames: []string{"name"}},
 		{Type: blockStep, LabelNames: []string{"name"}},
 		{Type: blockOutput, LabelNames: []string{"name"}},
+		{Type: blockSettings},
 	},
 }

@@ -19,7 +19,10 @@ type Model struct {
 	Params            hcl.Expression
 	RequestsPerMinute hcl.Expression
 	MaxConcurrency    hcl.Expression
-	Gateway           *Ref // nil for the default gateway
+	// Price is price = { input, output, cache_read, cache_write }, USD
+	// per million tokens, which wins over the catalog's; nil when absent.
+	Price   hcl.Expression
+	Gateway *Ref // nil for the default gateway
 
 	DeclRange hcl.Range
 	NameRange hcl.Range
@@ -34,7 +37,7 @@ var modelSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "id", Required: true},
 		{Name: "max_tokens"}, {Name: "temperature"}, {Name: "stream"}, {Name: "params"},
-		{Name: "requests_per_minute"}, {Name: "max_concurrency"}, {Name: "gateway"},
+		{Name: "requests_per_minute"}, {Name: "max_concurrency"}, {Name: "gateway"}, {Name: "price"},
 	},
 }
 
@@ -51,6 +54,7 @@ func decodeModelBlock(block *hcl.Block) (*Model, hcl.Diagnostics) {
 	m.Params = exprOf(attrs["params"])
 	m.RequestsPerMinute = exprOf(attrs["requests_per_minute"])
 	m.MaxConcurrency = exprOf(attrs["max_concurrency"])
+	m.Price = exprOf(attrs["price"])
 	if attr, ok := attrs["gateway"]; ok {
 		ref, refDiags := decodeNameRef(attr.Expr, "gateway")
 		diags = append(diags, refDiags...)

@@ -26,6 +26,9 @@ type Model struct {
 	RequestsPerMinute int
 	MaxConcurrency    int
 	Gateway           *config.Gateway
+	// Price is the model block's price = {...}, which wins over the
+	// catalog's; nil when not set.
+	Price *gateway.Price
 
 	sensitive fieldSet // which of max_tokens, temperature and stream use a sensitive value
 }
@@ -74,7 +77,43 @@ func resolveModel(cfg *config.Config, mc *config.Model, ctx *hcl.EvalContext) (*
 	if conc != nil {
 		m.MaxConcurrency = *conc
 	}
+	m.Price, d = evalPrice(mc.Price, ctx)
+	diags = append(diags, d...)
 	return m, diags
+}
+
+// priceType is the type of a model's price: USD per million tokens.
+var priceType = cty.ObjectWithOptionalAttrs(map[string]cty.Type{
+	"input": cty.Number, "output": cty.Number, "cache_read": cty.Number, "cache_write": cty.Number,
+}, []string{"cache_read", "cache_write"})
+
+// evalPrice evaluates a model's price = { input, output, cache_read,
+// cache_write }: known, non-negative numbers, input and output required.
+func evalPrice(expr hcl.Expression, ctx *hcl.EvalContext) (*gateway.Price, hcl.Diagnostics) {
+	v, _, diags := evalMarked(expr, ctx, priceType, "price")
+	if diags.HasErrors() || v.IsNull() {
+		return nil, diags
+	}
+	if !v.IsWhollyKnown() {
+		return nil, hcl.Diagnostics{exprDiag(expr, "Invalid price", "The price must be known when the plan is made: use numbers or variables.")}
+	}
+	var p gateway.Price
+	fields := map[string]*float64{"input": &p.Input, "output": &p.Output, "cache_read": &p.CacheRead, "cache_write": &p.CacheWrite}
+	for _, name := range []string{"input", "output", "cache_read", "cache_write"} {
+		n := v.GetAttr(name)
+		if n.IsNull() {
+			if name == "input" || name == "output" {
+				return nil, hcl.Diagnostics{exprDiag(expr, "Invalid price", fmt.Sprintf("The price needs %s, in USD per million tokens.", name))}
+			}
+			continue
+		}
+		f, _ := n.AsBigFloat().Float64()
+		if f < 0 {
+			return nil, hcl.Diagnostics{exprDiag(expr, "Invalid price", fmt.Sprintf("price.%s must not be negative, not %s.", name, n.AsBigFloat().Text('g', -1)))}
+		}
+		*fields[name] = f
+	}
+	return &p, nil
 }
 
 // resolveID evaluates the model id, which is shown in plans, progress and

@@ -82,6 +82,9 @@ type Plan struct {
 	OutputChanges []OutputChange
 	Offline       bool
 	Filter        *Filter // never nil
+	// Catalogs are the catalogs the plan was checked against, where the
+	// caller could fetch them; prices and output limits come from them.
+	Catalogs map[*config.Gateway]*Catalog
 
 	expanded []Addr // every instance of the steps that were planned
 }
@@ -111,7 +114,7 @@ func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	p := &Plan{Config: cfg, Graph: g, Models: models, Vars: opts.Vars, Outputs: map[string]cty.Value{}, Offline: opts.Offline, Filter: filter}
+	p := &Plan{Config: cfg, Graph: g, Models: models, Vars: opts.Vars, Outputs: map[string]cty.Value{}, Offline: opts.Offline, Filter: filter, Catalogs: opts.Catalogs}
 	diags = append(diags, p.resolveStructured(scope)...)
 	if diags.HasErrors() {
 		return nil, diags

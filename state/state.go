@@ -74,6 +74,11 @@ type Step struct {
 	Model        string          `json:"model"`
 	FinishReason string          `json:"finish_reason"`
 	Usage        Usage           `json:"usage"`
+	// Cost is what the answer cost (every attempt, tool round and schema
+	// retry it took), with the price it was computed from; nil when no
+	// price was known (an unpriced model, the offline model, a record
+	// from before prices were recorded).
+	Cost *Cost `json:"cost,omitempty"`
 	RequestID    string          `json:"request_id,omitempty"`
 
 	SensitiveFields []string `json:"sensitive_fields,omitempty"` // with Sensitive: the fields of Request besides messages that use a sensitive value ("user", "fallbacks.0.metadata")
@@ -149,6 +154,28 @@ type Usage struct {
 	InputTokens  int `json:"input_tokens"`
 	OutputTokens int `json:"output_tokens"`
 	TotalTokens  int `json:"total_tokens"`
+	// CacheReadTokens and CacheWriteTokens are the input tokens read from
+	// and written to the prompt cache, counted within InputTokens.
+	CacheReadTokens  int `json:"cache_read_tokens,omitempty"`
+	CacheWriteTokens int `json:"cache_write_tokens,omitempty"`
+}
+
+// Cost is what a recorded answer cost in USD, and the price (USD per
+// million tokens) it was computed from.
+type Cost struct {
+	USD   float64 `json:"usd"`
+	Price Price   `json:"price"`
+}
+
+// Price is a model's price in USD per million tokens, and where it came
+// from: "model.NAME" for a model block's price, "catalog (TIER)" for the
+// gateway's catalog.
+type Price struct {
+	Input      float64 `json:"input"`
+	Output     float64 `json:"output"`
+	CacheRead  float64 `json:"cache_read,omitempty"`
+	CacheWrite float64 `json:"cache_write,omitempty"`
+	Source     string  `json:"source"`
 }
 
 // Output is a recorded output value: its JSON and its cty type as JSON.

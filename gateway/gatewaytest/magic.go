@@ -1,6 +1,8 @@
 package gatewaytest
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
 
 	"github.com/promptform/promptform/gateway"
@@ -117,6 +119,11 @@ func fallback(req *gateway.Request) (*gateway.Request, bool) {
 //     temperature and stream: no tools, no response_format;
 //   - "gpt-oss-20b" supports everything but stream, as in the live catalog.
 //
+// The real ids carry pricing in USD per million tokens, in the shape the
+// gateway serves: a global tier and a us tier 10% dearer (claude-haiku:
+// global 1/5, us 1.1/5.5, with cache prices); the magic ids have none, so
+// they are unpriced.
+//
 // Each call returns a new slice, so a test may change it and pass it to
 // SetModels.
 func DefaultModels() []gateway.Model {
@@ -127,13 +134,19 @@ func DefaultModels() []gateway.Model {
 			TopProvider:         &gateway.TopProvider{MaxCompletionTokens: maxOut},
 			AvailableRegions:    []string{"us", "global"}}
 	}
+	priced := func(m gateway.Model, input, output float64) gateway.Model {
+		m.Pricing = json.RawMessage(fmt.Sprintf(`{"global":{"prompt":%g,"completions":%g,"input_cache_read":%g,"input_cache_write":%g},`+
+			`"us":{"prompt":%g,"completions":%g,"input_cache_read":%g,"input_cache_write":%g},"regional_increase_percent":10}`,
+			input, output, input/10, input*1.25, input*1.1, output*1.1, input*1.1/10, input*1.1*1.25))
+		return m
+	}
 	models := []gateway.Model{
-		entry("claude-haiku-4-5-20251001", "anthropic", 200000, 64000, full),
-		entry("claude-sonnet-4-6", "anthropic", 200000, 64000, full),
-		entry("gemini-2.5-flash", "google", 1048576, 65536, full),
-		entry("gpt-5-mini", "openai", 400000, 128000, full),
-		entry("gpt-oss-20b", "openai", 131072, 32768, full[:5]),
-		entry("qwen3.5-4b-32k-fast", "assemblyai", 32768, 8192, []string{"max_tokens", "temperature", "stream"}),
+		priced(entry("claude-haiku-4-5-20251001", "anthropic", 200000, 64000, full), 1, 5),
+		priced(entry("claude-sonnet-4-6", "anthropic", 200000, 64000, full), 3, 15),
+		priced(entry("gemini-2.5-flash", "google", 1048576, 65536, full), 0.3, 2.5),
+		priced(entry("gpt-5-mini", "openai", 400000, 128000, full), 0.25, 2),
+		priced(entry("gpt-oss-20b", "openai", 131072, 32768, full[:5]), 0.1, 0.5),
+		priced(entry("qwen3.5-4b-32k-fast", "assemblyai", 32768, 8192, []string{"max_tokens", "temperature", "stream"}), 0.05, 0.2),
 	}
 	for _, id := range []string{ModelFail400, ModelFail401, ModelFail429, ModelFail500, ModelMalformedJSON} {
 		models = append(models, entry(id, "gatewaytest", 200000, 8192, full))
