@@ -78,8 +78,8 @@ type Step struct {
 	// retry it took), with the price it was computed from; nil when no
 	// price was known (an unpriced model, the offline model, a record
 	// from before prices were recorded).
-	Cost *Cost `json:"cost,omitempty"`
-	RequestID    string          `json:"request_id,omitempty"`
+	Cost      *Cost  `json:"cost,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
 
 	SensitiveFields []string `json:"sensitive_fields,omitempty"` // with Sensitive: the fields of Request besides messages that use a sensitive value ("user", "fallbacks.0.metadata")
 	// SchemaAttempts is the answer that passed the schema: 1 for the first,
