@@ -45,6 +45,8 @@ type Change struct {
 	Hash      string           // "" while the request is not known
 	Canonical []byte
 	Prior     *state.Step // the recorded instance, or nil
+	// Cost is the estimate of the instance's call; nil for Keep and Drop.
+	Cost *InstanceCost
 }
 
 // Options are the inputs of a plan besides the configuration.
@@ -85,6 +87,8 @@ type Plan struct {
 	// Catalogs are the catalogs the plan was checked against, where the
 	// caller could fetch them; prices and output limits come from them.
 	Catalogs map[*config.Gateway]*Catalog
+	// Cost is what the plan expects its calls to cost.
+	Cost CostEstimate
 
 	expanded []Addr // every instance of the steps that were planned
 }
