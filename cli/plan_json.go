@@ -17,7 +17,8 @@ func (v *planJSON) textDiags(d hcl.Diagnostics) { v.base.diags(d) }
 
 func (v *planJSON) diags(d hcl.Diagnostics) { v.events.diags(d) }
 
-// plan writes one planned_step event per instance and a summary.
+// plan writes one planned_step event per instance, with the estimate of
+// its call, and a summary with the plan's estimate.
 func (v *planJSON) plan(p *planner.Plan) {
 	for _, c := range p.Changes {
 		v.events.emit("planned_step", plannedStep(c))
@@ -29,7 +30,7 @@ func (v *planJSON) plan(p *planner.Plan) {
 	v.events.emit("summary", map[string]any{"changes": map[string]int{
 		"run": counts[planner.Run], "rerun": counts[planner.Rerun], "run_if_changed": counts[planner.RunIfChanged],
 		"drop": counts[planner.Drop], "keep": counts[planner.Keep], "outputs": len(p.OutputChanges),
-	}})
+	}, "cost": p.Cost})
 }
 
 // saved prints nothing: a -json plan is the events.
@@ -40,6 +41,9 @@ func plannedStep(c *planner.Change) map[string]any {
 	if c.Rendered != nil {
 		ev["model"] = c.Rendered.Model.ID
 		ev["model_address"] = c.Rendered.ModelAddress()
+	}
+	if c.Cost != nil {
+		ev["cost"] = c.Cost
 	}
 	if c.Canonical != nil {
 		ev["request_hash"] = c.Hash

@@ -80,6 +80,9 @@ func (t planText) write(p *planner.Plan) {
 		t.printChange(c, varied[c.Addr.Step.Name])
 	}
 	fmt.Fprintln(t.w, t.planSummary(p))
+	for _, line := range costLines(p.Cost) {
+		fmt.Fprintln(t.w, line)
+	}
 	t.printOutputChanges(p.OutputChanges)
 }
 
@@ -256,4 +259,56 @@ func (t planText) planSummary(p *planner.Plan) string {
 		s += fmt.Sprintf(", %d to run if inputs change", n)
 	}
 	return s + fmt.Sprintf(", %d to drop, %d kept.", c[planner.Drop], c[planner.Keep])
+}
+
+// costLines spell a plan's cost estimate: a line that starts with "Cost:",
+// the expected figure first, then, when more than one step calls a model,
+// a line per step, and a note when some step may make calls the estimate
+// does not count. Nothing when no step calls a model.
+func costLines(est planner.CostEstimate) []string {
+	if est.Calls == 0 {
+		return nil
+	}
+	calls := count(est.Calls, "call")
+	if est.Offline {
+		return []string{fmt.Sprintf("Cost: %s: the offline model costs nothing (%s).", usd(0), calls)}
+	}
+	notes := []string{calls}
+	if n := len(est.Unpriced); n > 0 {
+		notes = append(notes, fmt.Sprintf("%s unpriced: %s", count(n, "model"), strings.Join(est.Unpriced, ", ")))
+	}
+	if len(est.Unbounded) > 0 {
+		notes = append(notes, "no output limit for "+strings.Join(est.Unbounded, ", ")+": its expected output is counted")
+	}
+	width, priced := 0, 0
+	var extra []string
+	for _, sc := range est.Steps {
+		width = max(width, len(sc.Step))
+		priced += sc.Calls - sc.Unpriced
+		if sc.ExtraCalls {
+			extra = append(extra, sc.Step)
+		}
+	}
+	line := fmt.Sprintf("Cost: ≈ %s expected, at most %s (%s)", usd(est.Expected), usd(est.Max), strings.Join(notes, "; "))
+	if priced == 0 {
+		line = fmt.Sprintf("Cost: unknown (%s)", strings.Join(notes, "; "))
+	}
+	lines := []string{line}
+	if len(est.Steps) > 1 {
+		for _, sc := range est.Steps {
+			cost := "≈ " + usd(sc.Expected)
+			stepNotes := count(sc.Calls, "call")
+			switch {
+			case sc.Unpriced == sc.Calls:
+				cost = "unpriced"
+			case sc.Unpriced > 0:
+				stepNotes += fmt.Sprintf(", %s unpriced", num(sc.Unpriced))
+			}
+			lines = append(lines, fmt.Sprintf("  %-*s  %s  (%s)", width, sc.Step, cost, stepNotes))
+		}
+	}
+	if len(extra) > 0 {
+		lines = append(lines, "  Not counted: the tool rounds and output retries of "+strings.Join(extra, ", ")+" are extra calls.")
+	}
+	return lines
 }

@@ -27,7 +27,7 @@ func (m *Meta) savePlan(path string, p *planner.Plan, st *state.State, pf *planF
 		StateExists: stateExists(m.statePath()), Lineage: st.Lineage, Serial: st.Serial,
 		Offline: pf.offline, Replay: pf.replay,
 		Targets: pf.targets, Excludes: pf.excludes, Replace: pf.replace,
-		Changes: p.SavedChanges(),
+		Changes: p.SavedChanges(), Cost: p.SavedCost(),
 	}
 	if !sp.StateExists {
 		sp.Lineage = ""

@@ -27,6 +27,9 @@ func showSavedPlan(m *Meta, path string, jsonOut bool) int {
 	case !ok:
 		return 1
 	case why == "":
+		if sp.Cost != nil {
+			p.Cost = *sp.Cost // as reviewed, whatever the cached catalog says now
+		}
 		view.header(path, sp)
 		view.plan(p)
 		return 0
@@ -65,6 +68,11 @@ func (v savedPlanHuman) stale(path, why string, sp *planner.SavedPlan) {
 	}
 	fmt.Fprintf(w, "\nPlan: %d to run, %d to rerun, %d to run if inputs change, %d to drop, %d kept.\n",
 		counts["run"], counts["rerun"], counts["run if inputs change"], counts["drop"], counts["keep"])
+	if sp.Cost != nil {
+		for _, line := range costLines(*sp.Cost) {
+			fmt.Fprintln(w, line)
+		}
+	}
 }
 
 // savedPlanJSON prints the plan file's document, the values of sensitive

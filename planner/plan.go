@@ -134,6 +134,7 @@ func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
 			p.Changes = append(p.Changes, &Change{Address: a, Action: Drop, Reason: "no longer in the configuration", Prior: st.Steps[a]})
 		}
 	}
+	p.Cost = p.estimate(st)
 	p.OutputChanges = p.outputChanges(st)
 	diags = append(diags, p.checkCatalog(opts.Catalogs)...)
 	diags = append(diags, filter.checkKeys(cfg, p.expanded)...)

@@ -43,6 +43,9 @@ type SavedPlan struct {
 	Excludes    []string      `json:"excludes,omitempty"`
 	Replace     []string      `json:"replace,omitempty"`
 	Changes     []SavedChange `json:"changes"`
+	// Cost is the plan's cost estimate, with its total per step; nil in
+	// files from before estimates were saved. Each change carries its own.
+	Cost *CostEstimate `json:"cost,omitempty"`
 }
 
 // SavedValue is a variable value and its type, as cty JSON. A sensitive
@@ -61,6 +64,9 @@ type SavedChange struct {
 	Reason      string          `json:"reason,omitempty"`
 	RequestHash string          `json:"request_hash,omitempty"`
 	Request     json.RawMessage `json:"request,omitempty"`
+	// Cost is the estimate of the instance's call, when it will or may
+	// call a model.
+	Cost *InstanceCost `json:"cost,omitempty"`
 }
 
 // ConfigHash hashes the configuration files of dir, by name and content.
@@ -82,17 +88,24 @@ func ConfigHash(dir string) (string, error) {
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// Changes returns the plan's changes in saved form.
+// SavedChanges returns the plan's changes in saved form, each with the
+// estimate of its call.
 func (p *Plan) SavedChanges() []SavedChange {
 	out := []SavedChange{}
 	for _, c := range p.Changes {
-		sc := SavedChange{Address: c.Address, Action: c.Action.String(), Reason: c.Reason, RequestHash: c.Hash, Request: c.Canonical}
+		sc := SavedChange{Address: c.Address, Action: c.Action.String(), Reason: c.Reason, RequestHash: c.Hash, Request: c.Canonical, Cost: c.Cost}
 		if c.Rendered != nil && c.Rendered.Sensitive() {
 			sc.Request = nil // the hash binds it; its text is not shown
 		}
 		out = append(out, sc)
 	}
 	return out
+}
+
+// SavedCost returns the plan's cost estimate as a plan file keeps it.
+func (p *Plan) SavedCost() *CostEstimate {
+	est := p.Cost
+	return &est
 }
 
 // EncodeVars turns variable values into their saved form.
