@@ -143,6 +143,7 @@ func (h *jsonHook) StepFinished(addr string, rec *state.Step, reused bool, elaps
 		"address": addr, "reused": reused, "model": rec.Model, "request_id": rec.RequestID,
 		"request_hash": rec.RequestHash, "finish_reason": rec.FinishReason, "usage": rec.Usage,
 		"elapsed_ms": elapsed.Milliseconds(), "output": output, "sensitive": rec.Sensitive,
+		"cost_usd": costUSD(rec, reused),
 	})
 	for _, a := range rec.Asserts { // re-used answers too: every run reports every score
 		h.emit("assert_result", map[string]any{

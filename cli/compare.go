@@ -145,6 +145,8 @@ type comparison struct {
 	inBoth      int
 	onlyBase    int // instances only in the baseline
 	onlyNow     int // instances only in the current state
+	// baseSpend and nowSpend are what every record of each side cost.
+	baseSpend, nowSpend spend
 }
 
 // passCount is how many of a step's instances, or of an assert's scores,
@@ -225,6 +227,12 @@ func compareStates(base, now *state.State, rank map[string]int) *comparison {
 		}
 		sr.count(n, func(r *assertRates) *passCount { return &r.now }, &sr.now, &sr.nowRefused)
 		sr.count(b, func(r *assertRates) *passCount { return &r.base }, &sr.base, &sr.baseRefused)
+		if b != nil {
+			c.baseSpend.add(b)
+		}
+		if n != nil {
+			c.nowSpend.add(n)
+		}
 		switch {
 		case b == nil:
 			c.onlyNow++

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/promptform/promptform/state"
 )
 
@@ -269,5 +272,64 @@ func TestLoadBaselineNewer(t *testing.T) {
 	_, diags := loadBaseline(path)
 	if !diags.HasErrors() || !strings.Contains(diags[0].Detail, "upgrade promptform.") {
 		t.Errorf("want an error that says to upgrade, got %v", diags)
+	}
+}
+
+// costRec is compareRec that cost usd; a negative usd leaves it unpriced.
+func costRec(addr string, usd float64) *state.Step {
+	rec := compareRec(addr, "x", "", "ok")
+	if usd >= 0 {
+		rec.Cost = &state.Cost{USD: usd, Price: state.Price{Input: 1, Output: 5, Source: "catalog (global)"}}
+	}
+	return rec
+}
+
+// compare shows what the recorded answers of each side cost, in text and
+// in compare_summary; a side without any price is not counted as free.
+func TestCompareCost(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct {
+		base, now *state.State
+		wantText  string
+		wantJSON  map[string]any
+	}{
+		"both priced": {
+			base:     compareState(costRec("step.a[0]", 0.001), costRec("step.a[1]", 0.002)),
+			now:      compareState(costRec("step.a[0]", 0.004), costRec("step.a[1]", 0.002), costRec("step.a[2]", 0.0005)),
+			wantText: "Cost: $0.003 in the baseline, $0.0065 now (+$0.0035).",
+			wantJSON: map[string]any{"baseline": 0.003, "now": 0.0065},
+		},
+		"an unpriced baseline": {
+			base:     compareState(costRec("step.a[0]", -1)),
+			now:      compareState(costRec("step.a[0]", 1.5), costRec("step.a[1]", -1)),
+			wantText: "Cost: unpriced in the baseline, $1.50 + 1 unpriced now.",
+			wantJSON: map[string]any{"baseline": nil, "now": 1.5},
+		},
+	}
+	for name, test := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			c := compareStates(test.base, test.now, nil)
+			var text bytes.Buffer
+			newCompareView(false, &viewBase{stdout: &text, stderr: &bytes.Buffer{}}).comparison(c)
+			if !strings.Contains(text.String(), "\n"+test.wantText+"\n") {
+				t.Errorf("the text lacks %q:\n%s", test.wantText, text.String())
+			}
+			var events bytes.Buffer
+			newCompareView(true, &viewBase{stdout: &events, stderr: &bytes.Buffer{}}).comparison(c)
+			var summary map[string]any
+			for line := range strings.Lines(events.String()) {
+				var ev map[string]any
+				if err := json.Unmarshal([]byte(line), &ev); err != nil {
+					t.Fatalf("not JSON: %s", line)
+				}
+				if ev["type"] == "compare_summary" {
+					summary = ev
+				}
+			}
+			if diff := cmp.Diff(test.wantJSON, summary["cost_usd"], cmpopts.EquateApprox(0, 1e-12)); diff != "" {
+				t.Errorf("wrong cost_usd (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

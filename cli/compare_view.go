@@ -58,6 +58,18 @@ func (v compareHuman) comparison(c *comparison) {
 		fmt.Fprintf(w, "\n%s\n", v.paint.green("No regressions."))
 	}
 	fmt.Fprintf(w, "\n%s in both; %d only in the baseline, %d only now.\n", planner.Plural(c.inBoth, "instance"), c.onlyBase, c.onlyNow)
+	fmt.Fprintf(w, "%s\n", costChangeText(c.baseSpend, c.nowSpend))
+}
+
+// costChangeText is what the recorded answers of both sides cost: "Cost:
+// $0.0120 in the baseline, $0.0150 now (+$0.0030)."; the change is left
+// out when a side has no price.
+func costChangeText(base, now spend) string {
+	text := fmt.Sprintf("Cost: %s in the baseline, %s now", base.text(), now.text())
+	if base.usdJSON() != nil && now.usdJSON() != nil {
+		text += " (" + usdDelta(now.USD-base.USD) + ")"
+	}
+	return text + "."
 }
 
 // changes lists regressions (with why each fails now) or fixes.
@@ -156,6 +168,8 @@ func (v *compareJSON) comparison(c *comparison) {
 	v.events.emit("compare_summary", map[string]any{
 		"regressions": len(c.regressions), "fixes": len(c.fixes), "outputs_changed": len(c.changed),
 		"in_both": c.inBoth, "only_baseline": c.onlyBase, "only_now": c.onlyNow,
+		"cost_usd":           map[string]any{"baseline": c.baseSpend.usdJSON(), "now": c.nowSpend.usdJSON()},
+		"unpriced_instances": map[string]any{"baseline": c.baseSpend.Unpriced, "now": c.nowSpend.Unpriced},
 	})
 }
 

@@ -29,8 +29,19 @@ type reportTotals struct {
 	Rows, Steps, Bad, StepFailed int
 	Usage                        state.Usage
 	ModelTokens                  []modelTokens // by model name
+	Spend                        spend         // what the recorded answers cost
+	BaseSpend                    spend         // what the baseline's cost, with one
 	Latency                      time.Duration // the sum of every call's duration
 	Wall                         time.Duration // first start to last finish
+}
+
+// CostChange is how the cost of the recorded answers changed from the
+// baseline's: "+$0.0012", "-$1.50"; "" when either side has no price.
+func (t reportTotals) CostChange() string {
+	if t.Spend.usdJSON() == nil || t.BaseSpend.usdJSON() == nil {
+		return ""
+	}
+	return usdDelta(t.Spend.USD - t.BaseSpend.USD)
 }
 
 // modelTokens is the token count of one model.
@@ -78,6 +89,9 @@ type reportRow struct {
 	InputTokens  int            `json:"input_tokens"`
 	OutputTokens int            `json:"output_tokens"`
 	Tokens       int            `json:"tokens"`
+	CostUSD      *float64       `json:"cost_usd"`                // null when unpriced; 0 offline
+	Price        string         `json:"price,omitempty"`         // the price it cost at, and where it came from
+	BaseCostUSD  *float64       `json:"base_cost_usd,omitempty"` // the baseline's answer's cost, when it is known
 	LatencyMS    int64          `json:"latency_ms"`
 	Sensitive    bool           `json:"sensitive,omitempty"`
 	Bad          bool           `json:"bad"` // the answer was refused or an assert failed
@@ -127,6 +141,7 @@ func buildReport(now, base *state.State, rank map[string]int) *report {
 		r.Rows = append(r.Rows, row)
 	}
 	r.Totals = reportTotalsOf(now, r.Rows)
+	r.Totals.BaseSpend = stateSpend(base)
 	return r
 }
 
@@ -161,8 +176,11 @@ func newReportRow(addr string, rec *state.Step) reportRow {
 	row := reportRow{
 		Address: addr, Step: stepOf(addr), Key: keyText(rec.Key), Model: rec.Model,
 		InputTokens: rec.Usage.InputTokens, OutputTokens: rec.Usage.OutputTokens, Tokens: rec.Usage.TotalTokens,
-		LatencyMS: rec.DurationMS, Sensitive: rec.Sensitive, Bad: rec.Failed != "",
+		CostUSD: recordUSD(rec), LatencyMS: rec.DurationMS, Sensitive: rec.Sensitive, Bad: rec.Failed != "",
 		Inputs: inputsText(rec.Each), Output: answerText(rec), Failed: rec.Failed, Asserts: []reportAssert{},
+	}
+	if rec.Cost != nil {
+		row.Price = priceText(rec.Cost.Price) + ", " + rec.Cost.Price.Source
 	}
 	for _, a := range rec.Asserts {
 		row.Asserts = append(row.Asserts, reportAssert{Name: a.Name, Passed: a.Passed, Message: a.Message})
@@ -194,6 +212,9 @@ func redacted(s string) string {
 // baseline's answer of a changed one. When either side is sensitive, the
 // marks keep no message and the baseline's answer stays out.
 func (row *reportRow) addBaseline(then, now *state.Step) {
+	if then != nil {
+		row.BaseCostUSD = recordUSD(then)
+	}
 	switch {
 	case then == nil:
 		row.Marks = append(row.Marks, reportMark{Kind: "new"})
@@ -204,6 +225,19 @@ func (row *reportRow) addBaseline(then, now *state.Step) {
 	case slices.ContainsFunc(row.Marks, func(m reportMark) bool { return m.Kind == "changed" }):
 		row.Was = answerText(then)
 	}
+}
+
+// recordUSD is what a record cost in USD: nil when it has no price, 0
+// for the offline model's.
+func recordUSD(rec *state.Step) *float64 {
+	switch {
+	case rec.Cost != nil:
+		usd := roundUSD(rec.Cost.USD)
+		return &usd
+	case rec.Offline:
+		return new(float64)
+	}
+	return nil
 }
 
 // keyText spells an instance key as the address does: a string quoted, a
@@ -266,6 +300,7 @@ func reportTotalsOf(st *state.State, rows []reportRow) reportTotals {
 		t.Usage.InputTokens += rec.Usage.InputTokens
 		t.Usage.OutputTokens += rec.Usage.OutputTokens
 		t.Usage.TotalTokens += rec.Usage.TotalTokens
+		t.Spend.add(rec)
 		models[rec.Model] += rec.Usage.TotalTokens
 		d := time.Duration(rec.DurationMS) * time.Millisecond
 		t.Latency += d

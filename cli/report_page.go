@@ -21,7 +21,7 @@ var (
 )
 
 var reportTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"num": num, "count": count, "dur": wallTime,
+	"num": num, "count": count, "dur": wallTime, "spend": spend.text,
 }).Parse(reportTemplateText))
 
 // reportPage is what the template reads.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -276,5 +277,78 @@ func TestReportErrors(t *testing.T) {
 				t.Errorf("a report was written")
 			}
 		})
+	}
+}
+
+// pricedRecord is evalRecord with a cost.
+func pricedRecord(name, key string, usd float64) *state.Step {
+	rec := evalRecord(name, key, "x", okAssert("ok"))
+	rec.Cost = &state.Cost{USD: usd, Price: state.Price{Input: 1.1, Output: 5.5, Source: "catalog (us)"}}
+	return rec
+}
+
+// The report shows each row's cost and the total, then and now with a
+// baseline; an unpriced row is shown as such, not as free.
+func TestReportCost(t *testing.T) {
+	t.Parallel()
+	offline := evalRecord("g", "off", "x")
+	offline.Offline = true
+	now := evalState(pricedRecord("g", "a", 0.00123), pricedRecord("g", "b", 2.5), evalRecord("g", "u", "x"), offline)
+	base := evalState(pricedRecord("g", "a", 0.001), pricedRecord("g", "b", 1))
+	code, out, dir := runReportIn(t, now, base, "-out=$DIR/r.html", "-baseline=$DIR/base.json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "r.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := html.UnescapeString(strings.Join(strings.Fields(string(b)), " "))
+	for _, want := range []string{
+		`<dt>Cost</dt><dd id="total-cost">$2.50 + 1 unpriced</dd>`,
+		`2 instances priced; 1 unpriced, not counted<br>baseline: $1.00, +$1.50</dd>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+	type rowCost struct {
+		Key       string
+		Now, Base *float64
+		Price     string
+	}
+	f := func(x float64) *float64 { return &x }
+	var got []rowCost
+	for _, r := range reportRows(t, string(b)) {
+		got = append(got, rowCost{r.Key, r.CostUSD, r.BaseCostUSD, r.Price})
+	}
+	price := "$1.10/$5.50 per million tokens, catalog (us)"
+	want := []rowCost{
+		{`"a"`, f(0.00123), f(0.001), price},
+		{`"b"`, f(2.5), f(1), price},
+		{`"off"`, f(0), nil, ""},
+		{`"u"`, nil, nil, ""},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("wrong row costs (-want +got):\n%s", diff)
+	}
+}
+
+// The cost column spells amounts as the command line does.
+func TestReportCostInBrowser(t *testing.T) {
+	browser := newReportBrowser(t)
+	now := evalState(pricedRecord("g", "a", 0.00123), pricedRecord("g", "b", 1234.5), evalRecord("g", "u", "x"))
+	code, out, dir := runReportIn(t, now, nil, "-out=$DIR/r.html")
+	if code != 0 {
+		t.Fatalf("report: exit %d: %s", code, out)
+	}
+	tab := openReport(t, browser, filepath.Join(dir, "r.html"))
+	cells := evalJS[[]string](tab, `Array.from(document.querySelectorAll("#rows tbody tr"), tr => tr.cells[7].textContent)`)
+	if want := []string{"$0.00123", "$1,234.50", "unpriced"}; !cmp.Equal(cells, want) {
+		t.Errorf("wrong cost cells\ngot:  %q\nwant: %q", cells, want)
+	}
+	head := evalJS[string](tab, `document.querySelector("#rows thead th:nth-child(8)").textContent`)
+	if head != "Cost" {
+		t.Errorf("the eighth column is %q, want Cost", head)
 	}
 }

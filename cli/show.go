@@ -67,6 +67,7 @@ func (v showHuman) state(st *state.State, order []string) int {
 		line("model", model)
 		line("finish reason", noneIfEmpty(s.FinishReason))
 		line("usage", usageText(s.Usage))
+		line("cost", costText(s))
 		line("request hash", shortRequestHash(s.RequestHash))
 		line("ran", ranText(s))
 		if s.Failed != "" {
@@ -83,6 +84,7 @@ func (v showHuman) state(st *state.State, order []string) int {
 		}
 		fmt.Fprintln(w)
 	}
+	fmt.Fprintf(w, "%s %s\n\n", m.bold("Total cost:"), spendText(stateSpend(st)))
 	if len(st.Outputs) == 0 {
 		return 0
 	}
@@ -97,9 +99,44 @@ func noneIfEmpty(s string) string {
 	return s
 }
 
-// usageText is a recorded token count in one line.
+// usageText is a recorded token count in one line, with the input tokens
+// that went through the prompt cache when there are any.
 func usageText(u state.Usage) string {
-	return fmt.Sprintf("%d input + %d output = %d tokens", u.InputTokens, u.OutputTokens, u.TotalTokens)
+	var cache []string
+	if u.CacheReadTokens > 0 {
+		cache = append(cache, fmt.Sprintf("%d cache read", u.CacheReadTokens))
+	}
+	if u.CacheWriteTokens > 0 {
+		cache = append(cache, fmt.Sprintf("%d cache write", u.CacheWriteTokens))
+	}
+	in := fmt.Sprintf("%d input", u.InputTokens)
+	if len(cache) > 0 {
+		in += " (" + strings.Join(cache, ", ") + ")"
+	}
+	return fmt.Sprintf("%s + %d output = %d tokens", in, u.OutputTokens, u.TotalTokens)
+}
+
+// costText is what a record cost and the price it was computed from:
+// "$0.00123 (claude-haiku at $1.10/$5.50 per million tokens, catalog
+// (us))".
+func costText(s *state.Step) string {
+	switch {
+	case s.Cost != nil:
+		return fmt.Sprintf("%s (%s at %s, %s)", usd(s.Cost.USD), s.Model, priceText(s.Cost.Price), s.Cost.Price.Source)
+	case s.Offline:
+		return usd(0) + " (offline model)"
+	}
+	return "unpriced (no price was known for the model)"
+}
+
+// spendText is the total cost of recorded answers, with how many of them
+// it counts: "$0.0123 (12 instances priced; 2 unpriced)".
+func spendText(s spend) string {
+	text := usd(s.USD) + " (" + count(s.Priced, "instance") + " priced"
+	if s.Unpriced > 0 {
+		text += "; " + num(s.Unpriced) + " unpriced"
+	}
+	return text + ")"
 }
 
 // shortRequestHash abbreviates a request hash to twelve hex digits.
@@ -145,13 +182,17 @@ type showJSON struct{ *viewBase }
 // sorted by address, and its outputs as output -json writes them, less the
 // values of sensitive ones.
 func (v showJSON) state(st *state.State, order []string) int {
+	total := stateSpend(st)
 	doc := struct {
 		FormatVersion string         `json:"format_version"`
 		Lineage       string         `json:"lineage"`
 		Serial        uint64         `json:"serial"`
 		Steps         []jsonStep     `json:"steps"`
+		CostUSD       any            `json:"cost_usd"`           // of every priced record; null when none is priced but some are not
+		Unpriced      int            `json:"unpriced_instances"` // records without a price, offline ones aside
 		Outputs       map[string]any `json:"outputs"`
-	}{FormatVersion: "1.0", Lineage: st.Lineage, Serial: st.Serial, Steps: []jsonStep{}, Outputs: map[string]any{}}
+	}{FormatVersion: "1.0", Lineage: st.Lineage, Serial: st.Serial, Steps: []jsonStep{}, Outputs: map[string]any{},
+		CostUSD: total.usdJSON(), Unpriced: total.Unpriced}
 	if st.Serial == 0 && emptyState(st) {
 		doc.Lineage = "" // no state yet: the fresh lineage is not one
 	}
@@ -181,6 +222,7 @@ type jsonStep struct {
 	Sensitive      bool                 `json:"sensitive,omitempty"` // its request used a sensitive value: parts are redacted
 	FinishReason   string               `json:"finish_reason"`
 	Usage          state.Usage          `json:"usage"`
+	Cost           *state.Cost          `json:"cost,omitempty"` // what it cost and at what price; absent when unpriced
 	RequestHash    string               `json:"request_hash"`
 	RequestID      string               `json:"request_id,omitempty"`
 	Request        json.RawMessage      `json:"request,omitempty"`
@@ -209,7 +251,7 @@ func toJSONStep(rec *state.Step) jsonStep {
 	s := shownInstance(rec)
 	js := jsonStep{
 		Address: s.Address, Name: s.Name, Key: s.Key, Sample: s.Sample, Each: s.Each, Model: s.Model, Offline: s.Offline, Sensitive: s.Sensitive,
-		FinishReason: s.FinishReason, Usage: s.Usage, RequestHash: s.RequestHash, RequestID: s.RequestID,
+		FinishReason: s.FinishReason, Usage: s.Usage, Cost: roundedCost(s.Cost), RequestHash: s.RequestHash, RequestID: s.RequestID,
 		Request: s.Request, Response: s.Response, Output: s.Output, Result: s.Result,
 		ToolCalls: emptyIfNil(s.ToolCalls), Rounds: []jsonRound{}, ModelAttempts: emptyIfNil(s.ModelAttempts),
 		SchemaAttempts: s.SchemaAttempts, Failed: s.Failed, Asserts: emptyIfNil(s.Asserts),
@@ -219,6 +261,16 @@ func toJSONStep(rec *state.Step) jsonStep {
 		js.Rounds = append(js.Rounds, jsonRound{ToolCalls: emptyIfNil(r.ToolCalls), Results: emptyIfNil(r.Results)})
 	}
 	return js
+}
+
+// roundedCost is c with its USD rounded for JSON, or nil.
+func roundedCost(c *state.Cost) *state.Cost {
+	if c == nil {
+		return nil
+	}
+	r := *c
+	r.USD = roundUSD(r.USD)
+	return &r
 }
 
 // shownInstance is shownStep with, for a sensitive record, its each.value

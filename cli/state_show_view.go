@@ -124,6 +124,7 @@ func (v stateShowHuman) show(rec *state.Step) int {
 	line("model", model)
 	line("finish reason", noneIfEmpty(s.FinishReason))
 	line("usage", usageText(s.Usage))
+	line("cost", costText(s))
 	line("request hash", s.RequestHash)
 	if s.RequestID != "" {
 		line("request id", s.RequestID)

@@ -21,7 +21,7 @@ type tally struct {
 	calls   map[string]bool   // instances that may call a model: the progress total
 	steps   map[string]*stepCount
 	order   []string // step addresses in plan order
-	models  map[string]*state.Usage
+	models  map[string]*modelUsage
 	running map[string]bool
 	settled map[string]bool // instances of calls that ended one way or another
 	done    int             // of those, the answered, failed or re-used ones
@@ -51,7 +51,7 @@ type assertCount struct {
 func newTally(p *planner.Plan) *tally {
 	t := &tally{
 		stepOf: map[string]string{}, calls: map[string]bool{}, steps: map[string]*stepCount{},
-		models: map[string]*state.Usage{}, running: map[string]bool{}, settled: map[string]bool{},
+		models: map[string]*modelUsage{}, running: map[string]bool{}, settled: map[string]bool{},
 	}
 	if p == nil {
 		return t
@@ -194,17 +194,20 @@ func (t *tally) skipped(addr string) {
 	t.event(addr, true, func(s *stepCount) { s.skipped++ })
 }
 
-// used adds the tokens of an answer of this run. The caller holds the lock.
+// used adds the tokens and the cost of an answer of this run. The caller
+// holds the lock.
 func (t *tally) used(rec *state.Step) {
 	model := rec.Model
 	if model == "" {
 		model = "(unknown model)"
 	}
-	u := t.models[model]
-	if u == nil {
-		u = &state.Usage{}
-		t.models[model] = u
+	m := t.models[model]
+	if m == nil {
+		m = &modelUsage{Model: model}
+		t.models[model] = m
 	}
+	m.Spend.add(rec)
+	u := &m.Usage
 	u.InputTokens += rec.Usage.InputTokens
 	u.OutputTokens += rec.Usage.OutputTokens
 	total := rec.Usage.TotalTokens
@@ -212,6 +215,8 @@ func (t *tally) used(rec *state.Step) {
 		total = rec.Usage.InputTokens + rec.Usage.OutputTokens
 	}
 	u.TotalTokens += total
+	u.CacheReadTokens += rec.Usage.CacheReadTokens
+	u.CacheWriteTokens += rec.Usage.CacheWriteTokens
 	t.tokens += total
 }
 
@@ -220,7 +225,8 @@ func (t *tally) used(rec *state.Step) {
 type applySummary struct {
 	Steps  []stepSummary
 	Models []modelUsage
-	Reused int // instances re-used in all
+	Spend  spend // what this run's answers cost, every model's
+	Reused int   // instances re-used in all
 	Wall   time.Duration
 }
 
@@ -247,10 +253,12 @@ func (a assertSummary) Rate() float64 {
 	return float64(a.Passed) / float64(a.Total)
 }
 
-// modelUsage is the tokens one model answered with in this run.
+// modelUsage is the tokens one model answered with in this run, and what
+// they cost.
 type modelUsage struct {
 	Model string
 	state.Usage
+	Spend spend
 }
 
 // summary returns what the run did, wall being its duration.
@@ -271,7 +279,11 @@ func (t *tally) summary(wall time.Duration) applySummary {
 		sum.Reused += s.reused
 	}
 	for _, m := range slices.Sorted(maps.Keys(t.models)) {
-		sum.Models = append(sum.Models, modelUsage{Model: m, Usage: *t.models[m]})
+		mu := *t.models[m]
+		sum.Models = append(sum.Models, mu)
+		sum.Spend.USD += mu.Spend.USD
+		sum.Spend.Priced += mu.Spend.Priced
+		sum.Spend.Unpriced += mu.Spend.Unpriced
 	}
 	return sum
 }
@@ -308,4 +320,36 @@ func (h countingHook) StepUnrecorded(addr string, rec *state.Step, err error) {
 func (h countingHook) StepSkipped(addr, cause string) {
 	h.Hook.StepSkipped(addr, cause)
 	h.t.skipped(addr)
+}
+
+// modelRows are the rows of the model table, its header first: the tokens
+// and the cost of each model, then the total.
+func modelRows(sum applySummary) [][]string {
+	rows := [][]string{{"Model", "Input tokens", "Output tokens", "Cost"}}
+	var in, out int
+	for _, m := range sum.Models {
+		rows = append(rows, []string{m.Model, num(m.InputTokens), num(m.OutputTokens), m.Spend.text()})
+		in, out = in+m.InputTokens, out+m.OutputTokens
+	}
+	return append(rows, []string{"Total", num(in), num(out), sum.Spend.text()})
+}
+
+// modelsJSON is the models of the apply_summary event: each one's tokens,
+// and its cost_usd, null when none of its answers was priced.
+func modelsJSON(models []modelUsage) []map[string]any {
+	out := make([]map[string]any, 0, len(models))
+	for _, m := range models {
+		ev := map[string]any{
+			"model": m.Model, "input_tokens": m.InputTokens, "output_tokens": m.OutputTokens, "total_tokens": m.TotalTokens,
+			"cost_usd": m.Spend.usdJSON(),
+		}
+		if m.CacheReadTokens+m.CacheWriteTokens > 0 {
+			ev["cache_read_tokens"], ev["cache_write_tokens"] = m.CacheReadTokens, m.CacheWriteTokens
+		}
+		if m.Spend.Unpriced > 0 {
+			ev["unpriced_instances"] = m.Spend.Unpriced
+		}
+		out = append(out, ev)
+	}
+	return out
 }

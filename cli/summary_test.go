@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -38,9 +39,17 @@ func testPlan(run, kept int) *planner.Plan {
 	return p
 }
 
-// answer is a record answered by model with the given assert scores.
+// answer is a record answered by model with the given assert scores; it
+// has no price.
 func answer(model string, asserts ...state.Assert) *state.Step {
 	return &state.Step{Model: model, Usage: state.Usage{InputTokens: 10, OutputTokens: 5, TotalTokens: 15}, Asserts: asserts}
+}
+
+// pricedAnswer is an answer that cost usd.
+func pricedAnswer(model string, usd float64, asserts ...state.Assert) *state.Step {
+	rec := answer(model, asserts...)
+	rec.Cost = &state.Cost{USD: usd, Price: state.Price{Input: 1, Output: 5, Source: "catalog (global)"}}
+	return rec
 }
 
 var (
@@ -55,17 +64,17 @@ func TestTallySummary(t *testing.T) {
 		testChange("gone", 0, 0, planner.Drop))
 	tl := newTally(p)
 	h := countingHook{executor.NopHook{}, tl}
-	h.StepFinished("step.a[0]", answer("m1", passed), false, time.Second)
-	h.StepFinished("step.a[1]", answer("m1", failed), false, time.Second)
+	h.StepFinished("step.a[0]", pricedAnswer("m1", 0.001, passed), false, time.Second)
+	h.StepFinished("step.a[1]", pricedAnswer("m1", 0.002, failed), false, time.Second)
 	h.StepFinished("step.a[2]", answer("m2", passed), false, time.Second)
 	h.StepFailed("step.a[3]", answer("m2"), errors.New("postcondition failed")) // paid for: its tokens count
 	h.StepSkipped("step.a[4]", "interrupted")
 	h.StepUnrecorded("step.a[5]", answer("m2"), errors.New("disk full"))
-	for i := 6; i < 9; i++ { // re-used answers count in the rates, not in the tokens
-		h.StepFinished(fmt.Sprintf("step.a[%d]", i), answer("m1", passed), true, 0)
+	for i := 6; i < 9; i++ { // re-used answers count in the rates, not in the tokens or the cost
+		h.StepFinished(fmt.Sprintf("step.a[%d]", i), pricedAnswer("m1", 1, passed), true, 0)
 	}
 	h.StepStarted("step.b[0]", "m1")
-	h.StepFinished("step.b[0]", answer("m1"), false, time.Second)
+	h.StepFinished("step.b[0]", pricedAnswer("m1", 0.004), false, time.Second)
 	h.StepStarted("step.b[0]#1", "m1")
 	h.StepSkipped("step.c", "upstream failed") // a step the plan has no instance of
 
@@ -78,13 +87,14 @@ func TestTallySummary(t *testing.T) {
 			{Step: "step.c", Skipped: 1, Asserts: []assertSummary{}},
 		},
 		Models: []modelUsage{
-			{Model: "m1", Usage: state.Usage{InputTokens: 30, OutputTokens: 15, TotalTokens: 45}},
-			{Model: "m2", Usage: state.Usage{InputTokens: 30, OutputTokens: 15, TotalTokens: 45}},
+			{Model: "m1", Usage: state.Usage{InputTokens: 30, OutputTokens: 15, TotalTokens: 45}, Spend: spend{USD: 0.007, Priced: 3}},
+			{Model: "m2", Usage: state.Usage{InputTokens: 30, OutputTokens: 15, TotalTokens: 45}, Spend: spend{Unpriced: 3}},
 		},
+		Spend:  spend{USD: 0.007, Priced: 3, Unpriced: 3},
 		Reused: 3,
 		Wall:   90 * time.Second,
 	}
-	if diff := cmp.Diff(want, got); diff != "" {
+	if diff := cmp.Diff(want, got, cmp.Comparer(closeUSD)); diff != "" {
 		t.Errorf("wrong summary (-want +got):\n%s", diff)
 	}
 	snap := tl.snapshot()
@@ -102,8 +112,13 @@ func TestWriteSummary(t *testing.T) {
 			{Step: "step.grade", Run: 20, Reused: 1980, Failed: 1, Unrecorded: 1, Skipped: 3,
 				Asserts: []assertSummary{{Name: "correct", Passed: 27, Total: 30}, {Name: "concise", Passed: 1999, Total: 2000}}},
 		},
-		Models: []modelUsage{{Model: "claude-haiku", Usage: state.Usage{InputTokens: 1234567, OutputTokens: 89}}},
-		Wall:   80*time.Second + 400*time.Millisecond,
+		Models: []modelUsage{
+			{Model: "claude-haiku", Usage: state.Usage{InputTokens: 1234567, OutputTokens: 89}, Spend: spend{USD: 1.358469, Priced: 20}},
+			{Model: "fail-500", Usage: state.Usage{InputTokens: 10, OutputTokens: 1}, Spend: spend{Unpriced: 1}},
+			{Model: "gpt-5-mini", Usage: state.Usage{InputTokens: 2000, OutputTokens: 100}, Spend: spend{USD: 0.0007, Priced: 20}},
+		},
+		Spend: spend{USD: 1.359169, Priced: 40, Unpriced: 1},
+		Wall:  80*time.Second + 400*time.Millisecond,
 	}
 	var buf bytes.Buffer
 	writeSummary(&buf, painter{}, sum)
@@ -116,8 +131,11 @@ Step        Assert        Passed    Rate
 step.grade  correct        27/30   90.0%
 step.grade  concise  1,999/2,000  100.0%
 
-Model         Input tokens  Output tokens
-claude-haiku     1,234,567             89
+Model         Input tokens  Output tokens                Cost
+claude-haiku     1,234,567             89               $1.36
+fail-500                10              1            unpriced
+gpt-5-mini           2,000            100             $0.0007
+Total            1,236,577            190  $1.36 + 1 unpriced
 
 Wall time: 1m20s.
 `
@@ -171,7 +189,7 @@ func TestApplyHumanReused(t *testing.T) {
 		"1,980 unchanged responses re-used.\n\nApply complete! 20 called, 1,980 reused, 0 failed, 0 skipped.\n",
 		"\nstep.a   20   1,980       0        0\n",
 		"\nstep.a  correct  1,980/2,000  99.0%\n",
-		"\nm               200            100\n",
+		"\nm               200            100  unpriced\nTotal           200            100  unpriced\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, out)
@@ -193,7 +211,7 @@ func TestApplyJSONEvents(t *testing.T) {
 	p.Changes = append(p.Changes, testChange("a", 0, 1, planner.Run))
 	v.plan(p)
 	h := v.hook()
-	h.StepFinished("step.a[0]", answer("m", passed, state.Assert{Name: "short", Message: "too long"}), false, time.Millisecond)
+	h.StepFinished("step.a[0]", pricedAnswer("m", 0.00125, passed, state.Assert{Name: "short", Message: "too long"}), false, time.Millisecond)
 	rec := answer("m", failed)
 	rec.Sample = 1
 	h.StepFinished("step.a[0]#1", rec, false, time.Millisecond)
@@ -204,6 +222,7 @@ func TestApplyJSONEvents(t *testing.T) {
 	var types []string
 	var asserts []map[string]any
 	var summary map[string]any
+	var costs []any
 	for line := range strings.Lines(stdout.String()) {
 		var ev map[string]any
 		if err := json.Unmarshal([]byte(line), &ev); err != nil {
@@ -215,7 +234,10 @@ func TestApplyJSONEvents(t *testing.T) {
 			asserts = append(asserts, ev)
 		case "apply_summary":
 			summary = ev
-		case "planned_step", "step_finished":
+		case "step_finished":
+			costs = append(costs, ev["cost_usd"])
+			continue
+		case "planned_step":
 			continue
 		}
 		types = append(types, typ)
@@ -244,9 +266,19 @@ func TestApplyJSONEvents(t *testing.T) {
 				map[string]any{"name": "short", "passed": 0.0, "total": 1.0, "rate": 0.0},
 			},
 		}},
-		"models": []any{map[string]any{"model": "m", "input_tokens": 20.0, "output_tokens": 10.0, "total_tokens": 30.0}},
+		"models": []any{map[string]any{"model": "m", "input_tokens": 20.0, "output_tokens": 10.0, "total_tokens": 30.0,
+			"cost_usd": 0.00125, "unpriced_instances": 1.0}},
+		"cost_usd": 0.00125,
 	}
 	if diff := cmp.Diff(wantSummary, summary); diff != "" {
 		t.Errorf("wrong apply_summary (-want +got):\n%s", diff)
 	}
+	// priced; unpriced; re-used: nothing spent now
+	if want := []any{0.00125, nil, 0.0}; !cmp.Equal(costs, want) {
+		t.Errorf("wrong step_finished costs\ngot:  %v\nwant: %v", costs, want)
+	}
 }
+
+// closeUSD compares amounts to a billionth of a cent: sums of floats may
+// round differently.
+func closeUSD(a, b float64) bool { return math.Abs(a-b) < 1e-11 }

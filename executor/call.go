@@ -21,6 +21,9 @@ type call struct {
 	// conds is where the step's postconditions are evaluated (self is
 	// added to it); nil when the step has none.
 	conds *hcl.EvalContext
+	// prices prices the record: the plan, whose models and catalogs know
+	// the prices; nil leaves the record unpriced.
+	prices *planner.Plan
 }
 
 // newCall encodes a rendered request and compiles the schemas its answer

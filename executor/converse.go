@@ -22,6 +22,10 @@ type exchange struct {
 	modelAttempts  []state.ModelAttempt
 	requests       int
 	usage          state.Usage // of every answer: tool rounds and schema retries cost too
+	// asked is the model the dialog was with, and sent its first request:
+	// what the answers are priced from.
+	asked *planner.Model
+	sent  *gateway.Request
 }
 
 // answeredBy names the model of the last answer: the one the response
@@ -40,6 +44,12 @@ func (ex *exchange) add(resp *gateway.Response, model string) {
 		ex.usage.InputTokens += u.InputTokens
 		ex.usage.OutputTokens += u.OutputTokens
 		ex.usage.TotalTokens += u.TotalTokens
+		if d := u.PromptTokensDetails; d != nil {
+			ex.usage.CacheReadTokens += d.CachedTokens
+			if cc := d.CacheCreation; cc != nil {
+				ex.usage.CacheWriteTokens += cc.Ephemeral5mInputTokens + cc.Ephemeral1hInputTokens
+			}
+		}
 	}
 }
 
@@ -114,7 +124,7 @@ func attemptsFormat(errs []error) string {
 // output_retries allow. When the model still calls tools after
 // max_tool_rounds, the exchange comes back with the error, to be recorded.
 func (r *runner) dialog(c *call, req *gateway.Request, m *planner.Model) (*exchange, error) {
-	ex := &exchange{}
+	ex := &exchange{asked: m, sent: req}
 	cv := &conversation{req: req, msgs: append([]gateway.Message(nil), req.Messages...)}
 	for {
 		resp, err := r.chat(c, m, cv.next())

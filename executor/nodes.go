@@ -113,6 +113,7 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*job, hc
 		return nil, s.instanceFailed(n, i, rd.error(fmt.Errorf("cannot encode request: %w", err)))
 	}
 	c.hash = planner.SampleHash(c.hash, inst.Addr.Sample)
+	c.prices = s.plan
 	if len(inst.Step.Postconditions)+len(inst.Step.Asserts) > 0 {
 		c.conds = s.scope.EvalContext(n.node.Refs, inst.Rep)
 	}

@@ -20,6 +20,7 @@
     { id: "asserts", label: "Asserts", first: -1, key: (r) => failures(r), cell: assertsCell },
     { id: "model", label: "Model", first: 1, text: (r) => r.model, cell: (r) => textCell(r.model) },
     { id: "tokens", label: "Tokens", first: -1, num: true, key: (r) => r.tokens, cell: tokensCell },
+    { id: "cost", label: "Cost", first: -1, num: true, key: (r) => (r.cost_usd == null ? -1 : r.cost_usd), cell: costCell },
     { id: "latency", label: "Latency", first: -1, num: true, key: (r) => r.latency_ms, cell: (r) => textCell(duration(r.latency_ms)) },
   ];
   if (data.baseline) {
@@ -78,6 +79,28 @@
     const td = textCell(numbers.format(r.tokens));
     td.className = "num";
     td.title = numbers.format(r.input_tokens) + " in, " + numbers.format(r.output_tokens) + " out";
+    return td;
+  }
+
+  // usd spells an amount as the rest of promptform does: two decimals from
+  // $1 up, three significant digits below, never $0.00 for a small one.
+  function usd(x) {
+    if (x == null) return "unpriced";
+    if (x < 0) return "-" + usd(-x);
+    if (x === 0 || x >= 1) return "$" + x.toLocaleString("en", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+    const s = x.toFixed(Math.min(Math.max(2 - Math.floor(Math.log10(x)), 2), 100));
+    if (parseFloat(s) >= 1) return "$1.00";
+    const [whole, frac] = s.split(".");
+    return "$" + whole + "." + frac.replace(/0+$/, "").padEnd(2, "0");
+  }
+
+  function costCell(r) {
+    const td = textCell(usd(r.cost_usd));
+    td.className = "num";
+    const notes = [];
+    if (r.price) notes.push(r.model + " at " + r.price);
+    if (data.baseline && r.base_cost_usd != null) notes.push("baseline: " + usd(r.base_cost_usd));
+    td.title = notes.join("\n");
     return td;
   }
 
