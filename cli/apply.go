@@ -15,7 +15,7 @@ const EnvGatewayURL = "PROMPTFORM_GATEWAY_URL"
 
 func runApply(m *Meta, args []string) int {
 	var pf planFlags
-	fs := pf.bind(m, "apply", "apply [-auto-approve] [-parallelism=N] [-json] [-junit-xml=FILE] [-offline] [-replay] [-target=ADDR]... [-exclude=ADDR]... [-replace=ADDR]... [-var NAME=VALUE]... [-var-file=FILE]... [PLANFILE]")
+	fs := pf.bind(m, "apply", "apply [-auto-approve] [-parallelism=N] [-json] [-junit-xml=FILE] [-offline] [-replay] [-budget=USD] [-target=ADDR]... [-exclude=ADDR]... [-replace=ADDR]... [-var NAME=VALUE]... [-var-file=FILE]... [PLANFILE]")
 	autoApprove := fs.Bool("auto-approve", false, "run without asking for confirmation")
 	parallelism := fs.Int("parallelism", executor.DefaultParallelism, "how many calls may be in flight at once")
 	junitXML := fs.String("junit-xml", "", "also write a JUnit XML report to this file: one test case per step instance (per sample with repeat)")

@@ -17,6 +17,7 @@ type applyOp struct {
 	view        applyView
 	junitPath   string       // -junit-xml: where to write the JUnit report, or ""
 	junit       *junitReport // collects the report when junitPath is set
+	budget      *budget      // the run's budget, once the plan is checked against it; nil without one
 }
 
 // hook is the run's hook: the view's, and the JUnit report's with
@@ -56,7 +57,7 @@ func (m *Meta) apply(op *applyOp) int {
 	res := m.execute(op, p, st, store, clients, limits)
 	op.view.diags(res.Diagnostics)
 	op.view.result(p, res)
-	if res.Diagnostics.HasErrors() || res.Interrupted {
+	if res.Diagnostics.HasErrors() || res.Interrupted || res.Budget.Reached() {
 		return 1
 	}
 	return 0
@@ -88,8 +89,9 @@ func (m *Meta) openForApply(op *applyOp) (*state.Store, bool) {
 }
 
 // planForApply makes the plan, or reads the saved one (whose mode, offline
-// or replay, then holds), shows it and asks for confirmation when a step
-// would run and neither a saved plan nor -auto-approve stands for it.
+// or replay, then holds), shows it, refuses it when its budget cannot hold
+// it, and asks for confirmation when a step would run and neither a saved
+// plan nor -auto-approve stands for it.
 func (m *Meta) planForApply(op *applyOp) (*planner.Plan, *state.State, bool) {
 	var p *planner.Plan
 	var st *state.State
@@ -107,6 +109,9 @@ func (m *Meta) planForApply(op *applyOp) (*planner.Plan, *state.State, bool) {
 		return nil, nil, false
 	}
 	op.view.plan(p)
+	if op.budget, ok = planBudget(&op.pf, p, op.view); !ok {
+		return nil, nil, false
+	}
 	if p.HasChanges() && op.planFile == "" && !op.autoApprove && !op.view.confirm() {
 		return nil, nil, false
 	}
@@ -127,6 +132,7 @@ func (m *Meta) execute(op *applyOp, p *planner.Plan, st *state.State, store *sta
 		Hook:        op.hook(),
 		CallContext: m.abandon,
 		Limits:      limits,
+		Budget:      op.budget.limit(),
 	})
 	if op.planFile != "" && st.Serial == serialBefore {
 		if err := store.Commit(); err != nil {

@@ -124,6 +124,9 @@ func (v applyHuman) result(p *planner.Plan, res *executor.Result) {
 	switch {
 	case res.Unsaved:
 		fmt.Fprintf(v.stderr, "\n%s %s Steps recorded before the failure are kept; fix the state directory and apply again.\n", v.paint.red("Apply stopped: the state could not be saved."), summary)
+	case res.Budget.Reached():
+		fmt.Fprintf(v.stderr, "\n%s %s %s What finished is recorded; apply again, with a higher budget or none, to run the rest.\n",
+			v.paint.red("Apply stopped at the budget:"), budgetStop(res.Budget), summary)
 	case res.Halted != "":
 		fmt.Fprintf(v.stderr, "\n%s %s What finished is recorded.\n", v.paint.red("Apply stopped: "+res.Halted+"."), summary)
 	case res.Interrupted:
@@ -138,8 +141,8 @@ func (v applyHuman) result(p *planner.Plan, res *executor.Result) {
 }
 
 // writeSummary prints the tables that end an apply: per step what ran,
-// per assert how often it passed, per model the tokens used; then the wall
-// time.
+// per assert how often it passed, per model the tokens used and their
+// cost; then the wall time.
 func writeSummary(w io.Writer, paint painter, sum applySummary) {
 	if len(sum.Steps) > 0 {
 		rows := [][]string{{"Step", "Run", "Reused", "Failed", "Skipped"}}
@@ -152,11 +155,7 @@ func writeSummary(w io.Writer, paint painter, sum applySummary) {
 		writeTable(w, paint, rows, 2)
 	}
 	if len(sum.Models) > 0 {
-		rows := [][]string{{"Model", "Input tokens", "Output tokens"}}
-		for _, m := range sum.Models {
-			rows = append(rows, []string{m.Model, num(m.InputTokens), num(m.OutputTokens)})
-		}
-		writeTable(w, paint, rows, 1)
+		writeTable(w, paint, modelRows(sum), 1)
 	}
 	fmt.Fprintf(w, "\nWall time: %s.\n", wallTime(sum.Wall))
 }
@@ -272,11 +271,18 @@ func (v *applyJSON) hook() executor.Hook {
 	return countingHook{&jsonHook{events: v.events, tally: t}, t}
 }
 
-// result writes apply_complete, apply_summary and outputs.
+// result writes budget_stop when the budget stopped the run, then
+// apply_complete, apply_summary and outputs.
 func (v *applyJSON) result(p *planner.Plan, res *executor.Result) {
+	if u := res.Budget; u.Reached() {
+		v.events.emit("budget_stop", map[string]any{
+			"spent_usd": roundUSD(u.Spent), "budget_usd": u.Budget, "not_run": u.NotRun,
+		})
+	}
 	v.events.emit("apply_complete", map[string]any{
 		"called": res.Called, "unrecorded": res.Unrecorded, "reused": res.Reused, "failed": res.Failed, "skipped": res.Skipped,
-		"interrupted": res.Interrupted, "halted": res.Halted, "success": !res.Diagnostics.HasErrors() && !res.Interrupted,
+		"interrupted": res.Interrupted, "halted": res.Halted,
+		"success": !res.Diagnostics.HasErrors() && !res.Interrupted && !res.Budget.Reached(),
 	})
 	v.events.emit("apply_summary", summaryJSON(v.run.summary()))
 	outs := map[string]any{}
@@ -301,14 +307,8 @@ func summaryJSON(sum applySummary) map[string]any {
 			"unrecorded": s.Unrecorded, "asserts": asserts,
 		})
 	}
-	models := make([]map[string]any, 0, len(sum.Models))
-	for _, m := range sum.Models {
-		models = append(models, map[string]any{
-			"model": m.Model, "input_tokens": m.InputTokens, "output_tokens": m.OutputTokens, "total_tokens": m.TotalTokens,
-		})
-	}
 	return map[string]any{
-		"steps": steps, "models": models, "reused": sum.Reused,
+		"steps": steps, "models": modelsJSON(sum.Models), "cost_usd": sum.Spend.usdJSON(), "reused": sum.Reused,
 		"wall_time_seconds": math.Round(sum.Wall.Seconds()*1000) / 1000,
 	}
 }

@@ -26,6 +26,7 @@ type planFlags struct {
 	targets  []string
 	excludes []string
 	replace  []string
+	budget   *float64 // -budget=USD, or nil
 
 	lock        bool          // -lock=false skips the state lock
 	lockTimeout time.Duration // -lock-timeout: wait this long for it
@@ -45,6 +46,13 @@ func (pf *planFlags) bind(m *Meta, name, usage string) *flag.FlagSet {
 	fs.Func("target", "plan only this step (step.NAME or step.NAME[\"key\"]) and what it depends on (repeatable)", appendTo(&pf.targets))
 	fs.Func("exclude", "leave out this step and everything that depends on it (repeatable)", appendTo(&pf.excludes))
 	fs.Func("replace", "ask this step again even if its request is unchanged (repeatable)", appendTo(&pf.replace))
+	fs.Func("budget", "refuse to run a plan expected to cost more than `USD` dollars, and stop starting calls before a run could spend more (wins over the promptform block's budget)", func(s string) error {
+		usd, err := parseBudget(s)
+		if err == nil {
+			pf.budget = &usd
+		}
+		return err
+	})
 	fs.BoolVar(&pf.lock, "lock", true, "hold the state lock while running (-lock=false: don't; only when nothing else can write the state)")
 	fs.DurationVar(&pf.lockTimeout, "lock-timeout", 0, "wait this long for another run's lock on the state (0: fail at once)")
 	fs.BoolFunc("input", "accepted for Terraform's habits: promptform never asks for variable values (-input=false changes nothing)", func(v string) error {
@@ -78,7 +86,7 @@ func (pf *planFlags) filter() (*planner.Filter, hcl.Diagnostics) {
 
 func runPlan(m *Meta, args []string) int {
 	var pf planFlags
-	fs := pf.bind(m, "plan", "plan [-out=FILE] [-json] [-offline] [-replay] [-detailed-exitcode] [-target=ADDR]... [-exclude=ADDR]... [-replace=ADDR]... [-var NAME=VALUE]... [-var-file=FILE]...")
+	fs := pf.bind(m, "plan", "plan [-out=FILE] [-json] [-offline] [-replay] [-budget=USD] [-detailed-exitcode] [-target=ADDR]... [-exclude=ADDR]... [-replace=ADDR]... [-var NAME=VALUE]... [-var-file=FILE]...")
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when the plan has changes, 0 when it has none")
 	out := fs.String("out", "", "save the plan to FILE, for apply FILE to run exactly it")
 	if !m.parseFlags(fs, args, 0) {
@@ -99,6 +107,9 @@ func runPlan(m *Meta, args []string) int {
 		return 1
 	}
 	view.plan(p)
+	if _, ok := planBudget(&pf, p, view); !ok {
+		return 1
+	}
 	if *out != "" {
 		if err := m.savePlan(*out, p, st, &pf); err != nil {
 			view.textDiags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot save the plan", Detail: err.Error()}})

@@ -43,6 +43,14 @@ type Options struct {
 	// Limits paces calls per model (max_concurrency, requests_per_minute
 	// and the gateway's rate-limit answers); new limits when nil.
 	Limits *Limits
+	// Budget is the most the run may spend, in USD; no limit when nil.
+	// Every request (tool rounds, schema retries and fallbacks included)
+	// goes out only when what the run spent so far, the upper bound of
+	// every request in flight and its own stay within it; the first that
+	// would not is refused, its instance skipped, and no call starts after
+	// it. Its models must be priced and their answers' length bounded.
+	// An offline run ignores it.
+	Budget *float64
 }
 
 // Result is what a run did.
@@ -61,8 +69,11 @@ type Result struct {
 	// starting calls, and answers received since the failure are lost.
 	Unsaved bool
 	// Halted says why the run stopped starting calls before the end (the
-	// state could not be saved, the gateway refused the key), or "".
+	// state could not be saved, the gateway refused the key, "budget"),
+	// or "".
 	Halted string
+	// Budget is what the run spent of Options.Budget; nil without one.
+	Budget *BudgetUse
 }
 
 // Run applies the plan. A scheduler starts every node once all its
@@ -89,5 +100,6 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) *Result {
 	s := newScheduler(ctx, plan, opts.Store.State(), opts)
 	s.loop()
 	s.finish()
+	s.res.Budget = s.budget.use(s.res.Skipped)
 	return &s.res
 }

@@ -9,10 +9,10 @@ import (
 	"github.com/promptform/promptform/state"
 )
 
-// callFinished takes in a job's outcome: an interrupted call is reported
-// skipped, a failure counted (and, when no other call could do better,
-// the run halted), an answer recorded. Every outcome becomes a
-// diagnostic, an event or a record here, and only here.
+// callFinished takes in a job's outcome: an interrupted call, or one the
+// budget refused, is reported skipped, a failure counted (and, when no
+// other call could do better, the run halted), an answer recorded. Every
+// outcome becomes a diagnostic, an event or a record here, and only here.
 func (s *scheduler) callFinished(j *job, out *outcome) {
 	n, i := j.node, j.index
 	switch {
@@ -22,6 +22,8 @@ func (s *scheduler) callFinished(j *job, out *outcome) {
 		s.opts.Hook.StepSkipped(j.inst.Addr.String(), "interrupted")
 		n.failed = true
 		n.settle(i)
+	case out.rec == nil && errors.Is(out.err, ErrBudget):
+		s.budgetRefused(j)
 	case out.rec == nil:
 		s.countFailed(n, i, nil, out.err)
 		s.addDiags(out.diags)

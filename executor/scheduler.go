@@ -34,6 +34,7 @@ type scheduler struct {
 	res     Result
 	schemas *schemaCache
 	secrets []string // the strings of the sensitive variables
+	budget  *budget  // nil without a budget
 }
 
 // nodeRun is the progress of one graph node.
@@ -73,6 +74,9 @@ func newScheduler(ctx context.Context, plan *planner.Plan, st *state.State, opts
 		res:     Result{Outputs: map[string]cty.Value{}},
 		schemas: newSchemaCache(),
 		secrets: sensitiveStrings(plan),
+	}
+	if !opts.Offline {
+		s.budget = newBudget(plan, opts.Budget)
 	}
 	s.walk = &planner.Walk{
 		Op: planner.OpApply, Plan: plan, Scope: s.scope, State: st, Filter: plan.Filter,
@@ -164,6 +168,9 @@ func (s *scheduler) startReady() {
 // model's limits allow. It returns the earliest time a held call could
 // start, or the zero time when held calls wait for calls in flight.
 func (s *scheduler) dispatch() (wake time.Time) {
+	if s.budget.isStopped() {
+		s.halt(haltBudget)
+	}
 	if s.ctx.Err() != nil || s.res.Halted != "" {
 		return time.Time{}
 	}
@@ -181,21 +188,37 @@ func (s *scheduler) dispatch() (wake time.Time) {
 			}
 			continue
 		}
-		s.startCall(j)
+		if !s.startCall(j) {
+			return time.Time{} // the budget refused it: the run halted
+		}
 	}
 	s.queue = held
 	return wake
 }
 
-// startCall hands one call to the runner in its own goroutine.
-func (s *scheduler) startCall(j *job) {
+// startCall hands one call to the runner in its own goroutine, and reports
+// whether it started. With a budget, the bound of the call's first request
+// is reserved first, and the requests go through a tab of their own; when
+// the budget refuses the call, the run halts.
+func (s *scheduler) startCall(j *job) bool {
+	r, t, err := s.runnerFor(j)
+	if err != nil {
+		s.opts.Limits.release(j.model)
+		s.budgetRefused(j)
+		if j.node.pending == 0 {
+			s.complete(j.node, nil)
+		}
+		return false
+	}
 	s.busy++
 	s.opts.Hook.StepStarted(j.inst.Addr.String(), j.req.Model)
 	go func() {
-		out := s.runner.run(j.call)
+		out := r.run(j.call)
+		t.close()
 		s.opts.Limits.release(j.model)
 		s.done <- finished{job: j, out: out}
 	}()
+	return true
 }
 
 // halt stops starting calls for good; queued ones are reported skipped
