@@ -101,6 +101,9 @@ func (m *Meta) planForApply(op *applyOp) (*planner.Plan, *state.State, bool) {
 		p, st, saved, ok = m.planFromFile(op.planFile, op.view)
 		if ok {
 			op.pf.offline, op.pf.replay = saved.offline, saved.replay
+			if op.pf.budget == nil {
+				op.pf.budget = saved.budget // the plan's -budget, unless apply gives its own
+			}
 		}
 	} else {
 		p, st, ok = m.makePlan(&op.pf, op.view)

@@ -27,7 +27,7 @@ func (m *Meta) savePlan(path string, p *planner.Plan, st *state.State, pf *planF
 		StateExists: stateExists(m.statePath()), Lineage: st.Lineage, Serial: st.Serial,
 		Offline: pf.offline, Replay: pf.replay,
 		Targets: pf.targets, Excludes: pf.excludes, Replace: pf.replace,
-		Changes: p.SavedChanges(), Cost: p.SavedCost(),
+		Changes: p.SavedChanges(), Cost: p.SavedCost(), Budget: pf.budget,
 	}
 	if !sp.StateExists {
 		sp.Lineage = ""
@@ -124,7 +124,7 @@ func (m *Meta) replan(sp *planner.SavedPlan, view planView, fetch bool) (p *plan
 	if name := planner.ChangedVar(sp.Variables, now); name != "" {
 		return nil, nil, nil, fmt.Sprintf("the value of variable %q changed since it was made", name), true
 	}
-	pf = &planFlags{offline: sp.Offline, replay: sp.Replay, targets: sp.Targets, excludes: sp.Excludes, replace: sp.Replace, cachedCatalog: !fetch}
+	pf = &planFlags{offline: sp.Offline, replay: sp.Replay, targets: sp.Targets, excludes: sp.Excludes, replace: sp.Replace, cachedCatalog: !fetch, budget: sp.Budget}
 	p, st, ok = m.planWith(cfg, vars, pf, view, nil)
 	if !ok {
 		return nil, nil, nil, "", false

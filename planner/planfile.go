@@ -43,6 +43,9 @@ type SavedPlan struct {
 	Excludes    []string      `json:"excludes,omitempty"`
 	Replace     []string      `json:"replace,omitempty"`
 	Changes     []SavedChange `json:"changes"`
+	// Budget is the -budget the plan was made with, in USD, which apply
+	// holds unless given its own; nil without one.
+	Budget *float64 `json:"budget,omitempty"`
 	// Cost is the plan's cost estimate, with its total per step; nil in
 	// files from before estimates were saved. Each change carries its own.
 	Cost *CostEstimate `json:"cost,omitempty"`
