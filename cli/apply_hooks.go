@@ -153,8 +153,12 @@ func (h *jsonHook) StepFinished(addr string, rec *state.Step, reused bool, elaps
 	}
 }
 
-func (h *jsonHook) StepFailed(addr string, _ *state.Step, err error) {
-	h.emit("step_failed", map[string]any{"address": addr, "error": err.Error()})
+func (h *jsonHook) StepFailed(addr string, rec *state.Step, err error) {
+	ev := map[string]any{"address": addr, "error": err.Error()}
+	if rec != nil { // answered, and paid for
+		ev["model"], ev["usage"], ev["cost_usd"] = rec.Model, rec.Usage, costUSD(rec, false)
+	}
+	h.emit("step_failed", ev)
 }
 
 func (h *jsonHook) StepUnrecorded(addr string, rec *state.Step, err error) {

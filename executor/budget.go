@@ -86,13 +86,16 @@ type hold struct {
 }
 
 // reserve reserves the bound of req, sent to model m, or refuses it with
-// an error that wraps ErrBudget.
-func (b *budget) reserve(m *planner.Model, req *gateway.Request) (*hold, error) {
+// an error that wraps ErrBudget. Once the budget has stopped the run, no
+// call starts; a later request of a call in flight (a tool round, a schema
+// retry, a client-mode fallback: followUp) still goes out when it fits, so
+// that the calls in flight can finish and be recorded.
+func (b *budget) reserve(m *planner.Model, req *gateway.Request, followUp bool) (*hold, error) {
 	h, err := b.bound(m, req)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	switch {
-	case b.stopped:
+	case b.stopped && !followUp:
 		return nil, ErrBudget
 	case err != nil:
 		b.stopped = true

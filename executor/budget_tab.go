@@ -29,7 +29,7 @@ func (b *budget) open(c *call) (*tab, error) {
 	if b == nil {
 		return nil, nil
 	}
-	h, err := b.reserve(c.model, c.req)
+	h, err := b.reserve(c.model, c.req, false)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +44,7 @@ func (t *tab) reserve(m *planner.Model, req *gateway.Request) (*hold, error) {
 		t.first = nil
 		return h, nil
 	}
-	return t.b.reserve(m, req)
+	return t.b.reserve(m, req, true)
 }
 
 // close settles the call's streamed answers and gives back the first

@@ -109,12 +109,12 @@ func TestBudgetReserveAndSettle(t *testing.T) {
 			t.Parallel()
 			limit := test.limit
 			b := newBudget(plan, &limit)
-			h, err := b.reserve(test.model, test.req)
+			h, err := b.reserve(test.model, test.req, false)
 			if test.wantErr != "" {
 				if !errors.Is(err, ErrBudget) || !strings.Contains(err.Error(), test.wantErr) {
 					t.Fatalf("error %v, want ErrBudget saying %q", err, test.wantErr)
 				}
-				if _, err := b.reserve(m, ask("m1", "", 100)); !errors.Is(err, ErrBudget) || !b.isStopped() {
+				if _, err := b.reserve(m, ask("m1", "", 100), false); !errors.Is(err, ErrBudget) || !b.isStopped() {
 					t.Errorf("after a refusal a request was let through (%v)", err)
 				}
 				return
@@ -141,17 +141,26 @@ func TestBudgetHoldsCallsInFlight(t *testing.T) {
 	h, _ := probe.bound(m, ask("m1", "a", 100))
 	limit := 2.5 * h.bound
 	b := newBudget(plan, &limit)
-	first, err1 := b.reserve(m, ask("m1", "a", 100))
-	_, err2 := b.reserve(m, ask("m1", "b", 100))
+	first, err1 := b.reserve(m, ask("m1", "a", 100), false)
+	_, err2 := b.reserve(m, ask("m1", "b", 100), false)
 	if err1 != nil || err2 != nil {
 		t.Fatalf("two bounds within 2.5 refused: %v, %v", err1, err2)
 	}
-	if _, err := b.reserve(m, ask("m1", "c", 100)); !errors.Is(err, ErrBudget) {
+	if _, err := b.reserve(m, ask("m1", "c", 100), false); !errors.Is(err, ErrBudget) {
 		t.Fatalf("a third call in flight was let through: %v", err)
 	}
 	b.settle(first, answer("m1", 1, 1), nil)
-	if _, err := b.reserve(m, ask("m1", "d", 100)); !errors.Is(err, ErrBudget) {
+	if _, err := b.reserve(m, ask("m1", "d", 100), false); !errors.Is(err, ErrBudget) {
 		t.Errorf("a call started after the budget refused one: %v", err)
+	}
+	// A call in flight may still send its next request (a tool round, a
+	// retry) when it fits, so that it finishes and is recorded...
+	if _, err := b.reserve(m, ask("m1", "e", 100), true); err != nil {
+		t.Errorf("a call in flight could not finish after the stop: %v", err)
+	}
+	// ...but never past the budget.
+	if _, err := b.reserve(m, ask("m1", "f", 100), true); !errors.Is(err, ErrBudget) {
+		t.Errorf("a follow-up request past the budget was let through: %v", err)
 	}
 }
 
@@ -379,7 +388,7 @@ func TestBudgetPriceTier(t *testing.T) {
 			t.Parallel()
 			limit := 1.0
 			b := newBudget(plan, &limit)
-			h, err := b.reserve(m, test.req)
+			h, err := b.reserve(m, test.req, false)
 			if err != nil {
 				t.Fatal(err)
 			}

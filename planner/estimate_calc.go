@@ -129,6 +129,10 @@ type estimator struct {
 	// the instances estimated so far.
 	recordedOut map[string]float64
 	plannedOut  map[string][2]int
+	// servedBy is the model id that served most of each step's records,
+	// by step name: a fallback chain whose first model fails is billed
+	// as the one that answers.
+	servedBy map[string]string
 }
 
 // willCall reports whether the change calls, or may call, a model.
@@ -155,6 +159,7 @@ func (p *Plan) estimate(st *state.State) CostEstimate {
 		e.cal = Calibrate(st, ids)
 	}
 	e.recordedOut = recordedOutputs(st)
+	e.servedBy = servingModels(st)
 	steps := map[string]*StepCost{}
 	var order []string
 	unpriced, unbounded := map[string]bool{}, map[string]bool{}
@@ -218,7 +223,13 @@ func (e *estimator) instance(c *Change) (*InstanceCost, bool) {
 		ic.Priced, ic.Price = true, state.Price{Source: "offline"}
 		return ic, true
 	}
-	price, ok := e.p.PriceOf(m, unmarkedParams(r.Params))
+	params := unmarkedParams(r.Params)
+	price, ok := e.p.PriceOf(m, params)
+	if id := e.servedBy[r.Instance.Step.Name]; id != "" && id != m.ID {
+		if served, found := e.p.PriceOfServed(m, id, params); found {
+			price, ok = served, true // the step's answers came from another model of its chain
+		}
+	}
 	if !ok {
 		return ic, true
 	}
@@ -229,6 +240,17 @@ func (e *estimator) instance(c *Change) (*InstanceCost, bool) {
 	ic.Priced, ic.Price = true, price
 	ic.Expected = roundUSD(CostOf(state.Usage{InputTokens: ic.InputTokens, OutputTokens: ic.OutputTokens}, price))
 	ic.Max = roundUSD(CostOf(state.Usage{InputTokens: ic.InputTokens, OutputTokens: most}, price))
+	// The upper bound holds whichever model of a chain answers.
+	for _, b := range e.p.Billings(c) {
+		if !b.Priced {
+			continue
+		}
+		out := b.MaxOutput
+		if out == 0 {
+			out = most
+		}
+		ic.Max = max(ic.Max, roundUSD(CostOf(state.Usage{InputTokens: ic.InputTokens, OutputTokens: out}, b.Price)))
+	}
 	return ic, ic.MaxOutputTokens > 0
 }
 
@@ -337,6 +359,32 @@ func recordedOutputs(st *state.State) map[string]float64 {
 	out := map[string]float64{}
 	for name, s := range sums {
 		out[name] = float64(s[0]) / float64(s[1])
+	}
+	return out
+}
+
+// servingModels returns the model id that served most of each step's
+// answered records, by step name.
+func servingModels(st *state.State) map[string]string {
+	counts := map[string]map[string]int{}
+	for _, rec := range st.Steps {
+		if rec.Offline || rec.Model == "" || rec.Failed != "" {
+			continue
+		}
+		if counts[rec.Name] == nil {
+			counts[rec.Name] = map[string]int{}
+		}
+		counts[rec.Name][rec.Model]++
+	}
+	out := map[string]string{}
+	for name, byModel := range counts {
+		best := ""
+		for id, n := range byModel {
+			if n > byModel[best] || n == byModel[best] && id < best {
+				best = id
+			}
+		}
+		out[name] = best
 	}
 	return out
 }

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"math"
 	"maps"
 	"slices"
 
@@ -90,6 +91,19 @@ var priceType = cty.ObjectWithOptionalAttrs(map[string]cty.Type{
 // evalPrice evaluates a model's price = { input, output, cache_read,
 // cache_write }: known, non-negative numbers, input and output required.
 func evalPrice(expr hcl.Expression, ctx *hcl.EvalContext) (*gateway.Price, hcl.Diagnostics) {
+	if expr == nil {
+		return nil, nil
+	}
+	// A misspelt key would be dropped by the conversion: name it instead.
+	if raw, d := expr.Value(ctx); !d.HasErrors() && raw.IsKnown() && !raw.IsNull() && (raw.Type().IsObjectType() || raw.Type().IsMapType()) {
+		for it := raw.ElementIterator(); it.Next(); {
+			k, _ := it.Element()
+			if name := k.AsString(); !priceType.HasAttribute(name) {
+				return nil, hcl.Diagnostics{exprDiag(expr, "Invalid price",
+					fmt.Sprintf("price has no %q: it takes input, output, cache_read and cache_write, in USD per million tokens.", name))}
+			}
+		}
+	}
 	v, _, diags := evalMarked(expr, ctx, priceType, "price")
 	if diags.HasErrors() || v.IsNull() {
 		return nil, diags
@@ -108,6 +122,9 @@ func evalPrice(expr hcl.Expression, ctx *hcl.EvalContext) (*gateway.Price, hcl.D
 			continue
 		}
 		f, _ := n.AsBigFloat().Float64()
+		if math.IsInf(f, 0) {
+			return nil, hcl.Diagnostics{exprDiag(expr, "Invalid price", fmt.Sprintf("price.%s is too large.", name))}
+		}
 		if f < 0 {
 			return nil, hcl.Diagnostics{exprDiag(expr, "Invalid price", fmt.Sprintf("price.%s must not be negative, not %s.", name, n.AsBigFloat().Text('g', -1)))}
 		}
