@@ -2,8 +2,8 @@ package planner
 
 import (
 	"fmt"
-	"math"
 	"maps"
+	"math"
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
