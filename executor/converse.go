@@ -142,7 +142,7 @@ func (r *runner) dialog(c *call, req *gateway.Request, m *planner.Model) (*excha
 		done, err := cv.checkAnswer(c, ex, resp)
 		switch {
 		case err != nil:
-			return nil, err
+			return ex, err // paid for: recorded as failed, with its usage and cost
 		case done:
 			return ex, nil
 		}

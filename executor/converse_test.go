@@ -190,8 +190,8 @@ step "s" {
 `
 	// A stray call goes back to the model, whose next answer is checked.
 	res, sc, _, _ := runScripted(t, src, callsAnswer("r1", `ticket({"title": "x"})`), textAnswer(`{"title": 3}`))
-	if res.Called != 0 || res.Failed != 1 || len(sc.requests) != 2 {
-		t.Fatalf("called %d, failed %d, %d requests; want a schema failure after 2 requests", res.Called, res.Failed, len(sc.requests))
+	if res.Called != 1 || res.Failed != 1 || len(sc.requests) != 2 {
+		t.Fatalf("called %d, failed %d, %d requests; want a recorded schema failure after 2 requests", res.Called, res.Failed, len(sc.requests))
 	}
 	if d := res.Diagnostics.Error(); !strings.Contains(d, "at /title: got number, want string") || !strings.Contains(d, `model "m1"`) {
 		t.Errorf("diagnostics do not give the schema problem and the model asked: %s", d)
