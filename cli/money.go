@@ -49,6 +49,9 @@ func priceText(p state.Price) string {
 	if p.CacheWrite != 0 {
 		cache = append(cache, perMillion(p.CacheWrite)+" cache write")
 	}
+	if p.CacheWrite1h != 0 {
+		cache = append(cache, perMillion(p.CacheWrite1h)+" 1h cache write")
+	}
 	if len(cache) > 0 {
 		s += " (" + strings.Join(cache, ", ") + ")"
 	}

@@ -217,6 +217,7 @@ func (t *tally) used(rec *state.Step) {
 	u.TotalTokens += total
 	u.CacheReadTokens += rec.Usage.CacheReadTokens
 	u.CacheWriteTokens += rec.Usage.CacheWriteTokens
+	u.CacheWrite1hTokens += rec.Usage.CacheWrite1hTokens
 	t.tokens += total
 }
 

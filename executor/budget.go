@@ -211,12 +211,13 @@ func (h *hold) add(id string, price state.Price, priced bool, in, out int) error
 	}
 	inPrice := max(price.Input, price.CacheRead)
 	if h.writes {
-		inPrice = max(inPrice, price.CacheWrite)
+		inPrice = max(inPrice, price.CacheWrite, price.CacheWrite1h)
 	}
 	h.bound = max(h.bound, (float64(in)*inPrice+float64(out)*price.Output)/1e6)
 	h.prices[id] = price
 	h.worst = state.Price{Input: max(h.worst.Input, price.Input), Output: max(h.worst.Output, price.Output),
-		CacheRead: max(h.worst.CacheRead, price.CacheRead), CacheWrite: max(h.worst.CacheWrite, price.CacheWrite)}
+		CacheRead: max(h.worst.CacheRead, price.CacheRead), CacheWrite: max(h.worst.CacheWrite, price.CacheWrite),
+		CacheWrite1h: max(h.worst.CacheWrite1h, price.CacheWrite1h)}
 	return nil
 }
 

@@ -48,6 +48,7 @@ func (ex *exchange) add(resp *gateway.Response, model string) {
 			ex.usage.CacheReadTokens += d.CachedTokens
 			if cc := d.CacheCreation; cc != nil {
 				ex.usage.CacheWriteTokens += cc.Ephemeral5mInputTokens + cc.Ephemeral1hInputTokens
+				ex.usage.CacheWrite1hTokens += cc.Ephemeral1hInputTokens
 			}
 		}
 	}

@@ -7,12 +7,14 @@ import (
 
 // Price is what a model's tokens cost, in USD per million tokens. A zero
 // CacheRead or CacheWrite means the tier names none: cached tokens are
-// then charged as input.
+// then charged as input. CacheWrite1h is the price of writes kept for an
+// hour; zero means they cost CacheWrite.
 type Price struct {
-	Input      float64 `json:"input"`
-	Output     float64 `json:"output"`
-	CacheRead  float64 `json:"cache_read,omitempty"`
-	CacheWrite float64 `json:"cache_write,omitempty"`
+	Input        float64 `json:"input"`
+	Output       float64 `json:"output"`
+	CacheRead    float64 `json:"cache_read,omitempty"`
+	CacheWrite   float64 `json:"cache_write,omitempty"`
+	CacheWrite1h float64 `json:"cache_write_1h,omitempty"`
 }
 
 // Cost is the price of usage in USD. Cached input tokens (read from or
@@ -20,28 +22,34 @@ type Price struct {
 // OpenAI convention has it, and charged at their own price where the
 // tier has one.
 func (p Price) Cost(u Usage) float64 {
-	var read, write int
+	var read, write, write1h int
 	if d := u.PromptTokensDetails; d != nil {
 		read = d.CachedTokens
 		if c := d.CacheCreation; c != nil {
-			write = c.Ephemeral5mInputTokens + c.Ephemeral1hInputTokens
+			write, write1h = c.Ephemeral5mInputTokens+c.Ephemeral1hInputTokens, c.Ephemeral1hInputTokens
 		}
 	}
-	return p.TokensCost(u.InputTokens, u.OutputTokens, read, write)
+	return p.TokensCost(u.InputTokens, u.OutputTokens, read, write, write1h)
 }
 
 // TokensCost is the price in USD of input and output tokens, of which
-// cacheRead and cacheWrite input tokens went through the prompt cache.
-func (p Price) TokensCost(input, output, cacheRead, cacheWrite int) float64 {
-	readPrice, writePrice := p.CacheRead, p.CacheWrite
+// cacheRead and cacheWrite input tokens went through the prompt cache,
+// cacheWrite1h of the writes kept for an hour.
+func (p Price) TokensCost(input, output, cacheRead, cacheWrite, cacheWrite1h int) float64 {
+	readPrice, writePrice, write1hPrice := p.CacheRead, p.CacheWrite, p.CacheWrite1h
 	if readPrice == 0 {
 		readPrice = p.Input
 	}
 	if writePrice == 0 {
 		writePrice = p.Input
 	}
+	if write1hPrice == 0 {
+		write1hPrice = writePrice
+	}
+	cacheWrite1h = min(cacheWrite1h, cacheWrite)
 	plain := max(input-cacheRead-cacheWrite, 0)
-	usd := float64(plain)*p.Input + float64(cacheRead)*readPrice + float64(cacheWrite)*writePrice + float64(output)*p.Output
+	usd := float64(plain)*p.Input + float64(cacheRead)*readPrice + float64(cacheWrite-cacheWrite1h)*writePrice +
+		float64(cacheWrite1h)*write1hPrice + float64(output)*p.Output
 	return usd / 1e6
 }
 
@@ -52,6 +60,8 @@ type pricingTier struct {
 	Completions     *float64 `json:"completions"`
 	InputCacheRead  *float64 `json:"input_cache_read"`
 	InputCacheWrite *float64 `json:"input_cache_write"`
+	// InputCacheWrite1h is the price of cache writes kept for an hour.
+	InputCacheWrite1h *float64 `json:"input_cache_write_1h"`
 }
 
 // The pricing tiers of a catalog entry.
@@ -87,6 +97,9 @@ func (m Model) Price(tier string) (Price, bool) {
 	}
 	if validPrice(t.InputCacheWrite) {
 		p.CacheWrite = *t.InputCacheWrite
+	}
+	if validPrice(t.InputCacheWrite1h) {
+		p.CacheWrite1h = *t.InputCacheWrite1h
 	}
 	return p, true
 }

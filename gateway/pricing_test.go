@@ -40,3 +40,17 @@ func TestPriceCost(t *testing.T) {
 		t.Errorf("Cost = %v, want %v", got, want)
 	}
 }
+
+func TestPriceCostHourWrites(t *testing.T) {
+	m := Model{Pricing: json.RawMessage(`{"global": {"prompt": 3, "completions": 15, "input_cache_write": 3.75, "input_cache_write_1h": 6}}`)}
+	p, ok := m.Price(TierGlobal)
+	if !ok || p.CacheWrite1h != 6 {
+		t.Fatalf("price = %+v, %v; want the 1h write price read", p, ok)
+	}
+	u := Usage{InputTokens: 300_000, PromptTokensDetails: &PromptTokensDetails{
+		CacheCreation: &CacheCreation{Ephemeral5mInputTokens: 100_000, Ephemeral1hInputTokens: 100_000}}}
+	want := (100_000*3.0 + 100_000*3.75 + 100_000*6.0) / 1e6
+	if got := p.Cost(u); math.Abs(got-want) > 1e-9 {
+		t.Errorf("Cost = %v, want %v: writes kept an hour at their own price", got, want)
+	}
+}

@@ -85,15 +85,15 @@ func (p *Plan) MaxOutputTokens(m *Model, maxTokens *int) int {
 func (m *Model) Address() string { return "model." + m.Name }
 
 func statePrice(p gateway.Price, source string) state.Price {
-	return state.Price{Input: p.Input, Output: p.Output, CacheRead: p.CacheRead, CacheWrite: p.CacheWrite, Source: source}
+	return state.Price{Input: p.Input, Output: p.Output, CacheRead: p.CacheRead, CacheWrite: p.CacheWrite, CacheWrite1h: p.CacheWrite1h, Source: source}
 }
 
 // GatewayPrice is a recorded price as the gateway package computes with.
 func GatewayPrice(p state.Price) gateway.Price {
-	return gateway.Price{Input: p.Input, Output: p.Output, CacheRead: p.CacheRead, CacheWrite: p.CacheWrite}
+	return gateway.Price{Input: p.Input, Output: p.Output, CacheRead: p.CacheRead, CacheWrite: p.CacheWrite, CacheWrite1h: p.CacheWrite1h}
 }
 
 // CostOf is the cost of a recorded usage at price, in USD.
 func CostOf(u state.Usage, p state.Price) float64 {
-	return GatewayPrice(p).TokensCost(u.InputTokens, u.OutputTokens, u.CacheReadTokens, u.CacheWriteTokens)
+	return GatewayPrice(p).TokensCost(u.InputTokens, u.OutputTokens, u.CacheReadTokens, u.CacheWriteTokens, u.CacheWrite1hTokens)
 }

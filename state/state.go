@@ -158,6 +158,9 @@ type Usage struct {
 	// and written to the prompt cache, counted within InputTokens.
 	CacheReadTokens  int `json:"cache_read_tokens,omitempty"`
 	CacheWriteTokens int `json:"cache_write_tokens,omitempty"`
+	// CacheWrite1hTokens are the writes among CacheWriteTokens kept for an
+	// hour, which cost more.
+	CacheWrite1hTokens int `json:"cache_write_1h_tokens,omitempty"`
 }
 
 // Cost is what a recorded answer cost in USD, and the price (USD per
@@ -175,7 +178,9 @@ type Price struct {
 	Output     float64 `json:"output"`
 	CacheRead  float64 `json:"cache_read,omitempty"`
 	CacheWrite float64 `json:"cache_write,omitempty"`
-	Source     string  `json:"source"`
+	// CacheWrite1h prices cache writes kept for an hour; zero: CacheWrite.
+	CacheWrite1h float64 `json:"cache_write_1h,omitempty"`
+	Source       string  `json:"source"`
 }
 
 // Output is a recorded output value: its JSON and its cty type as JSON.
