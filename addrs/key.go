@@ -2,8 +2,11 @@ package addrs
 
 import (
 	"encoding/json"
+	"fmt"
 	"strconv"
+	"strings"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -51,4 +54,57 @@ func keysEqual(a, b cty.Value) bool {
 // string or number.
 func validKey(k cty.Value) bool {
 	return k.IsKnown() && !k.IsNull() && (k.Type() == cty.String || k.Type() == cty.Number)
+}
+
+// KeyFromJSON reads an instance key as the state records it (keyJSON's
+// spelling): a JSON string or number; NoKey for none. false when the JSON
+// is neither.
+func KeyFromJSON(b json.RawMessage) (cty.Value, bool) {
+	if len(b) == 0 || string(b) == "null" {
+		return NoKey, true
+	}
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		return cty.StringVal(s), true
+	}
+	n, err := cty.ParseNumberVal(string(b))
+	if err != nil {
+		return NoKey, false
+	}
+	return n, true
+}
+
+// KeyJSON returns an instance key as the state records it, or nil for
+// NoKey.
+func KeyJSON(k cty.Value) json.RawMessage { return keyJSON(k) }
+
+// TraversalTarget reads a step address written in the configuration (as a
+// moved block's from and to are): step.NAME or step.NAME[KEY], with no
+// sample index.
+func TraversalTarget(t hcl.Traversal) (Target, error) {
+	bad := fmt.Errorf("%s is not a step address; use step.NAME or step.NAME[\"key\"]", traversalText(t))
+	return parseTraversal(t, bad)
+}
+
+func traversalText(t hcl.Traversal) string {
+	var sb strings.Builder
+	for i, step := range t {
+		switch s := step.(type) {
+		case hcl.TraverseRoot:
+			sb.WriteString(s.Name)
+		case hcl.TraverseAttr:
+			sb.WriteString("." + s.Name)
+		case hcl.TraverseIndex:
+			if validKey(s.Key) {
+				sb.WriteString(KeyString(s.Key))
+			} else {
+				sb.WriteString("[…]")
+			}
+		default:
+			if i > 0 {
+				sb.WriteString("…")
+			}
+		}
+	}
+	return sb.String()
 }

@@ -65,11 +65,22 @@ func (t planText) write(p *planner.Plan) {
 			t.green("No changes."), len(p.Changes))
 		return
 	}
+	t.printMoves(p.Moves)
 	if p.Counts()[planner.Keep] == len(p.Changes) {
-		// Only outputs change.
+		// Only moves and outputs change.
 		t.printOutputChanges(p.OutputChanges)
-		fmt.Fprintf(t.w, "\nApplying this plan records the new output values; no step calls a model.\n")
+		what := "the new output values"
+		switch {
+		case len(p.Moves) > 0 && len(p.OutputChanges) > 0:
+			what = "the moves and the new output values"
+		case len(p.Moves) > 0:
+			what = "the moves"
+		}
+		fmt.Fprintf(t.w, "\nApplying this plan records %s; no step calls a model.\n", what)
 		return
+	}
+	if len(p.Moves) > 0 {
+		fmt.Fprintln(t.w)
 	}
 	fmt.Fprintf(t.w, "promptform will perform the following actions:\n\n")
 	varied := variedModels(p)
@@ -311,4 +322,33 @@ func costLines(est planner.CostEstimate) []string {
 		lines = append(lines, "  Not counted: the tool rounds and output retries of "+strings.Join(extra, ", ")+" are extra calls.")
 	}
 	return lines
+}
+
+// printMoves prints the records that moved blocks carry: one line per
+// step when a whole step moved with its keys, else one per instance.
+func (t planText) printMoves(moves []planner.MovedRecord) {
+	if len(moves) == 0 {
+		return
+	}
+	type pair struct{ from, to string }
+	var order []pair
+	counts := map[pair]int{}
+	for _, mv := range moves {
+		old := stepOf(mv.From)
+		k := pair{mv.From, mv.Rec.Address}
+		if strings.TrimPrefix(mv.From, old) == strings.TrimPrefix(mv.Rec.Address, "step."+mv.Rec.Name) {
+			k = pair{old, "step." + mv.Rec.Name} // the key did not change: the step moved
+		}
+		if counts[k] == 0 {
+			order = append(order, k)
+		}
+		counts[k]++
+	}
+	for _, k := range order {
+		line := fmt.Sprintf("  %s has moved to %s", k.from, k.to)
+		if n := counts[k]; n > 1 {
+			line += numbers.Sprintf(" (%d records)", n)
+		}
+		fmt.Fprintln(t.w, t.bold(line))
+	}
 }

@@ -23,6 +23,7 @@ type Config struct {
 	Checks    map[string]*Check
 	Outputs   map[string]*Output
 	Settings  *Settings // the promptform block, or nil
+	Moved     []*Moved  // moved blocks, in file order
 }
 
 func newConfig(dir string) *Config {
@@ -110,6 +111,12 @@ func (c *Config) addBlock(block *hcl.Block) hcl.Diagnostics {
 	case blockSettings:
 		st, diags := decodeSettingsBlock(block)
 		return append(diags, c.addSettings(st)...)
+	case blockMoved:
+		mv, diags := decodeMovedBlock(block)
+		if mv != nil {
+			c.Moved = append(c.Moved, mv)
+		}
+		return diags
 	}
 	return nil
 }

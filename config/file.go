@@ -22,6 +22,7 @@ const (
 	blockAssert        = "assert"
 	blockPrecondition  = "precondition"
 	blockSettings      = "promptform"
+	blockMoved         = "moved"
 )
 
 // rootSchema lists every top-level block. gateway is listed without a label;
@@ -40,5 +41,6 @@ var rootSchema = &hcl.BodySchema{
 		{Type: blockStep, LabelNames: []string{"name"}},
 		{Type: blockOutput, LabelNames: []string{"name"}},
 		{Type: blockSettings},
+		{Type: blockMoved},
 	},
 }

@@ -97,9 +97,28 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) *Result {
 		opts.Limits = NewLimits()
 	}
 	opts.Limits.watch(opts.Hook)
+	if err := moveRecords(plan, opts.Store); err != nil {
+		return &Result{Diagnostics: hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot save state",
+			Detail: err.Error() + ". Nothing was run; records not moved yet keep their old addresses, and the next apply moves them."}}, Unsaved: true}
+	}
 	s := newScheduler(ctx, plan, opts.Store.State(), opts)
 	s.loop()
 	s.finish()
 	s.res.Budget = s.budget.use(s.res.Skipped)
 	return &s.res
+}
+
+// moveRecords carries the records that the plan's moved blocks name to
+// their new addresses before anything runs, each written at its new
+// address before it is removed from its old one.
+func moveRecords(plan *planner.Plan, store *state.Store) error {
+	for _, mv := range plan.Moves {
+		if err := store.Record(mv.Rec); err != nil {
+			return err
+		}
+		if err := store.Remove(mv.From); err != nil {
+			return err
+		}
+	}
+	return nil
 }

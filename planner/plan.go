@@ -89,6 +89,9 @@ type Plan struct {
 	Catalogs map[*config.Gateway]*Catalog
 	// Cost is what the plan expects its calls to cost.
 	Cost CostEstimate
+	// Moves are the records that moved blocks carry to new addresses:
+	// the plan was made as if they had moved, and apply moves them first.
+	Moves []MovedRecord
 
 	expanded []Addr // every instance of the steps that were planned
 }
@@ -112,13 +115,18 @@ func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
 		return nil, diags
 	}
 	filter.resolve(g)
+	st, moves, d := applyMoves(cfg, st)
+	diags = append(diags, d...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
 	scope := NewScope(cfg, opts.Vars)
 	models, d := ResolveModels(cfg, scope)
 	diags = append(diags, d...)
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	p := &Plan{Config: cfg, Graph: g, Models: models, Vars: opts.Vars, Outputs: map[string]cty.Value{}, Offline: opts.Offline, Filter: filter, Catalogs: opts.Catalogs}
+	p := &Plan{Config: cfg, Graph: g, Models: models, Vars: opts.Vars, Outputs: map[string]cty.Value{}, Offline: opts.Offline, Filter: filter, Catalogs: opts.Catalogs, Moves: moves}
 	diags = append(diags, p.resolveStructured(scope)...)
 	if diags.HasErrors() {
 		return nil, diags
@@ -138,6 +146,7 @@ func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
 	p.OutputChanges = p.outputChanges(st)
 	diags = append(diags, p.checkCatalog(opts.Catalogs)...)
 	diags = append(diags, filter.checkKeys(cfg, p.expanded)...)
+	diags = append(diags, checkMovedInstances(cfg, p.expanded)...)
 	diags = append(diags, filter.checkReplace()...)
 	return p, mergeRepeated(diags)
 }
@@ -153,7 +162,7 @@ func (p *Plan) Counts() map[Action]int {
 
 // HasChanges reports whether applying the plan would do anything.
 func (p *Plan) HasChanges() bool {
-	if len(p.OutputChanges) > 0 {
+	if len(p.OutputChanges) > 0 || len(p.Moves) > 0 {
 		return true
 	}
 	for _, c := range p.Changes {

@@ -1,0 +1,187 @@
+package planner
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/addrs"
+	"github.com/promptform/promptform/config"
+	"github.com/promptform/promptform/state"
+)
+
+// MovedRecord is one recorded instance a move carries to a new address:
+// its old address, and the record under the new one.
+type MovedRecord struct {
+	From string
+	Rec  *state.Step
+}
+
+// MoveRecords returns the records of st that from names, each re-addressed
+// under to, in address order; none when from names nothing recorded. A
+// whole step moves every instance, keeping its key, to another whole step;
+// a whole step moved to an instance (step.a to step.a[0], when count is
+// added) moves its keyless records; an instance moved to a whole step
+// loses its key. Every sample of an instance moves with it. The records of
+// st are not changed.
+func MoveRecords(st *state.State, from, to addrs.Target) []MovedRecord {
+	var out []MovedRecord
+	for _, addr := range slices.Sorted(maps.Keys(st.Steps)) {
+		rec := st.Steps[addr]
+		if rec == nil || rec.Name != from.Step.Name {
+			continue
+		}
+		key, ok := addrs.KeyFromJSON(rec.Key)
+		if !ok {
+			continue
+		}
+		switch {
+		case from.Key == addrs.NoKey && to.Key == addrs.NoKey:
+		case from.Key == addrs.NoKey:
+			if key != addrs.NoKey {
+				continue
+			}
+			key = to.Key
+		case key == addrs.NoKey || !from.Matches(from.Step.Instance(key)):
+			continue
+		default:
+			key = to.Key
+		}
+		moved := *rec
+		inst := addrs.StepInstance{Step: to.Step, Key: key, Sample: rec.Sample}
+		moved.Address, moved.Name, moved.Key = inst.String(), to.Step.Name, addrs.KeyJSON(key)
+		out = append(out, MovedRecord{From: addr, Rec: &moved})
+	}
+	return out
+}
+
+// applyMoves carries the records that the configuration's moved blocks
+// name to their new addresses, in a copy of st, and returns it with the
+// moves made. A chain (a to b, then b to c) is followed to its end; a move
+// whose destination is recorded already is not made, with a warning. A
+// moved block whose from is still declared, and blocks that move one
+// address twice, to one address twice, or in a circle, are errors.
+func applyMoves(cfg *config.Config, st *state.State) (*state.State, []MovedRecord, hcl.Diagnostics) {
+	if len(cfg.Moved) == 0 {
+		return st, nil, nil
+	}
+	diags := checkMoved(cfg)
+	if diags.HasErrors() {
+		return st, nil, diags
+	}
+	out := *st
+	out.Steps = maps.Clone(st.Steps)
+	var moves []MovedRecord
+	at := map[string]int{} // where a record moved in this plan is in moves, by its new address
+	for _, mv := range chainOrder(cfg.Moved) {
+		for _, r := range MoveRecords(&out, mv.From, mv.To) {
+			if out.Steps[r.Rec.Address] != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Moved object already recorded",
+					Detail:  fmt.Sprintf("%s was not moved to %s: that address is recorded already. Remove one of them with promptform state rm.", r.From, r.Rec.Address),
+					Subject: mv.DeclRange.Ptr()})
+				continue
+			}
+			delete(out.Steps, r.From)
+			out.Steps[r.Rec.Address] = r.Rec
+			if i, ok := at[r.From]; ok { // the next link of a chain: one move from the start
+				delete(at, r.From)
+				moves[i].Rec = r.Rec
+				at[r.Rec.Address] = i
+				continue
+			}
+			at[r.Rec.Address] = len(moves)
+			moves = append(moves, r)
+		}
+	}
+	return &out, moves, diags
+}
+
+// chainOrder orders moved blocks so that in a chain (a to b, b to c) the
+// first link moves before the next: what a held ends at c. checkMoved has
+// ruled out circles.
+func chainOrder(moved []*config.Moved) []*config.Moved {
+	into := map[string]bool{}
+	for _, mv := range moved {
+		into[mv.To.String()] = true
+	}
+	depth := func(mv *config.Moved) int {
+		n := 0
+		for at := mv.From.String(); into[at] && n <= len(moved); n++ {
+			found := false
+			for _, other := range moved {
+				if other.To.String() == at {
+					at, found = other.From.String(), true
+					break
+				}
+			}
+			if !found {
+				break
+			}
+		}
+		return n
+	}
+	out := slices.Clone(moved)
+	slices.SortStableFunc(out, func(a, b *config.Moved) int { return depth(a) - depth(b) })
+	return out
+}
+
+// checkMoved reports moved blocks whose from is still declared (a whole
+// step; an instance still planned is checked after expansion), and blocks
+// that conflict: one from twice, one to twice, or a circle.
+func checkMoved(cfg *config.Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	froms, tos := map[string]*config.Moved{}, map[string]*config.Moved{}
+	next := map[string]string{}
+	for _, mv := range cfg.Moved {
+		f, t := mv.From.String(), mv.To.String()
+		if mv.From.Whole() && cfg.Steps[mv.From.Step.Name] != nil && !mv.From.Step.Equal(mv.To.Step) {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Moved object still exists",
+				Detail:  fmt.Sprintf("This moved block moves %s, which is still declared. Remove the step, or the moved block.", f),
+				Subject: mv.FromRange.Ptr()})
+		}
+		if prev := froms[f]; prev != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Ambiguous move statements",
+				Detail:  fmt.Sprintf("%s is moved twice: here and at %s.", f, prev.DeclRange),
+				Subject: mv.DeclRange.Ptr()})
+		}
+		if prev := tos[t]; prev != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Ambiguous move statements",
+				Detail:  fmt.Sprintf("Two moved blocks move to %s: this one and the one at %s.", t, prev.DeclRange),
+				Subject: mv.DeclRange.Ptr()})
+		}
+		froms[f], tos[t], next[f] = mv, mv, t
+	}
+	for _, mv := range cfg.Moved {
+		seen := map[string]bool{}
+		for at := mv.From.String(); next[at] != ""; at = next[at] {
+			if seen[at] {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cyclic move statements",
+					Detail:  fmt.Sprintf("The moved blocks move %s in a circle.", mv.From),
+					Subject: mv.DeclRange.Ptr()})
+				return diags
+			}
+			seen[at] = true
+		}
+	}
+	return diags
+}
+
+// checkMovedInstances reports moved blocks whose from is an instance that
+// the plan still expands.
+func checkMovedInstances(cfg *config.Config, planned []Addr) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, mv := range cfg.Moved {
+		still := mv.From.Matches
+		if mv.From.Whole() { // step.a to step.a[0]: the keyless instance must be gone
+			still = func(a Addr) bool { return a.Step.Equal(mv.From.Step) && a.Key == addrs.NoKey }
+		}
+		if !slices.ContainsFunc(planned, still) {
+			continue
+		}
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Moved object still exists",
+			Detail:  fmt.Sprintf("This moved block moves %s, which the configuration still has. Remove the instance, or the moved block.", mv.From),
+			Subject: mv.FromRange.Ptr()})
+	}
+	return diags
+}
