@@ -53,7 +53,7 @@ func init() {
 		"apply":        {"Run the pipeline and record every response", runApply},
 		"output":       {"Show output values from the state", runOutput},
 		"show":         {"Show the recorded state: every step's answer and the outputs", runShow},
-		"state":        {"Inspect and edit the state: list, show, rm", runState},
+		"state":        {"Inspect and edit the state: list, show, rm, mv", runState},
 		"graph":        {"Print the step graph in DOT or Mermaid", runGraph},
 		"compare":      {"Compare assert pass rates and outputs with a baseline state", runCompare},
 		"report":       {"Write a self-contained HTML report of the recorded run", runReport},

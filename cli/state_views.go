@@ -1,6 +1,10 @@
 package cli
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/promptform/promptform/planner"
+)
 
 // stateListView prints the addresses state list finds.
 type stateListView struct{ *viewBase }
@@ -29,4 +33,31 @@ func (v stateRmView) removed(addrs []string) {
 		fmt.Fprintf(v.stdout, "Removed %s\n", addr)
 	}
 	fmt.Fprintf(v.stdout, "%s\n", v.paint.green(fmt.Sprintf("Successfully removed %d instance(s).", len(addrs))))
+}
+
+// stateMvView reports what state mv moves.
+type stateMvView struct{ *viewBase }
+
+// wouldMove lists what -dry-run would move.
+func (v stateMvView) wouldMove(moves []planner.MovedRecord) {
+	for _, r := range moves {
+		fmt.Fprintf(v.stdout, "Would move %s to %s\n", r.From, r.Rec.Address)
+	}
+	fmt.Fprintf(v.stdout, "Would have moved %s.\n", countRecords(len(moves)))
+}
+
+// moved lists what was moved, then how many.
+func (v stateMvView) moved(moves []planner.MovedRecord) {
+	for _, r := range moves {
+		fmt.Fprintf(v.stdout, "Moved %s to %s\n", r.From, r.Rec.Address)
+	}
+	fmt.Fprintf(v.stdout, "%s\n", v.paint.green(fmt.Sprintf("Successfully moved %s.", countRecords(len(moves)))))
+}
+
+// countRecords counts records in words: "1 record", "3 records".
+func countRecords(n int) string {
+	if n == 1 {
+		return "1 record"
+	}
+	return fmt.Sprintf("%d records", n)
 }

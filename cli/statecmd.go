@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/addrs"
 	"github.com/promptform/promptform/config"
 	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
@@ -18,6 +19,7 @@ var stateCommands = map[string]command{
 	"list": {"List the step instances in the state", runStateList},
 	"show": {"Show everything recorded for one step instance", runStateShow},
 	"rm":   {"Remove step instances from the state", runStateRm},
+	"mv":   {"Move recorded step instances to another address", runStateMv},
 }
 
 func runState(m *Meta, args []string) int {
@@ -42,8 +44,8 @@ func runState(m *Meta, args []string) int {
 }
 
 func printStateUsage(w io.Writer) {
-	fmt.Fprintf(w, "Usage: promptform [global options] state SUBCOMMAND [options] [ADDR...]\n\nSubcommands:\n")
-	for _, name := range []string{"list", "show", "rm"} {
+	fmt.Fprintf(w, "Usage: promptform [global options] state SUBCOMMAND [options] [ADDR...]\n       promptform [global options] state mv [-dry-run] FROM TO\n\nSubcommands:\n")
+	for _, name := range []string{"list", "show", "rm", "mv"} {
 		fmt.Fprintf(w, "  %-6s %s\n", name, stateCommands[name].synopsis)
 	}
 }
@@ -224,4 +226,196 @@ func runStateRm(m *Meta, args []string) int {
 	}
 	view.removed(removed)
 	return 0
+}
+
+func runStateMv(m *Meta, args []string) int {
+	fs := m.newFlags("state mv", "state mv [-dry-run] FROM TO")
+	dryRun := fs.Bool("dry-run", false, "print what would be moved without changing the state")
+	if !m.parseFlags(fs, args, 2) {
+		return 1
+	}
+	view := stateMvView{m.view()}
+	if fs.NArg() < 2 {
+		return view.fail("Addresses required", "state mv moves recorded step instances: promptform state mv FROM TO, as in promptform state mv step.old step.new. promptform state list shows the addresses.")
+	}
+	from, to, diags := parseMoveAddrs(fs.Arg(0), fs.Arg(1))
+	if diags.HasErrors() {
+		view.diags(diags)
+		return 1
+	}
+	if !*dryRun {
+		store, openDiags, locked := m.openState(true, "state mv", 0)
+		if !locked {
+			view.diags(openDiags)
+			return 1
+		}
+		if openDiags.HasErrors() {
+			view.diags(openDiags)
+			return 1
+		}
+		defer store.Close() // and so releases the lock
+	}
+	st, diags := m.loadState()
+	if diags.HasErrors() {
+		view.diags(diags)
+		return 1
+	}
+	moves, diags := stateMoves(st, from, to)
+	if diags.HasErrors() {
+		view.diags(diags)
+		return 1
+	}
+	if *dryRun {
+		view.wouldMove(moves)
+		return 0
+	}
+	// Each record is written at its new address before the old one is
+	// removed: a failure leaves it at one of them, or at both, never at
+	// neither.
+	for i, r := range moves {
+		if err := m.store.Record(r.Rec); err != nil {
+			return view.fail("Cannot write state", err.Error()+". "+partialMove(moves[:i], r, false))
+		}
+		if err := m.store.Remove(r.From); err != nil {
+			return view.fail("Cannot write state", err.Error()+". "+partialMove(moves[:i], r, true))
+		}
+	}
+	if err := m.store.Commit(); err != nil {
+		return view.fail("Cannot write state", err.Error()+".")
+	}
+	view.moved(moves)
+	return 0
+}
+
+// partialMove says what a move that failed part of the way left: the
+// records in done moved; at, where it failed, is at its old address, and
+// with both at its new one too.
+func partialMove(done []planner.MovedRecord, at planner.MovedRecord, both bool) string {
+	where := fmt.Sprintf("%s is still recorded", at.From)
+	if both {
+		where = fmt.Sprintf("%s is recorded both there and at %s", at.From, at.Rec.Address)
+	}
+	if len(done) == 0 && !both {
+		return "Nothing was lost, and nothing was moved."
+	}
+	return fmt.Sprintf("Nothing was lost: %d record(s) moved before the failure; %s; the rest are at their old addresses. "+
+		"promptform state list shows where each is; move the rest one instance at a time.", len(done), where)
+}
+
+// parseMoveAddrs reads the FROM and TO of state mv: step addresses without
+// a sample index (a sample moves with its instance), and not the same one.
+func parseMoveAddrs(fromText, toText string) (from, to stateAddr, diags hcl.Diagnostics) {
+	parsed, diags := parseStateAddrs([]string{fromText, toText})
+	if diags.HasErrors() {
+		return from, to, diags
+	}
+	from, to = parsed[0], parsed[1]
+	for _, a := range parsed {
+		if !a.Sampled {
+			continue
+		}
+		inst := a.Target
+		inst.Sampled = false
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid address",
+			Detail: fmt.Sprintf("%s names one sample; state mv moves an instance with all its samples, so name %s.", a.Text, inst)})
+	}
+	if !diags.HasErrors() && from.String() == to.String() {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid move",
+			Detail: fmt.Sprintf("%s and %s are the same address: there is nothing to move.", from.Text, to.Text)})
+	}
+	return from, to, diags
+}
+
+// stateMoves returns the records of st that state mv moves from from to
+// to, each re-addressed, in address order. It is an error when from matches
+// nothing recorded, when some record it matches cannot move to to (a step
+// with keyed instances moved to one instance), or when a destination is
+// recorded already (for a whole step moved to a whole step, any instance
+// of it); then nothing moves.
+func stateMoves(st *state.State, from, to stateAddr) ([]planner.MovedRecord, hcl.Diagnostics) {
+	var matched []string
+	for _, addr := range st.Addresses() {
+		if from.matches(addr) {
+			matched = append(matched, addr)
+		}
+	}
+	if len(matched) == 0 {
+		return nil, hcl.Diagnostics{notInState(from, st)}
+	}
+	moves := planner.MoveRecords(st, from.Target, to.Target)
+	if d := unmoved(matched, moves, from, to); d != nil {
+		return nil, hcl.Diagnostics{d}
+	}
+	if d := occupied(st, moves, from, to); d != nil {
+		return nil, hcl.Diagnostics{d}
+	}
+	return moves, nil
+}
+
+// unmoved is the error for recorded addresses that from matches but that
+// cannot move to to, or nil when every one moves.
+func unmoved(matched []string, moves []planner.MovedRecord, from, to stateAddr) *hcl.Diagnostic {
+	moving := map[string]bool{}
+	for _, r := range moves {
+		moving[r.From] = true
+	}
+	var left []string
+	for _, addr := range matched {
+		if !moving[addr] {
+			left = append(left, addr)
+		}
+	}
+	if len(left) == 0 {
+		return nil
+	}
+	detail := fmt.Sprintf("%s cannot move to %s: %s.", from.Text, to.Text, strings.Join(left, ", "))
+	if from.Whole() && !to.Whole() {
+		left = instances(left)
+		detail = fmt.Sprintf("%s has instances with keys (%s), and only a step without them moves to one instance, %s. "+
+			"Move the whole step to a whole step (promptform state mv %s step.NEW), or one instance at a time (promptform state mv %s %s).",
+			from.Text, strings.Join(left, ", "), to.Text, from.Text, left[0], to.Text)
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot move step instances", Detail: detail + " Nothing was moved."}
+}
+
+// occupied is the error for destinations of the moves that are recorded
+// already, or nil when every one is free. A whole step moves only to a
+// step with nothing recorded, as in Terraform, so that its instances are
+// not mixed with another step's.
+func occupied(st *state.State, moves []planner.MovedRecord, from, to stateAddr) *hcl.Diagnostic {
+	var taken []string
+	if from.Whole() && to.Whole() {
+		for _, addr := range st.Addresses() {
+			if to.matches(addr) {
+				taken = append(taken, addr)
+			}
+		}
+	} else {
+		for _, r := range moves {
+			if st.Steps[r.Rec.Address] != nil {
+				taken = append(taken, r.Rec.Address)
+			}
+		}
+	}
+	if len(taken) == 0 {
+		return nil
+	}
+	taken = instances(taken)
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Move destination already recorded",
+		Detail: fmt.Sprintf("The state records %s already, so %s cannot move to %s. Nothing was moved. "+
+			"Remove what is recorded there first (promptform state rm %s), or move to another address.",
+			strings.Join(taken, ", "), from.Text, to.Text, strings.Join(taken, " "))}
+}
+
+// instances returns recorded addresses without their sample indexes, each
+// once, in the order given.
+func instances(recorded []string) []string {
+	var out []string
+	for _, addr := range recorded {
+		inst, _ := addrs.SplitSample(addr)
+		if !slices.Contains(out, inst) {
+			out = append(out, inst)
+		}
+	}
+	return out
 }
