@@ -82,13 +82,16 @@ func KeyJSON(k cty.Value) json.RawMessage { return keyJSON(k) }
 // moved block's from and to are): step.NAME or step.NAME[KEY], with no
 // sample index.
 func TraversalTarget(t hcl.Traversal) (Target, error) {
-	bad := fmt.Errorf("%s is not a step address; use step.NAME or step.NAME[\"key\"]", traversalText(t))
+	bad := fmt.Errorf("%s is not a step address; use step.NAME or step.NAME[\"key\"]", TraversalText(t))
 	return parseTraversal(t, bad)
 }
 
-func traversalText(t hcl.Traversal) string {
+// TraversalText spells a traversal as written: step.a.output,
+// step.b["fr"].output, step.c[0].result; an index that is not a string or
+// a number is left out.
+func TraversalText(t hcl.Traversal) string {
 	var sb strings.Builder
-	for i, step := range t {
+	for _, step := range t {
 		switch s := step.(type) {
 		case hcl.TraverseRoot:
 			sb.WriteString(s.Name)
@@ -97,12 +100,6 @@ func traversalText(t hcl.Traversal) string {
 		case hcl.TraverseIndex:
 			if validKey(s.Key) {
 				sb.WriteString(KeyString(s.Key))
-			} else {
-				sb.WriteString("[…]")
-			}
-		default:
-			if i > 0 {
-				sb.WriteString("…")
 			}
 		}
 	}

@@ -178,13 +178,8 @@ func runStateRm(m *Meta, args []string) int {
 		return 1
 	}
 	if !*dryRun {
-		store, openDiags, locked := m.openState(true, "state rm", 0)
-		if !locked {
-			view.diags(openDiags)
-			return 1
-		}
-		if openDiags.HasErrors() {
-			view.diags(openDiags)
+		store, ok := m.lockForEdit("state rm", view.diags)
+		if !ok {
 			return 1
 		}
 		defer store.Close() // and so releases the lock
@@ -244,13 +239,8 @@ func runStateMv(m *Meta, args []string) int {
 		return 1
 	}
 	if !*dryRun {
-		store, openDiags, locked := m.openState(true, "state mv", 0)
-		if !locked {
-			view.diags(openDiags)
-			return 1
-		}
-		if openDiags.HasErrors() {
-			view.diags(openDiags)
+		store, ok := m.lockForEdit("state mv", view.diags)
+		if !ok {
 			return 1
 		}
 		defer store.Close() // and so releases the lock
@@ -418,4 +408,18 @@ func instances(recorded []string) []string {
 		}
 	}
 	return out
+}
+
+// lockForEdit opens the state under its lock for a state subcommand that
+// changes it; false, with the diagnostics shown, when it cannot.
+func (m *Meta) lockForEdit(cmd string, show func(hcl.Diagnostics)) (*state.Store, bool) {
+	store, diags, locked := m.openState(true, cmd, 0)
+	if !locked || diags.HasErrors() {
+		show(diags)
+		if locked {
+			store.Close()
+		}
+		return nil, false
+	}
+	return store, true
 }

@@ -5,7 +5,6 @@ import (
 	"github.com/promptform/promptform/addrs"
 	"maps"
 	"slices"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -83,26 +82,7 @@ func refSpelling(e hclsyntax.Expression) string {
 	if !ok {
 		return ""
 	}
-	return traversalSpelling(st.Traversal)
-}
-
-// traversalSpelling spells a reference as written: step.a.output,
-// step.b["fr"].output, step.c[0].result.
-func traversalSpelling(t hcl.Traversal) string {
-	var sb strings.Builder
-	for _, step := range t {
-		switch s := step.(type) {
-		case hcl.TraverseRoot:
-			sb.WriteString(s.Name)
-		case hcl.TraverseAttr:
-			sb.WriteString("." + s.Name)
-		case hcl.TraverseIndex:
-			if s.Key.Type() == cty.String || s.Key.Type() == cty.Number {
-				sb.WriteString(addrs.KeyString(s.Key))
-			}
-		}
-	}
-	return sb.String()
+	return addrs.TraversalText(st.Traversal)
 }
 
 // SensitiveText is how the plan, show and state show print a value that

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/addrs"
 	"github.com/promptform/promptform/config"
 	"github.com/zclconf/go-cty/cty"
 )
@@ -38,7 +39,7 @@ func sensitiveSources(expr hcl.Expression, ctx *hcl.EvalContext) string {
 	seen := map[string]bool{}
 	for _, t := range expr.Variables() {
 		v, diags := t.TraverseAbs(ctx)
-		name := traversalSpelling(t)
+		name := addrs.TraversalText(t)
 		if diags.HasErrors() || !v.ContainsMarked() || seen[name] {
 			continue
 		}
