@@ -20,6 +20,9 @@ func (v *planJSON) diags(d hcl.Diagnostics) { v.events.diags(d) }
 // plan writes one planned_step event per instance, with the estimate of
 // its call, and a summary with the plan's estimate.
 func (v *planJSON) plan(p *planner.Plan) {
+	for _, mv := range p.Moves {
+		v.events.emit("planned_move", map[string]any{"from": mv.From, "to": mv.Rec.Address})
+	}
 	for _, c := range p.Changes {
 		v.events.emit("planned_step", plannedStep(c))
 	}
@@ -29,7 +32,7 @@ func (v *planJSON) plan(p *planner.Plan) {
 	counts := p.Counts()
 	v.events.emit("summary", map[string]any{"changes": map[string]int{
 		"run": counts[planner.Run], "rerun": counts[planner.Rerun], "run_if_changed": counts[planner.RunIfChanged],
-		"drop": counts[planner.Drop], "keep": counts[planner.Keep], "outputs": len(p.OutputChanges),
+		"drop": counts[planner.Drop], "keep": counts[planner.Keep], "outputs": len(p.OutputChanges), "moves": len(p.Moves),
 	}, "cost": p.Cost})
 }
 

@@ -324,20 +324,15 @@ func costLines(est planner.CostEstimate) []string {
 	return lines
 }
 
-// printMoves prints the records that moved blocks carry: one line per
-// step when a whole step moved with its keys, else one per instance.
+// printMoves prints what moved, one line per moved block, as written,
+// with how many records it carried.
 func (t planText) printMoves(moves []planner.MovedRecord) {
-	if len(moves) == 0 {
-		return
-	}
-	type pair struct{ from, to string }
-	var order []pair
-	counts := map[pair]int{}
+	var order [][2]string
+	counts := map[[2]string]int{}
 	for _, mv := range moves {
-		old := stepOf(mv.From)
-		k := pair{mv.From, mv.Rec.Address}
-		if strings.TrimPrefix(mv.From, old) == strings.TrimPrefix(mv.Rec.Address, "step."+mv.Rec.Name) {
-			k = pair{old, "step." + mv.Rec.Name} // the key did not change: the step moved
+		k := mv.Block
+		if k == [2]string{} {
+			k = [2]string{mv.From, mv.Rec.Address}
 		}
 		if counts[k] == 0 {
 			order = append(order, k)
@@ -345,7 +340,7 @@ func (t planText) printMoves(moves []planner.MovedRecord) {
 		counts[k]++
 	}
 	for _, k := range order {
-		line := fmt.Sprintf("  %s has moved to %s", k.from, k.to)
+		line := fmt.Sprintf("  %s has moved to %s", k[0], k[1])
 		if n := counts[k]; n > 1 {
 			line += numbers.Sprintf(" (%d records)", n)
 		}

@@ -16,6 +16,9 @@ import (
 type MovedRecord struct {
 	From string
 	Rec  *state.Step
+	// Block is the from and to of the moved block (of the first and last
+	// link of a chain) that carried it, as written; empty for state mv.
+	Block [2]string
 }
 
 // MoveRecords returns the records of st that from names, each re-addressed
@@ -60,9 +63,12 @@ func MoveRecords(st *state.State, from, to addrs.Target) []MovedRecord {
 // name to their new addresses, in a copy of st, and returns it with the
 // moves made. A chain (a to b, then b to c) is followed to its end; a move
 // whose destination is recorded already is not made, with a warning. A
-// moved block whose from is still declared, and blocks that move one
-// address twice, to one address twice, or in a circle, are errors.
-func applyMoves(cfg *config.Config, st *state.State) (*state.State, []MovedRecord, hcl.Diagnostics) {
+// moved block whose from is still declared, blocks whose froms overlap or
+// that move to one address twice, and circles are errors. Moves are made
+// by plans of the whole configuration: with -target or -exclude (filtered)
+// a move still to be made is an error, since part of the configuration
+// cannot tell whether its from is still declared.
+func applyMoves(cfg *config.Config, st *state.State, filtered bool) (*state.State, []MovedRecord, hcl.Diagnostics) {
 	if len(cfg.Moved) == 0 {
 		return st, nil, nil
 	}
@@ -75,7 +81,19 @@ func applyMoves(cfg *config.Config, st *state.State) (*state.State, []MovedRecor
 	var moves []MovedRecord
 	at := map[string]int{} // where a record moved in this plan is in moves, by its new address
 	for _, mv := range chainOrder(cfg.Moved) {
-		for _, r := range MoveRecords(&out, mv.From, mv.To) {
+		recs := MoveRecords(&out, mv.From, mv.To)
+		if len(recs) > 0 && filtered {
+			return st, nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Moves not applied yet",
+				Detail:  fmt.Sprintf("This moved block has records to move (%s first), and -target or -exclude plan only part of the configuration. Apply once without them: the moves are recorded without a call.", recs[0].From),
+				Subject: mv.DeclRange.Ptr()})
+		}
+		diags = append(diags, unmovedKeys(&out, mv)...)
+		if len(recs) > 0 && cfg.Steps[mv.To.Step.Name] == nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Moved to an undeclared step",
+				Detail:  fmt.Sprintf("This moved block moves records to %s, which the configuration does not declare: the plan drops them.", mv.To),
+				Subject: mv.ToRange.Ptr()})
+		}
+		for _, r := range recs {
 			if out.Steps[r.Rec.Address] != nil {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Moved object already recorded",
 					Detail:  fmt.Sprintf("%s was not moved to %s: that address is recorded already. Remove one of them with promptform state rm.", r.From, r.Rec.Address),
@@ -84,9 +102,10 @@ func applyMoves(cfg *config.Config, st *state.State) (*state.State, []MovedRecor
 			}
 			delete(out.Steps, r.From)
 			out.Steps[r.Rec.Address] = r.Rec
+			r.Block = [2]string{mv.From.String(), mv.To.String()}
 			if i, ok := at[r.From]; ok { // the next link of a chain: one move from the start
 				delete(at, r.From)
-				moves[i].Rec = r.Rec
+				moves[i].Rec, moves[i].Block[1] = r.Rec, r.Block[1]
 				at[r.Rec.Address] = i
 				continue
 			}
@@ -97,32 +116,55 @@ func applyMoves(cfg *config.Config, st *state.State) (*state.State, []MovedRecor
 	return &out, moves, diags
 }
 
-// chainOrder orders moved blocks so that in a chain (a to b, b to c) the
-// first link moves before the next: what a held ends at c. checkMoved has
-// ruled out circles.
-func chainOrder(moved []*config.Moved) []*config.Moved {
-	into := map[string]bool{}
-	for _, mv := range moved {
-		into[mv.To.String()] = true
+// unmovedKeys warns about a whole step moved to one instance while it has
+// records with keys: only a keyless record can take the instance's place.
+func unmovedKeys(st *state.State, mv *config.Moved) hcl.Diagnostics {
+	if mv.From.Key != addrs.NoKey || mv.To.Key == addrs.NoKey {
+		return nil
 	}
-	depth := func(mv *config.Moved) int {
-		n := 0
-		for at := mv.From.String(); into[at] && n <= len(moved); n++ {
-			found := false
+	for _, addr := range st.Addresses() {
+		if rec := st.Steps[addr]; rec != nil && rec.Name == mv.From.Step.Name && len(rec.Key) > 0 {
+			return hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Moved block moves no keyed record",
+				Detail:  fmt.Sprintf("%s has instances with keys (%s); a whole step moves to %s only when it has none. Move each instance with its own moved block.", mv.From, addr, mv.To),
+				Subject: mv.DeclRange.Ptr()}}
+		}
+	}
+	return nil
+}
+
+// overlaps reports whether two moved addresses name a common instance: the
+// same step, and the same key or no key on either side.
+func overlaps(a, b addrs.Target) bool {
+	return a.Step.Equal(b.Step) && (a.Key == addrs.NoKey || b.Key == addrs.NoKey || a.String() == b.String())
+}
+
+// chainOrder orders moved blocks so that in a chain (a to b, b to c, or b
+// to b["y"]) each link moves after the one whose destination it takes
+// from: what a held ends at the end of the chain. checkMoved has ruled out
+// circles.
+func chainOrder(moved []*config.Moved) []*config.Moved {
+	depth := map[*config.Moved]int{}
+	var of func(mv *config.Moved, seen int) int
+	of = func(mv *config.Moved, seen int) int {
+		if d, ok := depth[mv]; ok {
+			return d
+		}
+		d := 0
+		if seen <= len(moved) {
 			for _, other := range moved {
-				if other.To.String() == at {
-					at, found = other.From.String(), true
-					break
+				if other != mv && overlaps(other.To, mv.From) {
+					d = max(d, of(other, seen+1)+1)
 				}
 			}
-			if !found {
-				break
-			}
 		}
-		return n
+		depth[mv] = d
+		return d
 	}
 	out := slices.Clone(moved)
-	slices.SortStableFunc(out, func(a, b *config.Moved) int { return depth(a) - depth(b) })
+	for _, mv := range out {
+		of(mv, 0)
+	}
+	slices.SortStableFunc(out, func(a, b *config.Moved) int { return depth[a] - depth[b] })
 	return out
 }
 
@@ -139,6 +181,13 @@ func checkMoved(cfg *config.Config) hcl.Diagnostics {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Moved object still exists",
 				Detail:  fmt.Sprintf("This moved block moves %s, which is still declared. Remove the step, or the moved block.", f),
 				Subject: mv.FromRange.Ptr()})
+		}
+		for _, g := range slices.Sorted(maps.Keys(froms)) {
+			if prev := froms[g]; g != f && overlaps(prev.From, mv.From) {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Ambiguous move statements",
+					Detail:  fmt.Sprintf("%s and %s (at %s) both move records of %s.", f, g, prev.DeclRange, mv.From.Step),
+					Subject: mv.DeclRange.Ptr()})
+			}
 		}
 		if prev := froms[f]; prev != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Ambiguous move statements",

@@ -115,7 +115,7 @@ func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
 		return nil, diags
 	}
 	filter.resolve(g)
-	st, moves, d := applyMoves(cfg, st)
+	st, moves, d := applyMoves(cfg, st, filter.Active())
 	diags = append(diags, d...)
 	if diags.HasErrors() {
 		return nil, diags
