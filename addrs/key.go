@@ -41,9 +41,9 @@ func keyJSON(k cty.Value) json.RawMessage {
 	}
 }
 
-// keysEqual reports whether two instance keys are the same key: both
+// KeysEqual reports whether two instance keys are the same key: both
 // NoKey, or of one type and equal.
-func keysEqual(a, b cty.Value) bool {
+func KeysEqual(a, b cty.Value) bool {
 	if a == NoKey || b == NoKey {
 		return a == NoKey && b == NoKey
 	}

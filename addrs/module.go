@@ -45,7 +45,7 @@ func (m Module) Equal(o Module) bool {
 		return false
 	}
 	for i := range m {
-		if m[i].Name != o[i].Name || !keysEqual(m[i].Key, o[i].Key) {
+		if m[i].Name != o[i].Name || !KeysEqual(m[i].Key, o[i].Key) {
 			return false
 		}
 	}

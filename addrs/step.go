@@ -84,7 +84,7 @@ func (i StepInstance) KeyJSON() json.RawMessage { return keyJSON(i.Key) }
 
 // Equal reports whether two addresses name the same instance.
 func (i StepInstance) Equal(o StepInstance) bool {
-	return i.Step.Equal(o.Step) && keysEqual(i.Key, o.Key) && i.Sample == o.Sample
+	return i.Step.Equal(o.Step) && KeysEqual(i.Key, o.Key) && i.Sample == o.Sample
 }
 
 // Node is the address of a node of the dependency graph: a step (every

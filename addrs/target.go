@@ -44,7 +44,7 @@ func (t Target) Matches(i StepInstance) bool {
 	if !t.Step.Equal(i.Step) || t.Sampled && t.Sample != i.Sample {
 		return false
 	}
-	return t.Key == NoKey || i.Key != NoKey && keysEqual(t.Key, i.Key)
+	return t.Key == NoKey || i.Key != NoKey && KeysEqual(t.Key, i.Key)
 }
 
 // ParseTarget reads a step address given on the command line, in HCL

@@ -83,7 +83,7 @@ func TestParseTarget(t *testing.T) {
 			}
 			// What String prints parses back to the same target.
 			again, err := ParseTarget(got.String())
-			if err != nil || again.String() != got.String() || !again.Step.Equal(got.Step) || !keysEqual(again.Key, got.Key) {
+			if err != nil || again.String() != got.String() || !again.Step.Equal(got.Step) || !KeysEqual(again.Key, got.Key) {
 				t.Errorf("round trip of %s gave %v, %v", got, again, err)
 			}
 		})

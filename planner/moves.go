@@ -39,6 +39,7 @@ func MoveRecords(st *state.State, from, to addrs.Target) []MovedRecord {
 		if !ok {
 			continue
 		}
+		oldKey := key
 		switch {
 		case from.Key == addrs.NoKey && to.Key == addrs.NoKey:
 		case from.Key == addrs.NoKey:
@@ -53,6 +54,9 @@ func MoveRecords(st *state.State, from, to addrs.Target) []MovedRecord {
 		}
 		moved := *rec
 		inst := addrs.StepInstance{Step: to.Step, Key: key, Sample: rec.Sample}
+		if !addrs.KeysEqual(key, oldKey) {
+			moved.Each = nil // the new key's each.value is the configuration's, recorded at its next run
+		}
 		moved.Address, moved.Name, moved.Key = inst.String(), to.Step.Name, addrs.KeyJSON(key)
 		out = append(out, MovedRecord{From: addr, Rec: &moved})
 	}
