@@ -177,18 +177,11 @@ func runStateRm(m *Meta, args []string) int {
 		view.diags(diags)
 		return 1
 	}
-	if !*dryRun {
-		store, ok := m.lockForEdit("state rm", view.diags)
-		if !ok {
-			return 1
-		}
-		defer store.Close() // and so releases the lock
-	}
-	st, diags := m.loadState()
-	if diags.HasErrors() {
-		view.diags(diags)
+	st, release, ok := m.stateForEdit("state rm", *dryRun, view.diags)
+	if !ok {
 		return 1
 	}
+	defer release()
 	// Every address must match something; otherwise nothing is removed.
 	remove := map[string]bool{}
 	for _, a := range addrs {
@@ -238,18 +231,11 @@ func runStateMv(m *Meta, args []string) int {
 		view.diags(diags)
 		return 1
 	}
-	if !*dryRun {
-		store, ok := m.lockForEdit("state mv", view.diags)
-		if !ok {
-			return 1
-		}
-		defer store.Close() // and so releases the lock
-	}
-	st, diags := m.loadState()
-	if diags.HasErrors() {
-		view.diags(diags)
+	st, release, ok := m.stateForEdit("state mv", *dryRun, view.diags)
+	if !ok {
 		return 1
 	}
+	defer release()
 	moves, diags := stateMoves(st, from, to)
 	if diags.HasErrors() {
 		view.diags(diags)
@@ -410,16 +396,27 @@ func instances(recorded []string) []string {
 	return out
 }
 
-// lockForEdit opens the state under its lock for a state subcommand that
-// changes it; false, with the diagnostics shown, when it cannot.
-func (m *Meta) lockForEdit(cmd string, show func(hcl.Diagnostics)) (*state.Store, bool) {
-	store, diags, locked := m.openState(true, cmd, 0)
-	if !locked || diags.HasErrors() {
-		show(diags)
-		if locked {
-			store.Close()
+// stateForEdit reads the state for a state subcommand that changes it:
+// under the lock, which release gives back, unless dryRun. false, with the
+// diagnostics shown, when it cannot.
+func (m *Meta) stateForEdit(cmd string, dryRun bool, show func(hcl.Diagnostics)) (st *state.State, release func(), ok bool) {
+	release = func() {}
+	if !dryRun {
+		store, diags, locked := m.openState(true, cmd, 0)
+		if !locked || diags.HasErrors() {
+			show(diags)
+			if locked {
+				store.Close()
+			}
+			return nil, release, false
 		}
-		return nil, false
+		release = func() { store.Close() }
 	}
-	return store, true
+	st, diags := m.loadState()
+	if diags.HasErrors() {
+		show(diags)
+		release()
+		return nil, func() {}, false
+	}
+	return st, release, true
 }
