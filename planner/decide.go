@@ -82,7 +82,9 @@ func (w *Walk) DecideInstance(f Facts) Decision {
 		}
 	}
 	d.Value = w.Plan.ChangeValue(s, &Change{Action: d.Action, Prior: d.Prior, Rendered: f.Rendered})
-	if d.Action == Keep && f.Conds != nil && (len(s.Asserts) > 0 || len(d.Prior.Asserts) > 0) {
+	// Scored again: with the step's asserts (in Conds, which both callers
+	// give for a step with asserts), or to none when it has none left.
+	if d.Action == Keep && (len(s.Asserts) > 0 && f.Conds != nil || len(s.Asserts) == 0 && len(d.Prior.Asserts) > 0) {
 		if scores := ScoreAsserts(f.Inst, f.Conds, d.Value, f.Redact); !slices.Equal(scores, d.Prior.Asserts) {
 			rec := *d.Prior
 			rec.Asserts = scores
