@@ -74,10 +74,6 @@ func KeyFromJSON(b json.RawMessage) (cty.Value, bool) {
 	return n, true
 }
 
-// KeyJSON returns an instance key as the state records it, or nil for
-// NoKey.
-func KeyJSON(k cty.Value) json.RawMessage { return keyJSON(k) }
-
 // TraversalTarget reads a step address written in the configuration (as a
 // moved block's from and to are): step.NAME or step.NAME[KEY], with no
 // sample index.

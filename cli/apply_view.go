@@ -276,7 +276,7 @@ func (v *applyJSON) hook() executor.Hook {
 func (v *applyJSON) result(p *planner.Plan, res *executor.Result) {
 	if u := res.Budget; u.Reached() {
 		v.events.emit("budget_stop", map[string]any{
-			"spent_usd": roundUSD(u.Spent), "budget_usd": u.Budget, "not_run": u.NotRun,
+			"spent_usd": planner.RoundUSD(u.Spent), "budget_usd": u.Budget, "not_run": u.NotRun,
 		})
 	}
 	v.events.emit("apply_complete", map[string]any{

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
 )
 
@@ -113,12 +114,8 @@ func (s spend) usdJSON() any {
 	if s.Priced == 0 && s.Unpriced > 0 {
 		return nil
 	}
-	return roundUSD(s.USD)
+	return planner.RoundUSD(s.USD)
 }
-
-// roundUSD rounds an amount for JSON to a billionth of a dollar, so that
-// float noise does not show.
-func roundUSD(x float64) float64 { return math.Round(x*1e9) / 1e9 }
 
 // stateSpend is what every record of st cost.
 func stateSpend(st *state.State) spend {
@@ -136,7 +133,7 @@ func costUSD(rec *state.Step, reused bool) any {
 	case reused || rec.Offline:
 		return 0.0
 	case rec.Cost != nil:
-		return roundUSD(rec.Cost.USD)
+		return planner.RoundUSD(rec.Cost.USD)
 	}
 	return nil
 }

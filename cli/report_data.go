@@ -232,7 +232,7 @@ func (row *reportRow) addBaseline(then, now *state.Step) {
 func recordUSD(rec *state.Step) *float64 {
 	switch {
 	case rec.Cost != nil:
-		usd := roundUSD(rec.Cost.USD)
+		usd := planner.RoundUSD(rec.Cost.USD)
 		return &usd
 	case rec.Offline:
 		return new(float64)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
 )
 
@@ -269,7 +270,7 @@ func roundedCost(c *state.Cost) *state.Cost {
 		return nil
 	}
 	r := *c
-	r.USD = roundUSD(r.USD)
+	r.USD = planner.RoundUSD(r.USD)
 	return &r
 }
 

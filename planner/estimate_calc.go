@@ -192,12 +192,12 @@ func (p *Plan) estimate(st *state.State) CostEstimate {
 	}
 	for _, name := range order {
 		sc := steps[name]
-		sc.Expected, sc.Max = roundUSD(sc.Expected), roundUSD(sc.Max)
+		sc.Expected, sc.Max = RoundUSD(sc.Expected), RoundUSD(sc.Max)
 		est.Expected += sc.Expected
 		est.Max += sc.Max
 		est.Steps = append(est.Steps, *sc)
 	}
-	est.Expected, est.Max = roundUSD(est.Expected), roundUSD(est.Max)
+	est.Expected, est.Max = RoundUSD(est.Expected), RoundUSD(est.Max)
 	est.Unpriced = sortedKeys(unpriced)
 	est.Unbounded = sortedKeys(unbounded)
 	return est
@@ -238,8 +238,8 @@ func (e *estimator) instance(c *Change) (*InstanceCost, bool) {
 		most = ic.OutputTokens
 	}
 	ic.Priced, ic.Price = true, price
-	ic.Expected = roundUSD(CostOf(state.Usage{InputTokens: ic.InputTokens, OutputTokens: ic.OutputTokens}, price))
-	ic.Max = roundUSD(CostOf(state.Usage{InputTokens: ic.InputTokens, OutputTokens: most}, price))
+	ic.Expected = RoundUSD(CostOf(state.Usage{InputTokens: ic.InputTokens, OutputTokens: ic.OutputTokens}, price))
+	ic.Max = RoundUSD(CostOf(state.Usage{InputTokens: ic.InputTokens, OutputTokens: most}, price))
 	// The upper bound holds whichever model of a chain answers.
 	for _, b := range e.p.Billings(c) {
 		if !b.Priced {
@@ -249,7 +249,7 @@ func (e *estimator) instance(c *Change) (*InstanceCost, bool) {
 		if out == 0 {
 			out = most
 		}
-		ic.Max = max(ic.Max, roundUSD(CostOf(state.Usage{InputTokens: ic.InputTokens, OutputTokens: out}, b.Price)))
+		ic.Max = max(ic.Max, RoundUSD(CostOf(state.Usage{InputTokens: ic.InputTokens, OutputTokens: out}, b.Price)))
 	}
 	return ic, ic.MaxOutputTokens > 0
 }
@@ -399,9 +399,9 @@ func unmarkedParams(params map[string]cty.Value) map[string]cty.Value {
 	return out
 }
 
-// roundUSD rounds to a billionth of a dollar, so that sums of float
+// RoundUSD rounds to a billionth of a dollar, so that sums of float
 // prices print without noise.
-func roundUSD(v float64) float64 { return math.Round(v*1e9) / 1e9 }
+func RoundUSD(v float64) float64 { return math.Round(v*1e9) / 1e9 }
 
 func sortedKeys(set map[string]bool) []string {
 	if len(set) == 0 {

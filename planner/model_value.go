@@ -124,7 +124,7 @@ func (r *Rendered) ModelAddress() string {
 	if r.Fallback != nil {
 		return config.RootFallback + "." + r.Fallback.Name
 	}
-	return config.RootModel + "." + r.Model.Name
+	return r.Model.Address()
 }
 
 // declared reports whether a model (kind "model") or fallback chain

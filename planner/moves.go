@@ -30,11 +30,15 @@ type MovedRecord struct {
 // st are not changed.
 func MoveRecords(st *state.State, from, to addrs.Target) []MovedRecord {
 	var out []MovedRecord
-	for _, addr := range slices.Sorted(maps.Keys(st.Steps)) {
-		rec := st.Steps[addr]
-		if rec == nil || rec.Name != from.Step.Name {
-			continue
+	var candidates []string // the records of from's step, in address order
+	for addr, rec := range st.Steps {
+		if rec != nil && rec.Name == from.Step.Name {
+			candidates = append(candidates, addr)
 		}
+	}
+	slices.Sort(candidates)
+	for _, addr := range candidates {
+		rec := st.Steps[addr]
 		key, ok := addrs.KeyFromJSON(rec.Key)
 		if !ok {
 			continue
@@ -57,7 +61,7 @@ func MoveRecords(st *state.State, from, to addrs.Target) []MovedRecord {
 		if !addrs.KeysEqual(key, oldKey) {
 			moved.Each = nil // the new key's each.value is the configuration's, recorded at its next run
 		}
-		moved.Address, moved.Name, moved.Key = inst.String(), to.Step.Name, addrs.KeyJSON(key)
+		moved.Address, moved.Name, moved.Key = inst.String(), to.Step.Name, inst.KeyJSON()
 		out = append(out, MovedRecord{From: addr, Rec: &moved})
 	}
 	return out
@@ -126,8 +130,8 @@ func unmovedKeys(st *state.State, mv *config.Moved) hcl.Diagnostics {
 	if mv.From.Key != addrs.NoKey || mv.To.Key == addrs.NoKey {
 		return nil
 	}
-	for _, addr := range st.Addresses() {
-		if rec := st.Steps[addr]; rec != nil && rec.Name == mv.From.Step.Name && len(rec.Key) > 0 {
+	for addr, rec := range st.Steps {
+		if rec != nil && rec.Name == mv.From.Step.Name && len(rec.Key) > 0 {
 			return hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Moved block moves no keyed record",
 				Detail:  fmt.Sprintf("%s has instances with keys (%s); a whole step moves to %s only when it has none. Move each instance with its own moved block.", mv.From, addr, mv.To),
 				Subject: mv.DeclRange.Ptr()}}
@@ -223,13 +227,18 @@ func checkMoved(cfg *config.Config) hcl.Diagnostics {
 // checkMovedInstances reports moved blocks whose from is an instance that
 // the plan still expands.
 func checkMovedInstances(cfg *config.Config, planned []Addr) hcl.Diagnostics {
+	if len(cfg.Moved) == 0 {
+		return nil
+	}
+	has := make(map[string]bool, len(planned))
+	for _, a := range planned {
+		has[a.String()] = true // an instance's first sample has its own address
+	}
 	var diags hcl.Diagnostics
 	for _, mv := range cfg.Moved {
-		still := mv.From.Matches
-		if mv.From.Whole() { // step.a to step.a[0]: the keyless instance must be gone
-			still = func(a Addr) bool { return a.Step.Equal(mv.From.Step) && a.Key == addrs.NoKey }
-		}
-		if !slices.ContainsFunc(planned, still) {
+		// An instance; or, for step.a to step.a[0], the keyless step.a,
+		// whose address is the step's.
+		if !has[mv.From.String()] {
 			continue
 		}
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Moved object still exists",
