@@ -339,7 +339,15 @@ func (c *comparison) diffAsserts(addr, step string, b, n *state.Step) {
 // stepOf returns the address of the step an instance address belongs to:
 // step.a for step.a["k"]#2; an address it cannot read stays as it is.
 func stepOf(addr string) string {
-	inst, _ := addrs.SplitSample(addr)
+	if strings.HasPrefix(addr, "step.") {
+		// A step's name holds neither [ nor #: the first one starts the
+		// key or the sample index.
+		if i := strings.IndexAny(addr, "[#"); i >= 0 {
+			return addr[:i]
+		}
+		return addr
+	}
+	inst, _ := addrs.SplitSample(addr) // inside a module: parsed
 	if t, err := addrs.ParseTarget(inst); err == nil {
 		return t.Step.String()
 	}

@@ -6,7 +6,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/promptform/promptform/addrs"
 	"github.com/promptform/promptform/executor"
 	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
@@ -85,17 +84,12 @@ func (t *tally) callCount() int {
 // stepAddr returns the address of the step an instance (or sample)
 // address belongs to.
 func (t *tally) stepAddr(addr string) string {
-	if t == nil {
-		t = &tally{}
+	if t != nil {
+		if s, ok := t.stepOf[addr]; ok {
+			return s
+		}
 	}
-	if s, ok := t.stepOf[addr]; ok {
-		return s
-	}
-	inst, _ := addrs.SplitSample(addr)
-	if target, err := addrs.ParseTarget(inst); err == nil {
-		return target.Step.String()
-	}
-	return addr
+	return stepOf(addr)
 }
 
 // step returns the count of a step, made on first use. The caller holds

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/config"
@@ -19,6 +20,35 @@ import (
 type Catalog struct {
 	Models map[string]gateway.Model
 	Strict bool
+
+	mu     sync.Mutex
+	prices map[[2]string]tierPrice // by model id and tier, as read from the entries' pricing
+}
+
+// tierPrice is an entry's price in one tier, or none.
+type tierPrice struct {
+	price gateway.Price
+	ok    bool
+}
+
+// price returns the price of model id in tier, reading each entry's
+// pricing once; safe for concurrent use.
+func (c *Catalog) price(id, tier string) (gateway.Price, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	k := [2]string{id, tier}
+	if p, ok := c.prices[k]; ok {
+		return p.price, p.ok
+	}
+	var p tierPrice
+	if entry, found := c.Models[id]; found {
+		p.price, p.ok = entry.Price(tier)
+	}
+	if c.prices == nil {
+		c.prices = map[[2]string]tierPrice{}
+	}
+	c.prices[k] = p
+	return p.price, p.ok
 }
 
 // NewCatalog indexes a model list.

@@ -44,19 +44,15 @@ func (p *Plan) catalogPrice(gw *config.Gateway, id string, params map[string]cty
 	if cat == nil {
 		return state.Price{}, false
 	}
-	entry, ok := cat.Models[id]
-	if !ok {
-		return state.Price{}, false
-	}
 	tier := gateway.TierGlobal
 	if r, ok := params["model_region"]; !ok || r.IsNull() || !r.IsKnown() || r.Type() != cty.String || r.AsString() != gateway.TierGlobal {
 		if gw != nil && gw.Region != "" {
-			if price, ok := entry.Price(gw.Region); ok {
+			if price, ok := cat.price(id, gw.Region); ok {
 				return statePrice(price, "catalog ("+gw.Region+")"), true
 			}
 		}
 	}
-	price, ok := entry.Price(tier)
+	price, ok := cat.price(id, tier)
 	if !ok {
 		return state.Price{}, false
 	}
