@@ -74,11 +74,16 @@ type calibrationSums struct{ recorded, estimated int }
 // model.
 func Calibrate(st *state.State, ids map[string]bool) Calibration {
 	cal := Calibration{}
+	var quoted [][]byte // the ids as JSON strings
+	for id := range ids {
+		b, _ := json.Marshal(id)
+		quoted = append(quoted, b)
+	}
 	for _, rec := range st.Steps {
 		if rec.Offline || rec.Usage.InputTokens <= 0 || len(rec.Rounds) > 0 || rec.SchemaAttempts > 1 || len(rec.ModelAttempts) > 1 {
 			continue
 		}
-		if ids != nil && !mentionsModel(rec.Request, ids) {
+		if ids != nil && !mentionsModel(rec.Request, quoted) {
 			continue // decode only the requests that may be of interest
 		}
 		var req gateway.Request
@@ -97,11 +102,10 @@ func Calibrate(st *state.State, ids map[string]bool) Calibration {
 }
 
 // mentionsModel reports whether a recorded request's JSON (compact or
-// indented, as the state file keeps it) may be of a request to one of ids:
-// whether it holds one of them as a string.
-func mentionsModel(request json.RawMessage, ids map[string]bool) bool {
-	for id := range ids {
-		b, _ := json.Marshal(id)
+// indented, as the state file keeps it) may be of a request to one of the
+// model ids, given as JSON strings: whether it holds one of them.
+func mentionsModel(request json.RawMessage, quoted [][]byte) bool {
+	for _, b := range quoted {
 		if bytes.Contains(request, b) {
 			return true
 		}
@@ -266,7 +270,7 @@ func (e *estimator) input(c *Change) int {
 		return int(math.Round(float64(EstimateInputTokens(c.Request)) * ratio))
 	}
 	if prior := c.Prior; prior != nil && !prior.Offline && prior.Usage.InputTokens > 0 && !e.p.Offline {
-		var old gateway.Request
+		var old struct{ Model string } // only the model: a full decode is dear
 		if json.Unmarshal(prior.Request, &old) == nil && old.Model == r.Model.ID {
 			return prior.Usage.InputTokens
 		}
