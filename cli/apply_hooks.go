@@ -76,8 +76,12 @@ func (h *humanHook) StepFinished(addr string, rec *state.Step, reused bool, elap
 	if reused {
 		return
 	}
-	h.line("%s: %s after %s (%s, %s tokens in, %s out)", h.bold(addr), h.green("done"),
-		elapsed.Round(time.Millisecond), rec.Model, num(rec.Usage.InputTokens), num(rec.Usage.OutputTokens))
+	cost := ""
+	if rec.Cost != nil {
+		cost = ", " + usd(rec.Cost.USD)
+	}
+	h.line("%s: %s after %s (%s, %s tokens in, %s out%s)", h.bold(addr), h.green("done"),
+		elapsed.Round(time.Millisecond), rec.Model, num(rec.Usage.InputTokens), num(rec.Usage.OutputTokens), cost)
 }
 
 func (h *humanHook) StepFailed(addr string, _ *state.Step, err error) {
