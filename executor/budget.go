@@ -10,7 +10,6 @@ import (
 	"github.com/promptform/promptform/gateway"
 	"github.com/promptform/promptform/planner"
 	"github.com/promptform/promptform/state"
-	"github.com/zclconf/go-cty/cty"
 )
 
 // ErrBudget is the error of a request the run's budget refused: sending it
@@ -184,12 +183,12 @@ func (b *budget) bound(m *planner.Model, req *gateway.Request) (*hold, error) {
 		return nil, fmt.Errorf("%w: %w", ErrBudget, err)
 	}
 	h := &hold{prices: map[string]state.Price{}, writes: writesCache(req)}
-	price, priced := b.plan.PriceOf(m, regionParams(req.Extra, nil))
+	price, priced := b.plan.PriceOf(m, requestRegion(req.Extra, nil))
 	if err := h.add(m.ID, price, priced, in, b.plan.MaxOutputTokens(m, req.MaxTokens)); err != nil {
 		return nil, err
 	}
 	for _, fb := range req.Fallbacks {
-		price, priced := b.plan.PriceOfServed(m, fb.Model, regionParams(fb.Extra, req.Extra))
+		price, priced := b.plan.PriceOfServed(m, fb.Model, requestRegion(fb.Extra, req.Extra))
 		other := &planner.Model{ID: fb.Model, Gateway: m.Gateway} // its catalog entry's output limit
 		if err := h.add(fb.Model, price, priced, in, b.plan.MaxOutputTokens(other, cmp.Or(fb.MaxTokens, req.MaxTokens))); err != nil {
 			return nil, err
@@ -257,16 +256,16 @@ func writesCache(req *gateway.Request) bool {
 	return false
 }
 
-// regionParams are the params that choose a request's price tier: its
-// model_region, from fields, else from inherited; nil when neither has one.
-func regionParams(fields, inherited map[string]json.RawMessage) map[string]cty.Value {
-	raw, ok := fields["model_region"]
+// requestRegion is the model_region a request sends, from fields, else
+// from inherited (a gateway fallback inherits the request's); "" for none.
+func requestRegion(fields, inherited map[string]json.RawMessage) string {
+	raw, ok := fields[planner.RegionParam]
 	if !ok {
-		raw, ok = inherited["model_region"]
+		raw = inherited[planner.RegionParam]
 	}
 	var region string
-	if !ok || json.Unmarshal(raw, &region) != nil {
-		return nil
+	if json.Unmarshal(raw, &region) != nil {
+		return ""
 	}
-	return map[string]cty.Value{"model_region": cty.StringVal(region)}
+	return region
 }

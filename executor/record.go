@@ -63,8 +63,8 @@ func costOf(prices *planner.Plan, ex *exchange) *state.Cost {
 	if prices == nil || ex.asked == nil {
 		return nil
 	}
-	served, params := billed(ex)
-	price, ok := prices.PriceOfServed(ex.asked, served, params)
+	served, region := billed(ex)
+	price, ok := prices.PriceOfServed(ex.asked, served, region)
 	if !ok {
 		return nil
 	}
@@ -72,32 +72,20 @@ func costOf(prices *planner.Plan, ex *exchange) *state.Cost {
 }
 
 // billed returns the model id an exchange's answers are billed as and the
-// params that choose the price tier (model_region) of the request it was
-// billed for. The model asked served them unless the response names one of
+// model_region (the price tier) of the request it was billed for. The model asked served them unless the response names one of
 // the request's gateway fallbacks: a response may spell the model it was
 // asked for otherwise (an alias, a dated id).
-func billed(ex *exchange) (string, map[string]cty.Value) {
-	served, extra := ex.asked.ID, map[string]json.RawMessage(nil)
-	if ex.sent != nil {
-		extra = ex.sent.Extra
-		for _, fb := range ex.sent.Fallbacks {
-			if ex.resp != nil && fb.Model == ex.resp.Model && fb.Model != ex.asked.ID {
-				served = fb.Model
-				if _, ok := fb.Extra[regionParam]; ok {
-					extra = fb.Extra
-				}
-			}
+func billed(ex *exchange) (string, string) {
+	if ex.sent == nil {
+		return ex.asked.ID, ""
+	}
+	for _, fb := range ex.sent.Fallbacks {
+		if ex.resp != nil && fb.Model == ex.resp.Model && fb.Model != ex.asked.ID {
+			return fb.Model, requestRegion(fb.Extra, ex.sent.Extra)
 		}
 	}
-	var region string
-	if json.Unmarshal(extra[regionParam], &region) != nil || region == "" {
-		return served, nil
-	}
-	return served, map[string]cty.Value{regionParam: cty.StringVal(region)}
+	return ex.asked.ID, requestRegion(ex.sent.Extra, nil)
 }
-
-// regionParam is the request param that chooses a catalog price tier.
-const regionParam = "model_region"
 
 // eachJSON is an instance's each.value as JSON, for reports: nil without
 // for_each, or when it uses a sensitive value, or cannot be encoded.

@@ -202,11 +202,7 @@ func TestBilled(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ex := &exchange{asked: asked, sent: test.sent, resp: &gateway.Response{Model: test.answeredBy}}
-			id, params := billed(ex)
-			region := ""
-			if v, ok := params["model_region"]; ok {
-				region = v.AsString()
-			}
+			id, region := billed(ex)
 			if id != test.wantID || region != test.wantRegion {
 				t.Errorf("billed as %q in region %q, want %q in %q", id, region, test.wantID, test.wantRegion)
 			}

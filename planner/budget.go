@@ -60,7 +60,7 @@ func (p *Plan) Billings(c *Change) []Billing {
 	out := make([]Billing, 0, len(models))
 	for i, m := range models {
 		maxTokens, params := r.settingsFor(i, m)
-		price, priced := p.PriceOf(m, unmarked(params))
+		price, priced := p.PriceOf(m, ModelRegion(params))
 		out = append(out, Billing{Model: m, Price: price, Priced: priced, MaxOutput: p.MaxOutputTokens(m, maxTokens)})
 	}
 	return out
@@ -91,14 +91,4 @@ func (r *Rendered) settingsFor(i int, m *Model) (*int, map[string]cty.Value) {
 		params[k] = v
 	}
 	return maxTokens, params
-}
-
-// unmarked returns params without their sensitive marks: the price tier
-// they choose is no secret of theirs.
-func unmarked(params map[string]cty.Value) map[string]cty.Value {
-	out := make(map[string]cty.Value, len(params))
-	for k, v := range params {
-		out[k], _ = v.UnmarkDeep()
-	}
-	return out
 }

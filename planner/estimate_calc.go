@@ -9,7 +9,6 @@ import (
 
 	"github.com/promptform/promptform/gateway"
 	"github.com/promptform/promptform/state"
-	"github.com/zclconf/go-cty/cty"
 )
 
 // How the estimate counts tokens. No tokenizer of the models' families
@@ -227,10 +226,10 @@ func (e *estimator) instance(c *Change) (*InstanceCost, bool) {
 		ic.Priced, ic.Price = true, state.Price{Source: "offline"}
 		return ic, true
 	}
-	params := unmarkedParams(r.Params)
-	price, ok := e.p.PriceOf(m, params)
+	region := ModelRegion(r.Params)
+	price, ok := e.p.PriceOf(m, region)
 	if id := e.servedBy[r.Instance.Step.Name]; id != "" && id != m.ID {
-		if served, found := e.p.PriceOfServed(m, id, params); found {
+		if served, found := e.p.PriceOfServed(m, id, region); found {
 			price, ok = served, true // the step's answers came from another model of its chain
 		}
 	}
@@ -389,16 +388,6 @@ func servingModels(st *state.State) map[string]string {
 			}
 		}
 		out[name] = best
-	}
-	return out
-}
-
-// unmarkedParams returns params without their marks, for reading
-// model_region.
-func unmarkedParams(params map[string]cty.Value) map[string]cty.Value {
-	out := make(map[string]cty.Value, len(params))
-	for k, v := range params {
-		out[k], _ = v.UnmarkDeep()
 	}
 	return out
 }
