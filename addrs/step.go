@@ -65,17 +65,26 @@ func SampleSuffix(n int) string {
 // instance's address and the sample index: step.a["k"]#2 gives step.a["k"]
 // and 2; an address without a sample index gives itself and 0.
 func SplitSample(addr string) (string, int) {
+	if inst, n, ok := cutSample(addr); ok && n > 0 {
+		return inst, n
+	}
+	return addr, 0
+}
+
+// cutSample cuts a sample index, #N with N a whole number spelt plainly,
+// off the end of an address; false when there is none.
+func cutSample(addr string) (string, int, bool) {
 	i := strings.LastIndexByte(addr, '#')
 	if i < 0 {
-		return addr, 0
+		return addr, 0, false
 	}
 	// A # inside a quoted key is followed by more of the key, never by
 	// digits alone.
 	n, err := strconv.Atoi(addr[i+1:])
-	if err != nil || n < 1 || strconv.Itoa(n) != addr[i+1:] {
-		return addr, 0
+	if err != nil || n < 0 || strconv.Itoa(n) != addr[i+1:] {
+		return addr, 0, false
 	}
-	return addr[:i], n
+	return addr[:i], n, true
 }
 
 // KeyJSON returns the instance key as JSON (a string, or a number), or nil

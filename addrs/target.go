@@ -54,14 +54,7 @@ func (t Target) Matches(i StepInstance) bool {
 // Anything else is an error that quotes s and says what to write.
 func ParseTarget(s string) (Target, error) {
 	bad := fmt.Errorf("%q is not a step address; use step.NAME, step.NAME[\"key\"], or for one sample of a step with repeat step.NAME[\"key\"]#N", s)
-	text, sample, sampled := s, 0, false
-	if i := strings.LastIndexByte(s, '#'); i >= 0 {
-		// A # inside a quoted key is followed by more of the key, never by
-		// digits alone.
-		if n, err := strconv.Atoi(s[i+1:]); err == nil && n >= 0 && strconv.Itoa(n) == s[i+1:] {
-			text, sample, sampled = s[:i], n, true
-		}
-	}
+	text, sample, sampled := cutSample(s) // #0, the first sample, too
 	text = strings.TrimRight(text, " \t")
 	t, diags := hclsyntax.ParseTraversalAbs([]byte(text), "", hcl.InitialPos)
 	// HCL reads a # as the start of a comment: the traversal must be

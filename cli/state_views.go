@@ -43,7 +43,7 @@ func (v stateMvView) wouldMove(moves []planner.MovedRecord) {
 	for _, r := range moves {
 		fmt.Fprintf(v.stdout, "Would move %s to %s\n", r.From, r.Rec.Address)
 	}
-	fmt.Fprintf(v.stdout, "Would have moved %s.\n", countRecords(len(moves)))
+	fmt.Fprintf(v.stdout, "Would have moved %s.\n", count(len(moves), "record"))
 }
 
 // moved lists what was moved, then how many.
@@ -51,13 +51,5 @@ func (v stateMvView) moved(moves []planner.MovedRecord) {
 	for _, r := range moves {
 		fmt.Fprintf(v.stdout, "Moved %s to %s\n", r.From, r.Rec.Address)
 	}
-	fmt.Fprintf(v.stdout, "%s\n", v.paint.green(fmt.Sprintf("Successfully moved %s.", countRecords(len(moves)))))
-}
-
-// countRecords counts records in words: "1 record", "3 records".
-func countRecords(n int) string {
-	if n == 1 {
-		return "1 record"
-	}
-	return fmt.Sprintf("%d records", n)
+	fmt.Fprintf(v.stdout, "%s\n", v.paint.green(fmt.Sprintf("Successfully moved %s.", count(len(moves), "record"))))
 }

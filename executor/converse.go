@@ -44,13 +44,10 @@ func (ex *exchange) add(resp *gateway.Response, model string) {
 		ex.usage.InputTokens += u.InputTokens
 		ex.usage.OutputTokens += u.OutputTokens
 		ex.usage.TotalTokens += u.TotalTokens
-		if d := u.PromptTokensDetails; d != nil {
-			ex.usage.CacheReadTokens += d.CachedTokens
-			if cc := d.CacheCreation; cc != nil {
-				ex.usage.CacheWriteTokens += cc.Ephemeral5mInputTokens + cc.Ephemeral1hInputTokens
-				ex.usage.CacheWrite1hTokens += cc.Ephemeral1hInputTokens
-			}
-		}
+		read, write, write1h := u.CacheTokens()
+		ex.usage.CacheReadTokens += read
+		ex.usage.CacheWriteTokens += write
+		ex.usage.CacheWrite1hTokens += write1h
 	}
 }
 

@@ -22,13 +22,7 @@ type Price struct {
 // OpenAI convention has it, and charged at their own price where the
 // tier has one.
 func (p Price) Cost(u Usage) float64 {
-	var read, write, write1h int
-	if d := u.PromptTokensDetails; d != nil {
-		read = d.CachedTokens
-		if c := d.CacheCreation; c != nil {
-			write, write1h = c.Ephemeral5mInputTokens+c.Ephemeral1hInputTokens, c.Ephemeral1hInputTokens
-		}
-	}
+	read, write, write1h := u.CacheTokens()
 	return p.TokensCost(u.InputTokens, u.OutputTokens, read, write, write1h)
 }
 

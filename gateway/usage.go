@@ -46,6 +46,19 @@ func (u *Usage) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// CacheTokens returns the input tokens read from the prompt cache and
+// written to it, and of the writes those kept for an hour; all counted
+// within InputTokens.
+func (u Usage) CacheTokens() (read, write, write1h int) {
+	if d := u.PromptTokensDetails; d != nil {
+		read = d.CachedTokens
+		if c := d.CacheCreation; c != nil {
+			write, write1h = c.Ephemeral5mInputTokens+c.Ephemeral1hInputTokens, c.Ephemeral1hInputTokens
+		}
+	}
+	return read, write, write1h
+}
+
 // PromptTokensDetails is usage.prompt_tokens_details.
 type PromptTokensDetails struct {
 	CachedTokens  int            `json:"cached_tokens,omitempty"`
