@@ -72,13 +72,13 @@ func TestNodeString(t *testing.T) {
 
 func TestKind(t *testing.T) {
 	t.Parallel()
-	for _, k := range []Kind{KindStep, KindLocal, KindOutput, KindCheck} {
+	for _, k := range []Kind{KindStep, KindLocal, KindOutput, KindCheck, KindVar} {
 		if got := ParseKind(k.String()); got != k {
 			t.Errorf("ParseKind(%q) = %v, want %v", k.String(), got, k)
 		}
 	}
-	if got := ParseKind("var"); got != InvalidKind {
-		t.Errorf("ParseKind(%q) = %v, want %v", "var", got, InvalidKind)
+	if got := ParseKind("model"); got != InvalidKind {
+		t.Errorf("ParseKind(%q) = %v, want %v", "model", got, InvalidKind)
 	}
 	if got := InvalidKind.String(); got != "invalid" {
 		t.Errorf("InvalidKind.String() = %q, want %q", got, "invalid")

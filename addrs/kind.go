@@ -10,6 +10,9 @@ const (
 	KindLocal
 	KindOutput
 	KindCheck
+	// KindVar is a variable of a module instance: the value its module
+	// block gives it, evaluated in the calling module.
+	KindVar
 )
 
 // Keywords of addresses: the first name of each kind's address, and the
@@ -19,11 +22,12 @@ const (
 	keywordLocal  = "local"
 	keywordOutput = "output"
 	keywordCheck  = "check"
+	keywordVar    = "var"
 	keywordModule = "module"
 )
 
 // String returns the keyword that starts an address of the kind: "step",
-// "local", "output" or "check"; "invalid" for InvalidKind.
+// "local", "output", "check" or "var"; "invalid" for InvalidKind.
 func (k Kind) String() string {
 	switch k {
 	case KindStep:
@@ -34,13 +38,15 @@ func (k Kind) String() string {
 		return keywordOutput
 	case KindCheck:
 		return keywordCheck
+	case KindVar:
+		return keywordVar
 	}
 	return "invalid"
 }
 
 // ParseKind returns the kind whose keyword is s, or InvalidKind.
 func ParseKind(s string) Kind {
-	for _, k := range []Kind{KindStep, KindLocal, KindOutput, KindCheck} {
+	for _, k := range []Kind{KindStep, KindLocal, KindOutput, KindCheck, KindVar} {
 		if k.String() == s {
 			return k
 		}

@@ -52,11 +52,36 @@ func (m Module) Equal(o Module) bool {
 	return true
 }
 
-// prefix returns the path as the start of an address in the module:
+// Prefix returns the path as the start of an address in the module:
 // "module.a." or, for the root module, "".
-func (m Module) prefix() string {
+func (m Module) Prefix() string {
 	if m.IsRoot() {
 		return ""
 	}
 	return m.String() + "."
+}
+
+// Within reports whether the module instance m is o or inside it, where a
+// call of o without a key stands for every instance of that call:
+// module.a["x"].module.b is within module.a and within module.a["x"].
+func (m Module) Within(o Module) bool {
+	if len(m) < len(o) {
+		return false
+	}
+	for i, c := range o {
+		if m[i].Name != c.Name || c.Key != NoKey && !KeysEqual(m[i].Key, c.Key) {
+			return false
+		}
+	}
+	return true
+}
+
+// Calls returns the module path without instance keys: the calls by name,
+// which name the module's configuration.
+func (m Module) Calls() []string {
+	names := make([]string, len(m))
+	for i, c := range m {
+		names[i] = c.Name
+	}
+	return names
 }

@@ -17,7 +17,7 @@ type Step struct {
 
 // String spells the address as HCL: step.NAME, or module.a.step.NAME in a
 // module.
-func (s Step) String() string { return s.Module.prefix() + keywordStep + "." + s.Name }
+func (s Step) String() string { return s.Module.Prefix() + keywordStep + "." + s.Name }
 
 // Equal reports whether two addresses name the same step.
 func (s Step) Equal(o Step) bool { return s.Name == o.Name && s.Module.Equal(o.Module) }
@@ -107,4 +107,24 @@ type Node struct {
 }
 
 // String spells the address as HCL: KIND.NAME, after the module path.
-func (n Node) String() string { return n.Module.prefix() + n.Kind.String() + "." + n.Name }
+func (n Node) String() string { return n.Module.Prefix() + n.Kind.String() + "." + n.Name }
+
+// StepOf returns the address of the step an instance address (as
+// StepInstance.String spells it) belongs to: step.a for step.a["k"]#2,
+// module.m["x"].step.a for module.m["x"].step.a[0]. What is not an
+// instance address is returned as it is, less any sample index.
+func StepOf(addr string) string {
+	if strings.HasPrefix(addr, keywordStep+".") {
+		// A step's name holds neither [ nor #: the first one starts the
+		// key or the sample index.
+		if i := strings.IndexAny(addr, "[#"); i >= 0 {
+			return addr[:i]
+		}
+		return addr
+	}
+	inst, _ := SplitSample(addr) // inside a module: parsed
+	if t, err := ParseTarget(inst); err == nil {
+		return t.Step.String()
+	}
+	return inst
+}

@@ -12,7 +12,9 @@ import (
 
 // Target is a step address given on the command line: a whole step,
 // step.NAME, which selects every instance of it, or one instance,
-// step.NAME["key"] or step.NAME[0]; either after a module path.
+// step.NAME["key"] or step.NAME[0]; either after a module path. A module
+// address alone, module.NAME or module.NAME["key"], selects every step
+// in the module (and in the modules it calls); its Step.Name is "".
 type Target struct {
 	Step Step
 	Key  cty.Value // NoKey: the whole step
@@ -26,6 +28,9 @@ type Target struct {
 // String spells the target as HCL, as StepInstance spells the instance it
 // names: spaces and other spellings of one key are gone.
 func (t Target) String() string {
+	if t.IsModule() {
+		return t.Step.Module.String()
+	}
 	s := t.Step.String() + KeyString(t.Key)
 	if t.Sampled {
 		s += "#" + strconv.Itoa(t.Sample)
@@ -33,15 +38,24 @@ func (t Target) String() string {
 	return s
 }
 
+// IsModule reports whether the target is a module address: every step
+// in the module instance, or in every instance of a call without a key.
+func (t Target) IsModule() bool { return t.Step.Name == "" && !t.Step.Module.IsRoot() }
+
 // Whole reports whether the target names every instance of its step, and
 // every sample.
 func (t Target) Whole() bool { return t.Key == NoKey && !t.Sampled }
 
 // Matches reports whether the target names the instance i: i is an
-// instance of the target's step; when the target has a key, the instance
-// with that key; when it has a sample index, that sample.
+// instance of the target's step (in any instance of a module call the
+// target names without a key); when the target has a key, the instance
+// with that key; when it has a sample index, that sample. A module target
+// matches every instance in the module.
 func (t Target) Matches(i StepInstance) bool {
-	if !t.Step.Equal(i.Step) || t.Sampled && t.Sample != i.Sample {
+	if t.IsModule() {
+		return i.Step.Module.Within(t.Step.Module)
+	}
+	if t.Step.Name != i.Step.Name || len(t.Step.Module) != len(i.Step.Module) || !i.Step.Module.Within(t.Step.Module) || t.Sampled && t.Sample != i.Sample {
 		return false
 	}
 	return t.Key == NoKey || i.Key != NoKey && KeysEqual(t.Key, i.Key)
@@ -53,7 +67,7 @@ func (t Target) Matches(i StepInstance) bool {
 // a number. A sample of a step with repeat follows as #N, #0 the first.
 // Anything else is an error that quotes s and says what to write.
 func ParseTarget(s string) (Target, error) {
-	bad := fmt.Errorf("%q is not a step address; use step.NAME, step.NAME[\"key\"], or for one sample of a step with repeat step.NAME[\"key\"]#N", s)
+	bad := fmt.Errorf("%q is not a step address; use step.NAME, step.NAME[\"key\"], module.NAME, module.NAME.step.NAME, or for one sample of a step with repeat step.NAME[\"key\"]#N", s)
 	text, sample, sampled := cutSample(s) // #0, the first sample, too
 	text = strings.TrimRight(text, " \t")
 	t, diags := hclsyntax.ParseTraversalAbs([]byte(text), "", hcl.InitialPos)
@@ -78,7 +92,9 @@ func parseTraversal(t hcl.Traversal, bad error) (Target, error) {
 			return Target{}, bad
 		case keyword == keywordStep && len(rest) == 0:
 			return Target{Step: Step{Module: mod, Name: call.Name}, Key: call.Key}, nil
-		case keyword != keywordModule || len(rest) == 0:
+		case keyword == keywordModule && len(rest) == 0:
+			return Target{Step: Step{Module: append(mod, call)}}, nil
+		case keyword != keywordModule:
 			return Target{}, bad
 		}
 		mod = append(mod, call)

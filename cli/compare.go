@@ -124,7 +124,7 @@ func (m *Meta) stepRanks() map[string]int {
 	if diags.HasErrors() {
 		return nil
 	}
-	g, diags := planner.BuildGraph(cfg)
+	g, diags := planner.BuildGraph(cfg, nil)
 	if diags.HasErrors() {
 		return nil
 	}
@@ -338,21 +338,7 @@ func (c *comparison) diffAsserts(addr, step string, b, n *state.Step) {
 
 // stepOf returns the address of the step an instance address belongs to:
 // step.a for step.a["k"]#2; an address it cannot read stays as it is.
-func stepOf(addr string) string {
-	if strings.HasPrefix(addr, "step.") {
-		// A step's name holds neither [ nor #: the first one starts the
-		// key or the sample index.
-		if i := strings.IndexAny(addr, "[#"); i >= 0 {
-			return addr[:i]
-		}
-		return addr
-	}
-	inst, _ := addrs.SplitSample(addr) // inside a module: parsed
-	if t, err := addrs.ParseTarget(inst); err == nil {
-		return t.Step.String()
-	}
-	return inst
-}
+func stepOf(addr string) string { return addrs.StepOf(addr) }
 
 // instanceOrder is where an instance address sorts: by step, then by key
 // (count indexes as numbers), then by sample.

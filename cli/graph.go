@@ -28,7 +28,13 @@ func runGraph(m *Meta, args []string) int {
 		view.diags(diags)
 		return 1
 	}
-	g, graphDiags := planner.BuildGraph(cfg)
+	// Module for_each and count use the variables when they have values;
+	// without, such modules are left out rather than failing.
+	vars, varDiags := m.parser.CollectVariables(cfg, nil, m.Environ())
+	if varDiags.HasErrors() {
+		vars = nil
+	}
+	g, graphDiags := planner.BuildGraph(cfg, vars)
 	diags = append(diags, graphDiags...)
 	view.diags(diags)
 	if diags.HasErrors() {

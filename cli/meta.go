@@ -120,7 +120,7 @@ func (m *Meta) loadConfig() (*config.Config, hcl.Diagnostics) {
 	m.parser = config.NewParser()
 	cfg, diags := m.parser.LoadDir(m.Dir)
 	if diags.HasErrors() && len(cfg.Steps)+len(cfg.Locals)+len(cfg.Outputs) > 0 {
-		_, graphDiags := planner.BuildGraph(cfg)
+		_, graphDiags := planner.BuildGraph(cfg, nil)
 		diags = append(diags, graphDiags...)
 	}
 	return cfg, diags

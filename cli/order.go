@@ -17,7 +17,7 @@ import (
 func (m *Meta) graphOrder(st *state.State) []string {
 	rank := map[string]int{}
 	if cfg, diags := m.loadConfig(); !diags.HasErrors() {
-		if g, diags := planner.BuildGraph(cfg); !diags.HasErrors() {
+		if g, diags := planner.BuildGraph(cfg, nil); !diags.HasErrors() {
 			for i, addr := range g.Order {
 				rank[addr] = i + 1
 			}

@@ -88,7 +88,7 @@ func (t planText) write(p *planner.Plan) {
 		if c.Action == planner.Keep {
 			continue
 		}
-		t.printChange(c, varied[c.Addr.Step.Name])
+		t.printChange(c, varied[c.Addr.Step.String()])
 	}
 	fmt.Fprintln(t.w, t.planSummary(p))
 	for _, line := range costLines(p.Cost) {
@@ -167,7 +167,7 @@ func (t planText) printChange(c *planner.Change, showModel bool) {
 }
 
 // variedModels returns the steps whose changes use more than one model or
-// fallback chain, by name.
+// fallback chain, by address.
 func variedModels(p *planner.Plan) map[string]bool {
 	first := map[string]string{}
 	varied := map[string]bool{}
@@ -175,7 +175,7 @@ func variedModels(p *planner.Plan) map[string]bool {
 		if c.Rendered == nil {
 			continue
 		}
-		name, model := c.Addr.Step.Name, c.Rendered.ModelAddress()
+		name, model := c.Addr.Step.String(), c.Rendered.ModelAddress()
 		if m, ok := first[name]; !ok {
 			first[name] = model
 		} else if m != model {

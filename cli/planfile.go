@@ -13,7 +13,7 @@ import (
 // savePlan writes a plan file that binds the configuration's hash, the
 // variables, the planned request hashes and the state's lineage and serial.
 func (m *Meta) savePlan(path string, p *planner.Plan, st *state.State, pf *planFlags) error {
-	hash, err := planner.ConfigHash(m.Dir)
+	hash, err := planner.ConfigHash(p.Config)
 	if err != nil {
 		return err
 	}
@@ -91,7 +91,8 @@ func staleDiag(path, why string) hcl.Diagnostics {
 // ok is false after errors that were printed. fetch allows reading the
 // model catalog over the network (apply); show uses only the cache.
 func (m *Meta) replan(sp *planner.SavedPlan, view planView, fetch bool) (p *planner.Plan, st *state.State, pf *planFlags, why string, ok bool) {
-	hash, err := planner.ConfigHash(m.Dir)
+	cfg, cfgDiags := m.loadConfig()
+	hash, err := planner.ConfigHash(cfg)
 	switch {
 	case err != nil:
 		return nil, nil, nil, err.Error(), true
@@ -112,9 +113,8 @@ func (m *Meta) replan(sp *planner.SavedPlan, view planView, fetch bool) (p *plan
 	if err != nil {
 		return nil, nil, nil, "its variables cannot be read: " + err.Error(), true
 	}
-	cfg, diags := m.loadConfig()
-	if diags.HasErrors() {
-		view.diags(diags)
+	if cfgDiags.HasErrors() {
+		view.diags(cfgDiags)
 		return nil, nil, nil, "", false
 	}
 	now, diags := m.parser.CollectVariables(cfg, sp.VarArgs, m.Environ())

@@ -77,6 +77,9 @@ func (a stateAddr) matches(addr string) bool {
 		want.Sampled = a.Sample > 0
 		return addr == want.String()
 	}
+	if a.IsModule() {
+		return strings.HasPrefix(addr, a.String()+".") || strings.HasPrefix(addr, a.String()+"[")
+	}
 	if a.Whole() && strings.HasPrefix(addr, a.String()+"[") {
 		return true
 	}
@@ -286,6 +289,10 @@ func parseMoveAddrs(fromText, toText string) (from, to stateAddr, diags hcl.Diag
 		return from, to, diags
 	}
 	from, to = parsed[0], parsed[1]
+	if from.IsModule() != to.IsModule() {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid move",
+			Detail: fmt.Sprintf("%s and %s are not alike: a module moves to a module, and a step or an instance to a step or an instance.", from.Text, to.Text)})
+	}
 	for _, a := range parsed {
 		if !a.Sampled {
 			continue

@@ -36,7 +36,16 @@ func TestNewStateAddr(t *testing.T) {
 		"attribute":      {in: "step.a.output", wantErr: true},
 		"not an address": {in: "step.a b", wantErr: true},
 		"bool key":       {in: "step.a[true]", wantErr: true},
-		"in a module":    {in: "module.m.step.a", wantErr: true},
+		"in a module": {
+			in: `module.m["k"].step.a`, wantCanon: `module.m["k"].step.a`,
+			match:   []string{`module.m["k"].step.a`, `module.m["k"].step.a[0]`},
+			noMatch: []string{`step.a`, `module.m["j"].step.a`, `module.m["k"].step.ab`},
+		},
+		"a module": {
+			in: "module.m", wantCanon: "module.m",
+			match:   []string{`module.m.step.a`, `module.m["k"].step.a[0]`, `module.m.module.n.step.b`},
+			noMatch: []string{`step.a`, `module.mm.step.a`},
+		},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -125,12 +125,14 @@ func TestParseMoveAddrs(t *testing.T) {
 		from, to string
 		wantErr  string
 	}{
-		"sample from":   {from: `step.a["x"]#1`, to: `step.b["x"]`, wantErr: `step.a["x"]#1 names one sample`},
-		"sample to":     {from: `step.a["x"]`, to: `step.b["x"]#0`, wantErr: `step.b["x"]#0 names one sample`},
-		"same address":  {from: `step.a[ "x" ]`, to: `step.a["x"]`, wantErr: "are the same address"},
-		"not a step":    {from: "step.a", to: "var.x", wantErr: `"var.x" is not a step address`},
-		"in a module":   {from: "module.m.step.a", to: "step.a", wantErr: "modules are not supported yet"},
-		"two instances": {from: "step.a[0]", to: `step.a["0"]`},
+		"sample from":    {from: `step.a["x"]#1`, to: `step.b["x"]`, wantErr: `step.a["x"]#1 names one sample`},
+		"sample to":      {from: `step.a["x"]`, to: `step.b["x"]#0`, wantErr: `step.b["x"]#0 names one sample`},
+		"same address":   {from: `step.a[ "x" ]`, to: `step.a["x"]`, wantErr: "are the same address"},
+		"not a step":     {from: "step.a", to: "var.x", wantErr: `"var.x" is not a step address`},
+		"in a module":    {from: "module.m.step.a", to: "step.a"},
+		"a module":       {from: "module.m", to: `module.n["k"]`},
+		"module to step": {from: "module.m", to: "step.a", wantErr: "module.m and step.a are not alike"},
+		"two instances":  {from: "step.a[0]", to: `step.a["0"]`},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -10,7 +10,14 @@ import (
 
 // Config is a decoded configuration directory: one map per kind of block,
 // keyed by the block's name. The default (unlabelled) gateway has the name "".
+//
+// A configuration that module blocks call is a child configuration: it has
+// a Parent and shares the root's Gateways map, and its Settings and Moved
+// are always empty, since those blocks belong in the root module.
 type Config struct {
+	// Dir is the directory of the configuration's files. A child's is
+	// its parent's joined with the call's source, cleaned, and so
+	// relative when the root's is.
 	Dir       string
 	Gateways  map[string]*Gateway
 	Variables map[string]*Variable
@@ -24,6 +31,16 @@ type Config struct {
 	Outputs   map[string]*Output
 	Settings  *Settings // the promptform block, or nil
 	Moved     []*Moved  // moved blocks, in file order
+
+	// Modules are the module blocks, by call name.
+	Modules map[string]*ModuleCall
+	// Children are the configurations the module blocks load, by call
+	// name: none for a call whose source could not be loaded (the
+	// diagnostics say why).
+	Children map[string]*Config
+	// Parent is the configuration whose module block loaded this one;
+	// nil for the root.
+	Parent *Config
 }
 
 func newConfig(dir string) *Config {
@@ -39,6 +56,8 @@ func newConfig(dir string) *Config {
 		Steps:     map[string]*Step{},
 		Checks:    map[string]*Check{},
 		Outputs:   map[string]*Output{},
+		Modules:   map[string]*ModuleCall{},
+		Children:  map[string]*Config{},
 	}
 }
 
@@ -63,6 +82,10 @@ func (c *Config) addFile(f *hcl.File) hcl.Diagnostics {
 	content, diags := f.Body.Content(rootSchema)
 	diags = dropLabelledGatewayDiags(diags)
 	for _, g := range labelledGateways(f.Body) {
+		if c.Parent != nil {
+			diags = append(diags, rootOnlyBlock(g)...)
+			continue
+		}
 		gw, moreDiags := decodeGatewayBlock(g)
 		diags = append(diags, moreDiags...)
 		diags = append(diags, addUnique(c.Gateways, gw.Name, gw, gw.DeclRange, "gateway")...)
@@ -74,6 +97,12 @@ func (c *Config) addFile(f *hcl.File) hcl.Diagnostics {
 }
 
 func (c *Config) addBlock(block *hcl.Block) hcl.Diagnostics {
+	switch block.Type {
+	case blockGateway, blockSettings, blockMoved:
+		if c.Parent != nil {
+			return rootOnlyBlock(block)
+		}
+	}
 	switch block.Type {
 	case blockGateway:
 		gw, diags := decodeGatewayBlock(block)
@@ -108,6 +137,9 @@ func (c *Config) addBlock(block *hcl.Block) hcl.Diagnostics {
 	case blockOutput:
 		o, diags := decodeOutputBlock(block)
 		return append(diags, addUnique(c.Outputs, o.Name, o, o.DeclRange, "output")...)
+	case blockModule:
+		m, diags := decodeModuleBlock(block)
+		return append(diags, addUnique(c.Modules, m.Name, m, m.DeclRange, "module")...)
 	case blockSettings:
 		st, diags := decodeSettingsBlock(block)
 		return append(diags, c.addSettings(st)...)

@@ -1,7 +1,7 @@
 // Package config holds the source-level model of a promptform configuration:
-// it finds and parses the *.pf.hcl and *.pf.json files of a directory,
-// decodes their structure, collects variable values, and provides the
-// functions that expressions may call.
+// it finds and parses the *.pf.hcl and *.pf.json files of a directory and
+// of the local modules it calls, decodes their structure, collects variable
+// values, and provides the functions that expressions may call.
 //
 // It never evaluates a dynamic expression (prompts, messages, locals,
 // outputs) and never talks to the network: those expressions stay

@@ -23,6 +23,7 @@ const (
 	blockPrecondition  = "precondition"
 	blockSettings      = "promptform"
 	blockMoved         = "moved"
+	blockModule        = "module"
 )
 
 // rootSchema lists every top-level block. gateway is listed without a label;
@@ -40,6 +41,7 @@ var rootSchema = &hcl.BodySchema{
 		{Type: blockCheck, LabelNames: []string{"name"}},
 		{Type: blockStep, LabelNames: []string{"name"}},
 		{Type: blockOutput, LabelNames: []string{"name"}},
+		{Type: blockModule, LabelNames: []string{"name"}},
 		{Type: blockSettings},
 		{Type: blockMoved},
 	},

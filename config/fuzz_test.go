@@ -34,7 +34,7 @@ func FuzzConfig(f *testing.F) {
 		if cfg == nil {
 			t.Fatal("LoadDir returned no configuration")
 		}
-		planner.BuildGraph(cfg)
+		planner.BuildGraph(cfg, nil)
 	})
 }
 

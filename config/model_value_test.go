@@ -68,7 +68,7 @@ func TestStepModel(t *testing.T) {
 // references in any expression, and schema.NAME still is not.
 func TestParseRefModelValues(t *testing.T) {
 	t.Parallel()
-	for src, want := range map[string]string{"model.fast": "model.fast", "fallback.safe.id": "fallback.safe", "schema.x": "", "modle.fast": ""} {
+	for src, want := range map[string]string{"model.fast": "model.fast", "fallback.safe.id": "fallback.safe", "schema.x": "", "modl.fast": ""} {
 		trav, d := hclsyntax.ParseTraversalAbs([]byte(src), "t.hcl", hcl.InitialPos)
 		if d.HasErrors() {
 			t.Fatal(diagsString(d))
@@ -80,7 +80,7 @@ func TestParseRefModelValues(t *testing.T) {
 		case want != "" && (ref == nil || ref.String() != want):
 			t.Errorf("%s: got %v, %s; want %s", src, ref, diagsString(diags), want)
 		}
-		if src == "modle.fast" && (len(diags) != 1 || !strings.Contains(diags[0].Detail, `Did you mean "model"?`)) {
+		if src == "modl.fast" && (len(diags) != 1 || !strings.Contains(diags[0].Detail, `Did you mean "model"?`)) {
 			t.Errorf("%s: no suggestion: %s", src, diagsString(diags))
 		}
 	}

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"fmt"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/addrs"
 )
@@ -34,13 +36,10 @@ func decodeMovedBlock(block *hcl.Block) (*Moved, hcl.Diagnostics) {
 		t, d := hcl.AbsTraversalForExpr(attr.Expr)
 		if d.HasErrors() {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid moved address",
-				Detail: "A moved block's " + end.name + " is a step address, such as step.summary or step.summary[\"fr\"], not an expression.", Subject: end.rng})
+				Detail: "A moved block's " + end.name + " is a step or module address, such as step.summary, step.summary[\"fr\"] or module.short, not an expression.", Subject: end.rng})
 			continue
 		}
 		target, err := addrs.TraversalTarget(t)
-		if err == nil && !target.Step.Module.IsRoot() {
-			err = errModules
-		}
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid moved address", Detail: err.Error() + ".", Subject: end.rng})
 			continue
@@ -50,16 +49,14 @@ func decodeMovedBlock(block *hcl.Block) (*Moved, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
+	if mv.From.IsModule() != mv.To.IsModule() {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid moved block",
+			Detail: fmt.Sprintf("This moved block moves %s to %s: a module moves to a module, and a step to a step.", mv.From, mv.To), Subject: mv.DeclRange.Ptr()})
+		return nil, diags
+	}
 	if mv.From.String() == mv.To.String() {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Redundant moved block",
 			Detail: "This moved block's from and to are the same address.", Subject: mv.DeclRange.Ptr()})
 	}
 	return mv, diags
 }
-
-// errModules is the error of a moved address inside a module.
-var errModules = movedError("module addresses in moved blocks are not supported yet; use step.NAME or step.NAME[\"key\"]")
-
-type movedError string
-
-func (e movedError) Error() string { return string(e) }

@@ -67,26 +67,47 @@ func ConfigFiles(dir string) ([]string, error) {
 	return paths, nil
 }
 
-// LoadDir reads and decodes the configuration in dir. File names in
-// diagnostics are relative to the process's working directory as given in
-// dir. The returned Config is never nil and is safe for static analysis even
-// when the diagnostics contain errors.
+// LoadDir reads and decodes the configuration in dir, then the
+// configuration of every module it calls, recursively (see Config.Children).
+// File names in diagnostics are relative to the process's working directory
+// as given in dir. The returned Config is never nil and is safe for static
+// analysis even when the diagnostics contain errors.
 func (p *Parser) LoadDir(dir string) (*Config, hcl.Diagnostics) {
 	cfg := newConfig(dir)
-	paths, err := ConfigFiles(dir)
+	diags := p.loadFiles(cfg, nil)
+	if _, ok := cfg.Gateways[""]; !ok {
+		cfg.Gateways[""] = defaultGateway("")
+	}
+	diags = append(diags, cfg.checkRefs()...)
+	diags = append(diags, p.loadChildren(cfg, []loadFrame{{dir: dir, abs: absDir(dir)}})...)
+	return cfg, diags
+}
+
+// loadFiles reads and decodes the files of cfg.Dir into cfg. call is the
+// module call that loads a child configuration, whose source range locates
+// the errors about the directory itself; nil for the root.
+func (p *Parser) loadFiles(cfg *Config, call *ModuleCall) hcl.Diagnostics {
+	var subject *hcl.Range
+	hint := "Run promptform in the directory of a pipeline, or name it with -chdir=DIR."
+	if call != nil {
+		subject = call.SourceRange.Ptr()
+		hint = fmt.Sprintf("Check the source of module %q.", call.Name)
+	}
+	paths, err := ConfigFiles(cfg.Dir)
 	if err != nil {
-		return cfg, hcl.Diagnostics{{
+		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "Cannot read configuration directory",
-			Detail:   fmt.Sprintf("Reading %s failed: %s.", dir, err),
+			Detail:   fmt.Sprintf("Reading %s failed: %s.", cfg.Dir, err),
+			Subject:  subject,
 		}}
 	}
 	if len(paths) == 0 {
-		return cfg, hcl.Diagnostics{{
+		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "No configuration files",
-			Detail: fmt.Sprintf("The directory %s holds no *%s or *%s files. "+
-				"Run promptform in the directory of a pipeline, or name it with -chdir=DIR.", dir, SuffixNative, SuffixJSON),
+			Detail:   fmt.Sprintf("The directory %s holds no *%s or *%s files. %s", cfg.Dir, SuffixNative, SuffixJSON, hint),
+			Subject:  subject,
 		}}
 	}
 	var diags hcl.Diagnostics
@@ -98,9 +119,5 @@ func (p *Parser) LoadDir(dir string) (*Config, hcl.Diagnostics) {
 		}
 		diags = append(diags, cfg.addFile(f)...)
 	}
-	diags = append(diags, cfg.checkRefs()...)
-	if _, ok := cfg.Gateways[""]; !ok {
-		cfg.Gateways[""] = defaultGateway("")
-	}
-	return cfg, diags
+	return diags
 }

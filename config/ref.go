@@ -20,6 +20,9 @@ const (
 	// expression yields.
 	RootModel    = "model"
 	RootFallback = "fallback"
+	// module.NAME refers to the outputs of a module call, or of one of
+	// its instances: module.NAME["key"].
+	RootModule = "module"
 )
 
 // nameOnlyRoots are block kinds referred to only in name positions.
@@ -30,16 +33,16 @@ var nameOnlyRoots = map[string]string{
 }
 
 // valueRoots are the roots a dynamic expression may start with.
-var valueRoots = []string{RootVar, RootLocal, RootStep, RootEach, RootCount, RootModel, RootFallback}
+var valueRoots = []string{RootVar, RootLocal, RootStep, RootEach, RootCount, RootModel, RootFallback, RootModule}
 
 // Ref is a reference found in configuration: var.NAME, local.NAME,
-// step.NAME (with an optional literal instance key), each.key,
-// each.value, count.index, model.NAME, fallback.NAME, or a name reference
-// such as schema.NAME.
+// step.NAME or module.NAME (with an optional literal instance key),
+// each.key, each.value, count.index, model.NAME, fallback.NAME, or a name
+// reference such as schema.NAME.
 type Ref struct {
-	Type        string    // the root: "var", "local", "step", "model", ...
+	Type        string    // the root: "var", "local", "step", "module", "model", ...
 	Name        string    // the referenced name; for each and count the attribute
-	Key         cty.Value // a step instance key given literally, or cty.NilVal
+	Key         cty.Value // a step or module instance key given literally, or cty.NilVal
 	Remaining   hcl.Traversal
 	SourceRange hcl.Range
 }
@@ -55,7 +58,7 @@ func ParseRef(t hcl.Traversal) (*Ref, hcl.Diagnostics) {
 	root := t.RootName()
 	rng := t.SourceRange()
 	switch root {
-	case RootVar, RootLocal, RootStep, RootEach, RootCount, RootSelf, RootModel, RootFallback:
+	case RootVar, RootLocal, RootStep, RootEach, RootCount, RootSelf, RootModel, RootFallback, RootModule:
 	default:
 		if where, ok := nameOnlyRoots[root]; ok {
 			return nil, hcl.Diagnostics{{
@@ -84,7 +87,7 @@ func ParseRef(t hcl.Traversal) (*Ref, hcl.Diagnostics) {
 		return nil, refError(root, rng)
 	}
 	ref := &Ref{Type: root, Name: attr.Name, SourceRange: rng, Remaining: t[2:]}
-	if root == RootStep && len(ref.Remaining) > 0 {
+	if (root == RootStep || root == RootModule) && len(ref.Remaining) > 0 {
 		if idx, ok := ref.Remaining[0].(hcl.TraverseIndex); ok {
 			ref.Key = idx.Key
 			ref.Remaining = ref.Remaining[1:]
@@ -98,6 +101,8 @@ func refError(root string, rng hcl.Range) hcl.Diagnostics {
 	switch root {
 	case RootStep:
 		detail = "Step references must name the step directly, as in step.summarize.output; a step cannot be chosen by an expression."
+	case RootModule:
+		detail = "Module references must name the module call directly, as in module.summary.text; a module call cannot be chosen by an expression."
 	case RootEach:
 		detail = "Use each.key or each.value."
 	case RootCount:

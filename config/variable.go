@@ -14,8 +14,12 @@ import (
 type Variable struct {
 	Name        string
 	Description string
-	Type        cty.Type  // cty.DynamicPseudoType when no type is given
+	Type        cty.Type  // cty.DynamicPseudoType when no type is given, or for a model
 	Default     cty.Value // cty.NilVal when the variable is required
+	// Model is true for type = model: the variable names a model or
+	// fallback, and only the module block that calls the module can set
+	// it. Such a variable has no default.
+	Model       bool
 	Sensitive   bool
 	Validations []*Validation
 
@@ -56,24 +60,10 @@ func decodeVariableBlock(block *hcl.Block) (*Variable, hcl.Diagnostics) {
 	diags = append(diags, decodeLiteral(content.Attributes["description"], &v.Description)...)
 	diags = append(diags, decodeLiteral(content.Attributes["sensitive"], &v.Sensitive)...)
 	if attr, ok := content.Attributes["type"]; ok {
-		ty, tyDiags := typeexpr.TypeConstraint(attr.Expr)
-		diags = append(diags, tyDiags...)
-		if !tyDiags.HasErrors() {
-			v.Type = ty
-		}
+		diags = append(diags, v.decodeType(attr)...)
 	}
 	if attr, ok := content.Attributes["default"]; ok {
-		val, valDiags := attr.Expr.Value(nil)
-		diags = append(diags, valDiags...)
-		if !valDiags.HasErrors() {
-			conv, err := Convert(val, v.Type)
-			if err != nil {
-				diags = append(diags, attrError(attr, "Invalid default value for variable",
-					fmt.Sprintf("This default value is not compatible with the variable's type constraint: %s.", err)))
-				conv = cty.UnknownVal(v.Type)
-			}
-			v.Default = conv
-		}
+		diags = append(diags, v.decodeDefault(attr)...)
 	}
 	for _, b := range content.Blocks {
 		vc, vcDiags := b.Body.Content(validationSchema)
@@ -89,6 +79,44 @@ func decodeVariableBlock(block *hcl.Block) (*Variable, hcl.Diagnostics) {
 	}
 	return v, diags
 }
+
+// decodeType reads the type attribute: the keyword model, or a type
+// constraint.
+func (v *Variable) decodeType(attr *hcl.Attribute) hcl.Diagnostics {
+	if hcl.ExprAsKeyword(attr.Expr) == typeModel {
+		v.Model = true
+		return nil
+	}
+	ty, diags := typeexpr.TypeConstraint(attr.Expr)
+	if !diags.HasErrors() {
+		v.Type = ty
+	}
+	return diags
+}
+
+// decodeDefault reads the default attribute, a literal of the variable's
+// type. A model variable has none.
+func (v *Variable) decodeDefault(attr *hcl.Attribute) hcl.Diagnostics {
+	if v.Model {
+		return hcl.Diagnostics{attrError(attr, "Invalid default for model variable",
+			"A variable of type model takes its value from the module block that calls the module; it has no default.")}
+	}
+	val, diags := attr.Expr.Value(nil)
+	if diags.HasErrors() {
+		return diags
+	}
+	conv, err := Convert(val, v.Type)
+	if err != nil {
+		diags = append(diags, attrError(attr, "Invalid default value for variable",
+			fmt.Sprintf("This default value is not compatible with the variable's type constraint: %s.", err)))
+		conv = cty.UnknownVal(v.Type)
+	}
+	v.Default = conv
+	return diags
+}
+
+// typeModel is the type keyword of a variable that names a model.
+const typeModel = "model"
 
 // Local is one attribute of a locals block.
 type Local struct {

@@ -143,6 +143,11 @@ func resolveVars(cfg *Config, raw map[string]rawVar) (map[string]cty.Value, hcl.
 	for _, name := range slices.Sorted(maps.Keys(cfg.Variables)) {
 		v := cfg.Variables[name]
 		r, given := raw[name]
+		if v.Model {
+			diags = append(diags, rootModelVar(v))
+			vals[name] = cty.DynamicVal
+			continue
+		}
 		if !given {
 			if v.Required() {
 				diags = append(diags, &hcl.Diagnostic{
@@ -175,6 +180,18 @@ func resolveVars(cfg *Config, raw map[string]rawVar) (map[string]cty.Value, hcl.
 		vals[name] = conv
 	}
 	return vals, diags
+}
+
+// rootModelVar reports a variable of type model in the root module, where
+// nothing can set it, whether or not a value was given.
+func rootModelVar(v *Variable) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Variable of type model in the root module",
+		Detail: fmt.Sprintf("The variable %q has type model, which only a module block can set, by naming a model or fallback of the calling module. "+
+			"In the root module, declare a model block and refer to it as model.NAME instead.", v.Name),
+		Subject: v.DeclRange.Ptr(),
+	}
 }
 
 // value reads a raw value. Strings from the command line or environment are
@@ -219,13 +236,15 @@ func validateVars(cfg *Config, vals map[string]cty.Value) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, name := range slices.Sorted(maps.Keys(cfg.Variables)) {
 		for _, vd := range cfg.Variables[name].Validations {
-			diags = append(diags, vd.check(name, ctx)...)
+			diags = append(diags, vd.Check(ctx)...)
 		}
 	}
 	return diags
 }
 
-func (vd *Validation) check(name string, ctx *hcl.EvalContext) hcl.Diagnostics {
+// Check evaluates the validation in ctx, which holds var, and reports a
+// failed condition with its error message.
+func (vd *Validation) Check(ctx *hcl.EvalContext) hcl.Diagnostics {
 	result, diags := vd.Condition.Value(ctx)
 	if diags.HasErrors() {
 		return diags

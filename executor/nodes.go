@@ -102,7 +102,8 @@ func (o applyOp) Done(*planner.Node) hcl.Diagnostics {
 // planner.Walk.DecideInstance, as the plan did. A kept instance re-uses
 // its record at once (nil job); otherwise the job to run is returned.
 func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*job, hcl.Diagnostics) {
-	rendered, diags := s.plan.Render(inst, n.node.Refs, s.scope)
+	scope := s.walk.ScopeOf(n.node.Mod)
+	rendered, diags := s.plan.Render(inst, n.node.Refs, scope)
 	if diags.HasErrors() {
 		s.instanceFailed(n, i, nil)
 		return nil, diags
@@ -115,7 +116,7 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*job, hc
 	c.hash = planner.SampleHash(c.hash, inst.Addr.Sample)
 	c.prices = s.plan
 	if len(inst.Step.Postconditions)+len(inst.Step.Asserts) > 0 {
-		c.conds = s.scope.EvalContext(n.node.Refs, inst.Rep)
+		c.conds = scope.EvalContext(n.node.Refs, inst.Rep)
 	}
 	d := s.walk.DecideInstance(planner.Facts{Inst: inst, Rendered: rendered, Request: c.req, Hash: c.hash,
 		Conds: c.conds, Redact: c.redact.text})
@@ -183,7 +184,7 @@ func (s *scheduler) unfinished(n *nodeRun) []string {
 		return out
 	}
 	for _, c := range s.plan.Changes {
-		if c.Action != planner.Drop && c.Addr.Step.Name == n.node.Name {
+		if c.Action != planner.Drop && c.Addr.Step.String() == n.node.Addr {
 			out = append(out, c.Address)
 		}
 	}

@@ -23,7 +23,6 @@ type scheduler struct {
 	st      *state.State
 	opts    Options
 	runner  *runner
-	scope   *planner.Scope
 	walk    *planner.Walk // the walk of the plan's graph, in apply mode
 	nodes   map[string]*nodeRun
 	deps    map[string][]string // dependency -> dependents
@@ -67,7 +66,6 @@ func newScheduler(ctx context.Context, plan *planner.Plan, st *state.State, opts
 	s := &scheduler{
 		ctx: ctx, plan: plan, st: st, opts: opts,
 		runner:  newRunner(ctx, plan, opts),
-		scope:   planner.NewScope(plan.Config, plan.Vars),
 		nodes:   map[string]*nodeRun{},
 		deps:    map[string][]string{},
 		done:    make(chan finished),
@@ -79,7 +77,7 @@ func newScheduler(ctx context.Context, plan *planner.Plan, st *state.State, opts
 		s.budget = newBudget(plan, opts.Budget)
 	}
 	s.walk = &planner.Walk{
-		Op: planner.OpApply, Plan: plan, Scope: s.scope, State: st, Filter: plan.Filter,
+		Op: planner.OpApply, Plan: plan, Scopes: planner.NewScopes(plan), State: st, Filter: plan.Filter,
 		Offline: opts.Offline, Outputs: s.res.Outputs, Check: s.check, Steps: applyOp{s},
 	}
 	for i, addr := range plan.Graph.Order {

@@ -46,7 +46,11 @@ func (r *runner) answerCall(c *call, cc checkedCall) (tr state.ToolResult, conte
 		return tr, "error: " + tr.Error + "; make the calls again"
 	}
 	t := cc.tool
-	cmd := toolCommand{Argv: t.Command, Dir: r.dir, Env: t.Env, Timeout: t.Timeout}
+	dir := t.Dir
+	if dir == "" {
+		dir = r.dir
+	}
+	cmd := toolCommand{Argv: t.Command, Dir: dir, Env: t.Env, Timeout: t.Timeout}
 	res := r.runTool(r.callCtx, cmd, []byte(toolArguments(cc.ToolCall)))
 	tr.Output, tr.DurationMS, content = res.Stdout, res.Duration.Milliseconds(), res.Stdout
 	var err error

@@ -13,4 +13,5 @@ const (
 	KindLocal  = addrs.KindLocal
 	KindOutput = addrs.KindOutput
 	KindCheck  = addrs.KindCheck
+	KindVar    = addrs.KindVar
 )

@@ -120,7 +120,7 @@ func cycleDiags(g *Graph, cycles [][]string) hcl.Diagnostics {
 		last := g.Nodes[c[len(c)-1]]
 		subject := last.Range
 		for _, r := range last.Refs {
-			if addr, ok := refNode(r); ok && addr.String() == c[0] {
+			if slices.Contains(refNodes(last.evalModule(), r), c[0]) {
 				subject = r.SourceRange
 				break
 			}

@@ -145,7 +145,7 @@ func runeClass(r rune) int {
 
 func (d *instanceDiags) diagnostics() hcl.Diagnostics {
 	return d.result(func(g *diagGroup) string {
-		return fmt.Sprintf("The same problem occurs in %s of step.%s.", Plural(g.more, "more instance"), d.step)
+		return fmt.Sprintf("The same problem occurs in %s of %s.", Plural(g.more, "more instance"), d.step)
 	})
 }
 

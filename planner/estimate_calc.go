@@ -3,6 +3,7 @@ package planner
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/promptform/promptform/addrs"
 	"math"
 	"slices"
 	"strings"
@@ -172,7 +173,7 @@ func (p *Plan) estimate(st *state.State) CostEstimate {
 		}
 		ic, bounded := e.instance(c)
 		c.Cost = ic
-		name := "step." + c.Addr.Step.Name
+		name := c.Addr.Step.String()
 		sc := steps[name]
 		if sc == nil {
 			s := c.Rendered.Instance.Step
@@ -216,19 +217,20 @@ func (e *estimator) instance(c *Change) (*InstanceCost, bool) {
 		maxTokens = nil // not to be read off the estimate
 	}
 	ic.MaxOutputTokens = e.p.MaxOutputTokens(m, maxTokens)
-	ic.OutputTokens = e.output(r.Instance.Step.Name, maxTokens)
+	step := r.Instance.Addr.Step.String()
+	ic.OutputTokens = e.output(step, maxTokens)
 	if ic.MaxOutputTokens > 0 {
 		ic.OutputTokens = min(ic.OutputTokens, ic.MaxOutputTokens)
 	}
-	sums := e.plannedOut[r.Instance.Step.Name]
-	e.plannedOut[r.Instance.Step.Name] = [2]int{sums[0] + ic.OutputTokens, sums[1] + 1}
+	sums := e.plannedOut[step]
+	e.plannedOut[step] = [2]int{sums[0] + ic.OutputTokens, sums[1] + 1}
 	if e.p.Offline {
 		ic.Priced, ic.Price = true, state.Price{Source: "offline"}
 		return ic, true
 	}
 	region := ModelRegion(r.Params)
 	price, ok := e.p.PriceOf(m, region)
-	if id := e.servedBy[r.Instance.Step.Name]; id != "" && id != m.ID {
+	if id := e.servedBy[step]; id != "" && id != m.ID {
 		if served, found := e.p.PriceOfServed(m, id, region); found {
 			price, ok = served, true // the step's answers came from another model of its chain
 		}
@@ -331,7 +333,7 @@ func (e *estimator) unknownPart(ref string) int {
 	return e.output(name, nil)
 }
 
-// output is the output expected of a call of step name: the mean of its
+// output is the output expected of a call of the step at address name: the mean of its
 // records, else maxTokens, else the mean expected of its instances planned
 // so far, else DefaultOutputTokens.
 func (e *estimator) output(name string, maxTokens *int) int {
@@ -348,16 +350,17 @@ func (e *estimator) output(name string, maxTokens *int) int {
 }
 
 // recordedOutputs is the mean output tokens of each step's records, by
-// step name, over every key and sample with usage from a model other than
+// step address, over every key and sample with usage from a model other than
 // the offline one.
 func recordedOutputs(st *state.State) map[string]float64 {
 	sums := map[string][2]int{}
-	for _, rec := range st.Steps {
+	for addr, rec := range st.Steps {
 		if rec.Offline || rec.Usage.InputTokens+rec.Usage.OutputTokens <= 0 {
 			continue
 		}
-		s := sums[rec.Name]
-		sums[rec.Name] = [2]int{s[0] + rec.Usage.OutputTokens, s[1] + 1}
+		step := addrs.StepOf(addr)
+		s := sums[step]
+		sums[step] = [2]int{s[0] + rec.Usage.OutputTokens, s[1] + 1}
 	}
 	out := map[string]float64{}
 	for name, s := range sums {
@@ -367,17 +370,18 @@ func recordedOutputs(st *state.State) map[string]float64 {
 }
 
 // servingModels returns the model id that served most of each step's
-// answered records, by step name.
+// answered records, by step address.
 func servingModels(st *state.State) map[string]string {
 	counts := map[string]map[string]int{}
-	for _, rec := range st.Steps {
+	for addr, rec := range st.Steps {
 		if rec.Offline || rec.Model == "" || rec.Failed != "" {
 			continue
 		}
-		if counts[rec.Name] == nil {
-			counts[rec.Name] = map[string]int{}
+		step := addrs.StepOf(addr)
+		if counts[step] == nil {
+			counts[step] = map[string]int{}
 		}
-		counts[rec.Name][rec.Model]++
+		counts[step][rec.Model]++
 	}
 	out := map[string]string{}
 	for name, byModel := range counts {

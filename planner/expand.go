@@ -19,6 +19,10 @@ type Instance struct {
 	Rep  Repetition
 }
 
+// Prefix is the prefix of the instance's module: the plan keys the
+// module's models, schemas, tools and fallback chains after it.
+func (i *Instance) Prefix() string { return i.Addr.Step.Module.Prefix() }
+
 // Expand evaluates a step's for_each or count and returns its instances,
 // sorted by key. for_each and count must be known when the plan is made: they
 // may use variables and locals, and the recorded output of steps that will
@@ -26,16 +30,18 @@ type Instance struct {
 //
 // With repeat = N, every instance comes as N samples, one after another:
 // the instance itself (sample 0), then ADDR#1 to ADDR#N-1.
-func Expand(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instance, hcl.Diagnostics) {
+func Expand(mod addrs.Module, s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instance, hcl.Diagnostics) {
 	var insts []*Instance
 	var diags hcl.Diagnostics
-	switch {
-	case s.ForEach != nil:
-		insts, diags = expandForEach(s, refs, scope)
-	case s.Count != nil:
-		insts, diags = expandCount(s, refs, scope)
-	default:
-		insts = []*Instance{{Addr: stepAddr(s).Instance(addrs.NoKey), Step: s}}
+	addr := addrs.Step{Module: mod, Name: s.Name}
+	if s.ForEach == nil && s.Count == nil {
+		insts = []*Instance{{Addr: addr.Instance(addrs.NoKey), Step: s}}
+	} else {
+		var keys []keyed
+		keys, diags = repetitions(s.ForEach, s.Count, scope.EvalContext(refs, Repetition{}))
+		for _, k := range keys {
+			insts = append(insts, &Instance{Addr: addr.Instance(k.key), Step: s, Rep: k.rep})
+		}
 	}
 	if diags.HasErrors() {
 		return insts, diags
@@ -43,20 +49,31 @@ func Expand(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instance, hcl.
 	return expandSamples(s, refs, scope, insts)
 }
 
-// stepAddr returns the address of a step of the configuration, which is
-// the root module.
-func stepAddr(s *config.Step) addrs.Step { return addrs.Step{Name: s.Name} }
+// keyed is one instance of a for_each or count: its key, and what each
+// and count hold for it.
+type keyed struct {
+	key cty.Value
+	rep Repetition
+}
 
-func expandForEach(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instance, hcl.Diagnostics) {
-	ctx := scope.EvalContext(refs, Repetition{})
-	v, diags := s.ForEach.Value(ctx)
+// repetitions evaluates a for_each or a count (one of them set) in ctx and
+// returns the instances it makes, sorted by key.
+func repetitions(forEach, count hcl.Expression, ctx *hcl.EvalContext) ([]keyed, hcl.Diagnostics) {
+	if forEach != nil {
+		return forEachKeys(forEach, ctx)
+	}
+	return countKeys(count, ctx)
+}
+
+func forEachKeys(expr hcl.Expression, ctx *hcl.EvalContext) ([]keyed, hcl.Diagnostics) {
+	v, diags := expr.Value(ctx)
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	bad := func(detail string) ([]*Instance, hcl.Diagnostics) {
+	bad := func(detail string) ([]keyed, hcl.Diagnostics) {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError, Summary: "Invalid for_each argument", Detail: detail,
-			Subject: s.ForEach.Range().Ptr(), Expression: s.ForEach, EvalContext: ctx,
+			Subject: expr.Range().Ptr(), Expression: expr, EvalContext: ctx,
 		}}
 	}
 	// The keys become addresses: they must not be sensitive. A map's values
@@ -84,28 +101,27 @@ func expandForEach(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instanc
 				return bad("A set given to for_each must hold strings.")
 			}
 		}
-		var out []*Instance
+		var out []keyed
 		for _, k := range v.AsValueSlice() {
 			if k.IsNull() {
 				return bad("A set given to for_each must not hold null: each element becomes an instance key.")
 			}
-			out = append(out, &Instance{Addr: stepAddr(s).Instance(k), Step: s, Rep: Repetition{EachKey: k, EachValue: k}})
+			out = append(out, keyed{k, Repetition{EachKey: k, EachValue: k}})
 		}
-		return sortInstances(out), nil
+		return sortKeys(out), nil
 	case ty.IsMapType() || ty.IsObjectType():
-		var out []*Instance
+		var out []keyed
 		for k, ev := range v.AsValueMap() {
 			key := cty.StringVal(k)
-			out = append(out, &Instance{Addr: stepAddr(s).Instance(key), Step: s, Rep: Repetition{EachKey: key, EachValue: ev}})
+			out = append(out, keyed{key, Repetition{EachKey: key, EachValue: ev}})
 		}
-		return sortInstances(out), nil
+		return sortKeys(out), nil
 	}
 	return bad(fmt.Sprintf("for_each takes a map or a set of strings, not a %s. To use a list, convert it: toset(list), or build a map with a for expression.", v.Type().FriendlyName()))
 }
 
-func expandCount(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instance, hcl.Diagnostics) {
-	ctx := scope.EvalContext(refs, Repetition{})
-	v, diags := s.Count.Value(ctx)
+func countKeys(expr hcl.Expression, ctx *hcl.EvalContext) ([]keyed, hcl.Diagnostics) {
+	v, diags := expr.Value(ctx)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -117,13 +133,13 @@ func expandCount(s *config.Step, refs []*config.Ref, scope *Scope) ([]*Instance,
 	if detail != "" {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError, Summary: "Invalid count argument", Detail: detail,
-			Subject: s.Count.Range().Ptr(), Expression: s.Count, EvalContext: ctx,
+			Subject: expr.Range().Ptr(), Expression: expr, EvalContext: ctx,
 		}}
 	}
-	out := make([]*Instance, n)
+	out := make([]keyed, n)
 	for i := range n {
 		idx := cty.NumberIntVal(int64(i))
-		out[i] = &Instance{Addr: stepAddr(s).Instance(idx), Step: s, Rep: Repetition{CountIndex: idx}}
+		out[i] = keyed{idx, Repetition{CountIndex: idx}}
 	}
 	return out, nil
 }
@@ -133,8 +149,8 @@ func sensitiveRepetition(arg, why string) string {
 	return fmt.Sprintf("Sensitive values, or values derived from them, cannot be used as %s arguments: %s", arg, why)
 }
 
-func sortInstances(in []*Instance) []*Instance {
-	sort.Slice(in, func(i, j int) bool { return in[i].Addr.Key.AsString() < in[j].Addr.Key.AsString() })
+func sortKeys(in []keyed) []keyed {
+	sort.Slice(in, func(i, j int) bool { return in[i].key.AsString() < in[j].key.AsString() })
 	return in
 }
 

@@ -15,24 +15,39 @@ import (
 // Node is a vertex of the dependency graph: a step (all its instances), a
 // local value, an output or a check.
 type Node struct {
-	Addr  string // Address().String(): step.NAME, local.NAME, output.NAME or check.NAME
+	Addr  string // step.NAME, local.NAME, output.NAME or check.NAME after the module's prefix; module.a.var.NAME
 	Kind  addrs.Kind
 	Name  string
+	Mod   *ModuleInstance // the module instance the node belongs to
 	Refs  []*config.Ref
 	Deps  []string // addresses of the nodes this one depends on, sorted
 	Range hcl.Range
 }
 
-// newNode returns the node of kind and name declared at r.
-func newNode(kind addrs.Kind, name string, r hcl.Range) *Node {
-	return &Node{Addr: addrs.Node{Kind: kind, Name: name}.String(), Kind: kind, Name: name, Range: r}
+// newNode returns the node of kind and name declared at r in mi.
+func newNode(mi *ModuleInstance, kind addrs.Kind, name string, r hcl.Range) *Node {
+	return &Node{Addr: addrs.Node{Module: mi.Path, Kind: kind, Name: name}.String(), Kind: kind, Name: name, Mod: mi, Range: r}
 }
 
-// Graph is the dependency graph of a configuration.
-type Graph struct {
-	Nodes map[string]*Node
-	Order []string // topological: dependencies first, ties broken by address
+// evalModule is the module instance whose scope evaluates the node's
+// expressions: the caller's for a variable of a module, else its own.
+func (n *Node) evalModule() *ModuleInstance {
+	if n.Kind == KindVar {
+		return n.Mod.Parent
+	}
+	return n.Mod
 }
+
+// Graph is the dependency graph of a configuration: the nodes of every
+// module instance, which the graph's module tree lists.
+type Graph struct {
+	Nodes   map[string]*Node
+	Order   []string          // topological: dependencies first, ties broken by address
+	Modules []*ModuleInstance // the root module first, then every module instance, callers before callees
+}
+
+// Root returns the root module's instance.
+func (g *Graph) Root() *ModuleInstance { return g.Modules[0] }
 
 // String lists the edges as "dependent -> dependency" lines, sorted.
 func (g *Graph) String() string {
@@ -56,15 +71,38 @@ func (g *Graph) Steps() []*Node {
 	return out
 }
 
-// BuildGraph finds the references of every step, local and output of cfg,
-// checks them, and orders the nodes. A cycle is one diagnostic naming every
-// node in it. The graph is usable only when the diagnostics have no errors.
-func BuildGraph(cfg *config.Config) (*Graph, hcl.Diagnostics) {
-	g := &Graph{Nodes: map[string]*Node{}}
+// BuildGraph expands the module tree (see ModuleInstance) with the root
+// variables vars (nil: unknown, see expandModules), finds the references of every step, local, output,
+// check and module variable, checks them, and orders the nodes. A cycle is
+// one diagnostic naming every node in it. The graph is usable only when
+// the diagnostics have no errors.
+func BuildGraph(cfg *config.Config, vars map[string]cty.Value) (*Graph, hcl.Diagnostics) {
+	mods, diags := expandModules(cfg, vars)
+	g := &Graph{Nodes: map[string]*Node{}, Modules: mods}
+	for _, mi := range mods {
+		diags = append(diags, g.addModule(mi)...)
+	}
+	for _, addr := range slices.Sorted(maps.Keys(g.Nodes)) {
+		diags = append(diags, g.connect(g.Nodes[addr])...)
+	}
+	// Cycles are looked for even among bad references, over the edges that
+	// are good, so that one run reports them all.
+	if cycles := g.cycles(); len(cycles) > 0 {
+		return g, append(mergeRepeated(diags), cycleDiags(g, cycles)...)
+	}
+	if !diags.HasErrors() {
+		g.Order = g.topoOrder()
+	}
+	return g, mergeRepeated(diags)
+}
+
+// addModule adds the nodes of a module instance.
+func (g *Graph) addModule(mi *ModuleInstance) hcl.Diagnostics {
+	cfg := mi.Config
 	var diags hcl.Diagnostics
 	for _, name := range cfg.StepNames() {
 		s := cfg.Steps[name]
-		n := newNode(KindStep, name, s.DeclRange)
+		n := newNode(mi, KindStep, name, s.DeclRange)
 		for _, e := range s.Exprs() {
 			refs, d := exprRefs(e)
 			n.Refs, diags = append(n.Refs, refs...), append(diags, d...)
@@ -91,7 +129,7 @@ func BuildGraph(cfg *config.Config) (*Graph, hcl.Diagnostics) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(cfg.Checks)) {
 		c := cfg.Checks[name]
-		n := newNode(KindCheck, name, c.DeclRange)
+		n := newNode(mi, KindCheck, name, c.DeclRange)
 		for _, e := range c.Exprs() {
 			n.Refs, diags = appendRefs(n.Refs, diags, e)
 		}
@@ -99,30 +137,30 @@ func BuildGraph(cfg *config.Config) (*Graph, hcl.Diagnostics) {
 	}
 	for _, name := range slices.Sorted(maps.Keys(cfg.Locals)) {
 		l := cfg.Locals[name]
-		n := newNode(KindLocal, name, l.DeclRange)
+		n := newNode(mi, KindLocal, name, l.DeclRange)
 		n.Refs, diags = appendRefs(n.Refs, diags, l.Expr)
 		g.Nodes[n.Addr] = n
 	}
 	for _, name := range slices.Sorted(maps.Keys(cfg.Outputs)) {
 		o := cfg.Outputs[name]
-		n := newNode(KindOutput, name, o.DeclRange)
+		n := newNode(mi, KindOutput, name, o.DeclRange)
 		for _, e := range o.Exprs() {
 			n.Refs, diags = appendRefs(n.Refs, diags, e)
 		}
 		g.Nodes[n.Addr] = n
 	}
-	for _, addr := range slices.Sorted(maps.Keys(g.Nodes)) {
-		diags = append(diags, g.connect(cfg, g.Nodes[addr])...)
+	if mi.Call == nil {
+		return diags
 	}
-	// Cycles are looked for even among bad references, over the edges that
-	// are good, so that one run reports them all.
-	if cycles := g.cycles(); len(cycles) > 0 {
-		return g, append(diags, cycleDiags(g, cycles)...)
+	for _, name := range slices.Sorted(maps.Keys(cfg.Variables)) {
+		n := newNode(mi, KindVar, name, cfg.Variables[name].DeclRange)
+		if attr := mi.Call.Args[name]; attr != nil {
+			n.Range = attr.Range
+			n.Refs, diags = appendRefs(n.Refs, diags, attr.Expr)
+		}
+		g.Nodes[n.Addr] = n
 	}
-	if !diags.HasErrors() {
-		g.Order = g.topoOrder()
-	}
-	return g, diags
+	return diags
 }
 
 func appendRefs(refs []*config.Ref, diags hcl.Diagnostics, e hcl.Expression) ([]*config.Ref, hcl.Diagnostics) {
@@ -145,32 +183,41 @@ func exprRefs(e hcl.Expression) ([]*config.Ref, hcl.Diagnostics) {
 }
 
 // connect checks a node's references and records its dependencies.
-func (g *Graph) connect(cfg *config.Config, n *Node) hcl.Diagnostics {
+func (g *Graph) connect(n *Node) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	deps := map[string]bool{}
+	em := n.evalModule()
 	for _, ref := range n.Refs {
-		d := checkRef(cfg, n, ref)
+		d := checkRef(em.Config, n, ref)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue
 		}
-		if addr, ok := refNode(ref); ok {
-			deps[addr.String()] = true
+		for _, addr := range refNodes(em, ref) {
+			deps[addr] = true
 		}
 	}
 	n.Deps = slices.Sorted(maps.Keys(deps))
 	return diags
 }
 
-// refNode returns the address of the graph node that a reference names:
-// a step or a local value. Other references (variables, models, fallback
-// chains, each, count, self) name no node.
-func refNode(ref *config.Ref) (addrs.Node, bool) {
+// refNodes returns the addresses of the graph nodes that a reference made
+// in module instance mi names: a step, a local value, a variable of a
+// module (the root's variables are no nodes) or the outputs of a module
+// block. Other references (models, fallback chains, each, count, self)
+// name no node.
+func refNodes(mi *ModuleInstance, ref *config.Ref) []string {
 	switch ref.Type {
 	case config.RootStep, config.RootLocal:
-		return addrs.Node{Kind: addrs.ParseKind(ref.Type), Name: ref.Name}, true
+		return []string{addrs.Node{Module: mi.Path, Kind: addrs.ParseKind(ref.Type), Name: ref.Name}.String()}
+	case config.RootVar:
+		if mi.Call != nil {
+			return []string{addrs.Node{Module: mi.Path, Kind: KindVar, Name: ref.Name}.String()}
+		}
+	case config.RootModule:
+		return moduleRefNodes(mi, ref)
 	}
-	return addrs.Node{}, false
+	return nil
 }
 
 // StepAttributes are the attributes a step exposes to later expressions.
@@ -186,6 +233,8 @@ func checkRef(cfg *config.Config, n *Node, ref *config.Ref) hcl.Diagnostics {
 		return config.CheckDeclared(*ref, "model", cfg.Models)
 	case config.RootFallback:
 		return config.CheckDeclared(*ref, "fallback", cfg.Fallbacks)
+	case config.RootModule:
+		return checkModuleRef(cfg, ref)
 	case config.RootEach, config.RootCount:
 		return checkRepetitionRef(cfg, n, ref)
 	case config.RootSelf:
@@ -213,13 +262,16 @@ func checkRef(cfg *config.Config, n *Node, ref *config.Ref) hcl.Diagnostics {
 }
 
 func checkRepetitionRef(cfg *config.Config, n *Node, ref *config.Ref) hcl.Diagnostics {
-	var s *config.Step
-	if n.Kind == KindStep {
-		s = cfg.Steps[n.Name]
+	var forEach, count hcl.Expression
+	switch n.Kind {
+	case KindStep:
+		forEach, count = cfg.Steps[n.Name].ForEach, cfg.Steps[n.Name].Count
+	case KindVar:
+		forEach, count = n.Mod.Call.ForEach, n.Mod.Call.Count
 	}
 	valid := ref.Type == config.RootEach && (ref.Name == "key" || ref.Name == "value") ||
 		ref.Type == config.RootCount && ref.Name == "index"
-	inScope := s != nil && (ref.Type == config.RootEach && s.ForEach != nil || ref.Type == config.RootCount && s.Count != nil)
+	inScope := ref.Type == config.RootEach && forEach != nil || ref.Type == config.RootCount && count != nil
 	switch {
 	case !valid:
 		return hcl.Diagnostics{{
@@ -236,7 +288,7 @@ func checkRepetitionRef(cfg *config.Config, n *Node, ref *config.Ref) hcl.Diagno
 		return hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  fmt.Sprintf("Reference to %q in context without %s", ref.Type, what),
-			Detail:   fmt.Sprintf("%s.%s can be used only inside a step that sets %s.", ref.Type, ref.Name, what),
+			Detail:   fmt.Sprintf("%s.%s can be used only inside a step or module block that sets %s.", ref.Type, ref.Name, what),
 			Subject:  ref.SourceRange.Ptr(),
 		}}
 	}
@@ -266,7 +318,7 @@ func checkStepAttr(s *config.Step, ref *config.Ref) hcl.Diagnostics {
 	}
 	if ref.Key != cty.NilVal && !instanced {
 		return errAt("Unexpected step instance key",
-			fmt.Sprintf("Step %q has no for_each or count, so it has no instances; refer to it as %s.ATTRIBUTE.", s.Name, stepAddr(s)))
+			fmt.Sprintf("Step %q has no for_each or count, so it has no instances; refer to it as %s.ATTRIBUTE.", s.Name, config.RootStep+"."+s.Name))
 	}
 	if len(ref.Remaining) == 0 {
 		return nil
@@ -277,7 +329,7 @@ func checkStepAttr(s *config.Step, ref *config.Ref) hcl.Diagnostics {
 	}
 	if instanced && ref.Key == cty.NilVal {
 		return errAt("Missing step instance key",
-			fmt.Sprintf("Step %q has for_each or count, so its attributes belong to its instances: %s[KEY].%s.", s.Name, stepAddr(s), attr.Name))
+			fmt.Sprintf("Step %q has for_each or count, so its attributes belong to its instances: %s[KEY].%s.", s.Name, config.RootStep+"."+s.Name, attr.Name))
 	}
 	for _, a := range StepAttributes {
 		if a == attr.Name {

@@ -141,7 +141,7 @@ step "b" {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			g, diags := BuildGraph(loadSrc(t, tc.src, nil))
+			g, diags := BuildGraph(loadSrc(t, tc.src, nil), nil)
 			if len(diags) > 0 {
 				t.Fatalf("unexpected diagnostics:\n%s", diagsText(diags))
 			}
@@ -196,7 +196,7 @@ step "a" {
 `, nil)
 	want := []string{"step.b", "step.d", "step.e", "step.c", "step.a"}
 	for range 50 {
-		g, diags := BuildGraph(cfg)
+		g, diags := BuildGraph(cfg, nil)
 		if len(diags) > 0 {
 			t.Fatalf("unexpected diagnostics:\n%s", diagsText(diags))
 		}
@@ -325,7 +325,7 @@ step "free" {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			_, diags := BuildGraph(loadSrc(t, tc.src, nil))
+			_, diags := BuildGraph(loadSrc(t, tc.src, nil), nil)
 			if len(diags) != len(tc.wantCycles) {
 				t.Fatalf("wrong number of diagnostics\ngot:  %s\nwant: %d cycles", diagsText(diags), len(tc.wantCycles))
 			}
@@ -394,7 +394,7 @@ step "b" {
   ` + tc.src + `
 }
 `
-			_, diags := BuildGraph(loadSrc(t, src, nil))
+			_, diags := BuildGraph(loadSrc(t, src, nil), nil)
 			if len(diags) != 1 || diags[0].Summary == "" || !strings.Contains(diags[0].Detail, tc.wantDetail) {
 				t.Errorf("wrong diagnostics\ngot:  %s\nwant: one with detail %q", diagsText(diags), tc.wantDetail)
 			}

@@ -40,6 +40,7 @@ var dotAttrs = map[addrs.Kind]string{
 	KindLocal:  `shape = "ellipse", style = "dashed"`,
 	KindOutput: `shape = "note", style = "filled", fillcolor = "#e6f4ea"`,
 	KindCheck:  `shape = "hexagon", style = "filled", fillcolor = "#fde8e8"`,
+	KindVar:    `shape = "cds", style = "filled", fillcolor = "#eef2ff"`,
 }
 
 // DOT renders the graph in the Graphviz language: one node per step, local,
@@ -54,10 +55,22 @@ func (g *Graph) DOT() string {
 	if len(g.Nodes) > 0 {
 		b.WriteString("\n")
 	}
-	for _, addr := range slices.Sorted(maps.Keys(g.Nodes)) {
-		n := g.Nodes[addr]
-		fmt.Fprintf(&b, "  %s [label = %s, %s];\n", dotQuote(addr), dotQuote(addr), dotAttrs[n.Kind])
-	}
+	cluster := 0
+	g.eachModule(func(mi *ModuleInstance, depth int, nodes []*Node, end bool) {
+		indent := strings.Repeat("  ", depth+1)
+		switch {
+		case end:
+			fmt.Fprintf(&b, "%s}\n", strings.Repeat("  ", depth))
+			return
+		case mi.Parent != nil:
+			cluster++
+			fmt.Fprintf(&b, "%ssubgraph \"cluster_%d\" {\n", strings.Repeat("  ", depth), cluster)
+			fmt.Fprintf(&b, "%slabel = %s;\n", indent, dotQuote(mi.Path.String()))
+		}
+		for _, n := range nodes {
+			fmt.Fprintf(&b, "%s%s [label = %s, %s];\n", indent, dotQuote(n.Addr), dotQuote(n.Addr), dotAttrs[n.Kind])
+		}
+	})
 	edges := g.flowEdges()
 	if len(edges) > 0 {
 		b.WriteString("\n")
@@ -82,6 +95,7 @@ var mermaidShapes = map[addrs.Kind][2]string{
 	KindLocal:  {"([", "])"},
 	KindOutput: {"[/", "/]"},
 	KindCheck:  {"{{", "}}"},
+	KindVar:    {">", "]"},
 }
 
 // mermaidStyles are the class definitions, one per kind of node.
@@ -90,6 +104,7 @@ var mermaidStyles = []string{
 	"classDef local fill:#ffffff,stroke:#6a737d,stroke-dasharray:4 3",
 	"classDef output fill:#e6f4ea,stroke:#2da44e",
 	"classDef check fill:#fde8e8,stroke:#cf222e",
+	"classDef var fill:#eef2ff,stroke:#4f46e5",
 }
 
 // Mermaid renders the graph as a Mermaid flowchart (GitHub renders it in
@@ -100,14 +115,25 @@ func (g *Graph) Mermaid() string {
 	var b strings.Builder
 	b.WriteString("flowchart LR\n")
 	ids := mermaidIDs(slices.Sorted(maps.Keys(g.Nodes)))
-	for _, addr := range slices.Sorted(maps.Keys(g.Nodes)) {
-		n := g.Nodes[addr]
-		sh, ok := mermaidShapes[n.Kind]
-		if !ok {
-			sh = mermaidShapes[KindStep]
+	cluster := 0
+	g.eachModule(func(mi *ModuleInstance, depth int, nodes []*Node, end bool) {
+		indent := strings.Repeat("  ", depth+1)
+		switch {
+		case end:
+			fmt.Fprintf(&b, "%send\n", strings.Repeat("  ", depth))
+			return
+		case mi.Parent != nil:
+			cluster++
+			fmt.Fprintf(&b, "%ssubgraph module_%d[%s]\n", strings.Repeat("  ", depth), cluster, mermaidQuote(mi.Path.String()))
 		}
-		fmt.Fprintf(&b, "  %s%s%s%s:::%s\n", ids[addr], sh[0], mermaidQuote(addr), sh[1], n.Kind)
-	}
+		for _, n := range nodes {
+			sh, ok := mermaidShapes[n.Kind]
+			if !ok {
+				sh = mermaidShapes[KindStep]
+			}
+			fmt.Fprintf(&b, "%s%s%s%s%s:::%s\n", indent, ids[n.Addr], sh[0], mermaidQuote(n.Addr), sh[1], n.Kind)
+		}
+	})
 	for _, e := range g.flowEdges() {
 		fmt.Fprintf(&b, "  %s --> %s\n", ids[e.from], ids[e.to])
 	}
@@ -147,4 +173,32 @@ func mermaidIDs(addrs []string) map[string]string {
 func mermaidQuote(s string) string {
 	r := strings.NewReplacer(`"`, "#quot;", "<", "#lt;", ">", "#gt;", "\n", " ")
 	return `"` + r.Replace(s) + `"`
+}
+
+// eachModule calls f for every module instance, callers first and each
+// one's calls after its own nodes, with its depth (0 for the root), its
+// nodes sorted by address and end false; then, for every module instance
+// but the root, once more with end true when its calls are done. Renderers
+// draw a module instance as a cluster that holds its calls.
+func (g *Graph) eachModule(f func(mi *ModuleInstance, depth int, nodes []*Node, end bool)) {
+	byMod := map[*ModuleInstance][]*Node{}
+	for _, addr := range slices.Sorted(maps.Keys(g.Nodes)) {
+		n := g.Nodes[addr]
+		byMod[n.Mod] = append(byMod[n.Mod], n)
+	}
+	var visit func(mi *ModuleInstance, depth int)
+	visit = func(mi *ModuleInstance, depth int) {
+		f(mi, depth, byMod[mi], false)
+		for _, name := range slices.Sorted(maps.Keys(mi.Children)) {
+			for _, ci := range mi.Children[name] {
+				visit(ci, depth+1)
+			}
+		}
+		if mi.Parent != nil {
+			f(mi, depth, nil, true)
+		}
+	}
+	if len(g.Modules) > 0 {
+		visit(g.Modules[0], 0)
+	}
 }

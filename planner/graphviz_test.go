@@ -83,6 +83,7 @@ func TestGraphRenderings(t *testing.T) {
   classDef local fill:#ffffff,stroke:#6a737d,stroke-dasharray:4 3
   classDef output fill:#e6f4ea,stroke:#2da44e
   classDef check fill:#fde8e8,stroke:#cf222e
+  classDef var fill:#eef2ff,stroke:#4f46e5
 `,
 		},
 		"dot of a lone step": {
@@ -123,7 +124,7 @@ step "a_b" {
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			g, diags := BuildGraph(loadSrc(t, tt.src, nil))
+			g, diags := BuildGraph(loadSrc(t, tt.src, nil), nil)
 			if diags.HasErrors() {
 				t.Fatalf("unexpected diagnostics:\n%s", diagsText(diags))
 			}

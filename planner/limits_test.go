@@ -49,11 +49,11 @@ func TestCountLimits(t *testing.T) {
 func TestCountAtTheLimit(t *testing.T) {
 	t.Parallel()
 	cfg := loadSrc(t, limitsModel+"step \"a\" {\n  model  = model.m\n  prompt = \"x\"\n  count  = 100000\n}\n", nil)
-	g, diags := BuildGraph(cfg)
+	g, diags := BuildGraph(cfg, nil)
 	if diags.HasErrors() {
 		t.Fatal(diagsText(diags))
 	}
-	insts, diags := Expand(cfg.Steps["a"], g.Nodes["step.a"].Refs, NewScope(cfg, nil))
+	insts, diags := Expand(nil, cfg.Steps["a"], g.Nodes["step.a"].Refs, NewScope(cfg, nil))
 	if len(diags) > 0 || len(insts) != MaxInstances {
 		t.Fatalf("got %d instances and diagnostics:\n%s\nwant %d and none", len(insts), diagsText(diags), MaxInstances)
 	}

@@ -17,6 +17,7 @@ import (
 // Model is a model block with its attributes evaluated.
 type Model struct {
 	Name              string
+	NS                string // the prefix of the module instance that declares it: "" in the root
 	ID                string
 	MaxTokens         *int
 	Temperature       *float64
@@ -37,18 +38,24 @@ type Model struct {
 // fieldSet is a set of request field names.
 type fieldSet map[string]bool
 
-// ResolveModels evaluates the attributes of every model block, which may
-// refer to variables only.
+// ResolveModels evaluates the attributes of every model block of the root
+// module, which may refer to variables only.
 func ResolveModels(cfg *config.Config, scope *Scope) (map[string]*Model, hcl.Diagnostics) {
 	models := map[string]*Model{}
+	return models, resolveModels(cfg, "", scope.VarContext(), models)
+}
+
+// resolveModels resolves the model blocks of a module instance into
+// models, keyed by the instance's prefix ns and their name.
+func resolveModels(cfg *config.Config, ns string, ctx *hcl.EvalContext, models map[string]*Model) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	ctx := scope.VarContext()
 	for _, name := range slices.Sorted(maps.Keys(cfg.Models)) {
 		m, d := resolveModel(cfg, cfg.Models[name], ctx)
 		diags = append(diags, d...)
-		models[name] = m
+		m.NS = ns
+		models[ns+name] = m
 	}
-	return models, diags
+	return diags
 }
 
 func resolveModel(cfg *config.Config, mc *config.Model, ctx *hcl.EvalContext) (*Model, hcl.Diagnostics) {

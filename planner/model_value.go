@@ -37,12 +37,16 @@ func ModelVal(kind, name string, id cty.Value) cty.Value {
 // An id that cannot be evaluated is "" here: ResolveModels reports why,
 // and planning stops there; validate, which plans with the variables that
 // have no value unknown, still sees every model value as known.
-func modelValues(cfg *config.Config, ctx *hcl.EvalContext) map[string]map[string]cty.Value {
+//
+// In a module, the names are prefixed with the module instance's address
+// (ns), as the plan keys the module's blocks: model.fast in module.a is
+// named module.a.fast.
+func modelValues(cfg *config.Config, ns string, ctx *hcl.EvalContext) map[string]map[string]cty.Value {
 	ids := make(map[string]cty.Value, len(cfg.Models))
 	models := make(map[string]cty.Value, len(cfg.Models))
 	for name, m := range cfg.Models {
 		ids[name] = modelID(m, ctx)
-		models[name] = ModelVal(config.RootModel, name, ids[name])
+		models[name] = ModelVal(config.RootModel, ns+name, ids[name])
 	}
 	fallbacks := make(map[string]cty.Value, len(cfg.Fallbacks))
 	for name, f := range cfg.Fallbacks {
@@ -52,7 +56,7 @@ func modelValues(cfg *config.Config, ctx *hcl.EvalContext) map[string]map[string
 				id = first
 			}
 		}
-		fallbacks[name] = ModelVal(config.RootFallback, name, id)
+		fallbacks[name] = ModelVal(config.RootFallback, ns+name, id)
 	}
 	return map[string]map[string]cty.Value{config.RootModel: models, config.RootFallback: fallbacks}
 }
@@ -82,7 +86,7 @@ func modelID(m *config.Model, ctx *hcl.EvalContext) cty.Value {
 func (r *Rendered) chooseModel(p *Plan, ctx *hcl.EvalContext) hcl.Diagnostics {
 	sm := r.Instance.Step.Model
 	if sm.Static() {
-		if r.useModel(p, sm.Type, sm.Name) {
+		if r.useModel(p, sm.Type, r.Instance.Prefix()+sm.Name) {
 			return nil
 		}
 		return hcl.Diagnostics{{
@@ -122,7 +126,7 @@ func (r *Rendered) useModel(p *Plan, kind, name string) bool {
 // model.NAME, or fallback.NAME for a chain.
 func (r *Rendered) ModelAddress() string {
 	if r.Fallback != nil {
-		return config.RootFallback + "." + r.Fallback.Name
+		return r.Fallback.NS + config.RootFallback + "." + r.Fallback.Name
 	}
 	return r.Model.Address()
 }

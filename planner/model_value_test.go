@@ -122,7 +122,7 @@ step "s" {
   prompt = "x"
 }
 `, nil)
-	g, diags := BuildGraph(cfg)
+	g, diags := BuildGraph(cfg, nil)
 	if len(diags) > 0 {
 		t.Fatalf("unexpected diagnostics: %s", diagsText(diags))
 	}
@@ -162,7 +162,7 @@ func TestModelRefErrors(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			cfg := loadSrc(t, twoModels+tc.src, nil)
-			_, diags := BuildGraph(cfg)
+			_, diags := BuildGraph(cfg, nil)
 			if len(diags) != 1 {
 				t.Fatalf("got %s; want one %q", diagsText(diags), tc.wantSummary)
 			}

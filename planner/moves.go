@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/addrs"
@@ -26,13 +27,17 @@ type MovedRecord struct {
 // whole step moves every instance, keeping its key, to another whole step;
 // a whole step moved to an instance (step.a to step.a[0], when count is
 // added) moves its keyless records; an instance moved to a whole step
-// loses its key. Every sample of an instance moves with it. The records of
-// st are not changed.
+// loses its key. Every sample of an instance moves with it. A module moves
+// every record in it, and in the modules it calls (see moveModuleRecords).
+// The records of st are not changed.
 func MoveRecords(st *state.State, from, to addrs.Target) []MovedRecord {
+	if from.IsModule() {
+		return moveModuleRecords(st, from, to)
+	}
 	var out []MovedRecord
 	var candidates []string // the records of from's step, in address order
 	for addr, rec := range st.Steps {
-		if rec != nil && rec.Name == from.Step.Name {
+		if rec != nil && rec.Name == from.Step.Name && recordOf(addr, from.Step) {
 			candidates = append(candidates, addr)
 		}
 	}
@@ -96,8 +101,12 @@ func applyMoves(cfg *config.Config, st *state.State, filtered bool) (*state.Stat
 				Subject: mv.DeclRange.Ptr()})
 		}
 		diags = append(diags, unmovedKeys(&out, mv)...)
-		if len(recs) > 0 && cfg.Steps[mv.To.Step.Name] == nil {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Moved to an undeclared step",
+		if len(recs) > 0 && !declared(cfg, mv.To) {
+			what := "step"
+			if mv.To.IsModule() {
+				what = "module"
+			}
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Moved to an undeclared " + what,
 				Detail:  fmt.Sprintf("This moved block moves records to %s, which the configuration does not declare: the plan drops them.", mv.To),
 				Subject: mv.ToRange.Ptr()})
 		}
@@ -127,11 +136,11 @@ func applyMoves(cfg *config.Config, st *state.State, filtered bool) (*state.Stat
 // unmovedKeys warns about a whole step moved to one instance while it has
 // records with keys: only a keyless record can take the instance's place.
 func unmovedKeys(st *state.State, mv *config.Moved) hcl.Diagnostics {
-	if mv.From.Key != addrs.NoKey || mv.To.Key == addrs.NoKey {
+	if mv.From.IsModule() || mv.From.Key != addrs.NoKey || mv.To.Key == addrs.NoKey {
 		return nil
 	}
 	for addr, rec := range st.Steps {
-		if rec != nil && rec.Name == mv.From.Step.Name && len(rec.Key) > 0 {
+		if rec != nil && rec.Name == mv.From.Step.Name && recordOf(addr, mv.From.Step) && len(rec.Key) > 0 {
 			return hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Moved block moves no keyed record",
 				Detail:  fmt.Sprintf("%s has instances with keys (%s); a whole step moves to %s only when it has none. Move each instance with its own moved block.", mv.From, addr, mv.To),
 				Subject: mv.DeclRange.Ptr()}}
@@ -141,8 +150,15 @@ func unmovedKeys(st *state.State, mv *config.Moved) hcl.Diagnostics {
 }
 
 // overlaps reports whether two moved addresses name a common instance: the
-// same step, and the same key or no key on either side.
+// same step, and the same key or no key on either side; or a module and
+// a step or module in it (either way round).
 func overlaps(a, b addrs.Target) bool {
+	switch {
+	case a.IsModule():
+		return b.Step.Module.Within(a.Step.Module) || b.IsModule() && a.Step.Module.Within(b.Step.Module)
+	case b.IsModule():
+		return a.Step.Module.Within(b.Step.Module)
+	}
 	return a.Step.Equal(b.Step) && (a.Key == addrs.NoKey || b.Key == addrs.NoKey || a.String() == b.String())
 }
 
@@ -185,9 +201,13 @@ func checkMoved(cfg *config.Config) hcl.Diagnostics {
 	next := map[string]string{}
 	for _, mv := range cfg.Moved {
 		f, t := mv.From.String(), mv.To.String()
-		if mv.From.Whole() && cfg.Steps[mv.From.Step.Name] != nil && !mv.From.Step.Equal(mv.To.Step) {
+		if stillDeclared(cfg, mv) {
+			what := "step"
+			if mv.From.IsModule() {
+				what = "module block"
+			}
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Moved object still exists",
-				Detail:  fmt.Sprintf("This moved block moves %s, which is still declared. Remove the step, or the moved block.", f),
+				Detail:  fmt.Sprintf("This moved block moves %s, which is still declared. Remove the %s, or the moved block.", f, what),
 				Subject: mv.FromRange.Ptr()})
 		}
 		for _, g := range slices.Sorted(maps.Keys(froms)) {
@@ -224,8 +244,8 @@ func checkMoved(cfg *config.Config) hcl.Diagnostics {
 	return diags
 }
 
-// checkMovedInstances reports moved blocks whose from is an instance that
-// the plan still expands.
+// checkMovedInstances reports moved blocks whose from is an instance (or
+// a module instance) that the plan still expands.
 func checkMovedInstances(cfg *config.Config, planned []Addr) hcl.Diagnostics {
 	if len(cfg.Moved) == 0 {
 		return nil
@@ -233,11 +253,14 @@ func checkMovedInstances(cfg *config.Config, planned []Addr) hcl.Diagnostics {
 	has := make(map[string]bool, len(planned))
 	for _, a := range planned {
 		has[a.String()] = true // an instance's first sample has its own address
+		for m := a.Step.Module; !m.IsRoot(); m = m[:len(m)-1] {
+			has[m.String()] = true
+		}
 	}
 	var diags hcl.Diagnostics
 	for _, mv := range cfg.Moved {
 		// An instance; or, for step.a to step.a[0], the keyless step.a,
-		// whose address is the step's.
+		// whose address is the step's; or a module instance.
 		if !has[mv.From.String()] {
 			continue
 		}
@@ -246,4 +269,64 @@ func checkMovedInstances(cfg *config.Config, planned []Addr) hcl.Diagnostics {
 			Subject: mv.FromRange.Ptr()})
 	}
 	return diags
+}
+
+// moveModuleRecords returns the records of st in the module from (a module
+// target), each re-addressed under the module to: module.a.step.x moves to
+// module.b.step.x, and nested modules move with it. A call without a key
+// moves its keyed instances too, keeping their keys, unless to gives a
+// key: then only its keyless records move (module.a to module.a["x"], when
+// for_each is added).
+func moveModuleRecords(st *state.State, from, to addrs.Target) []MovedRecord {
+	src, dst := from.String(), to.String()
+	keyless := to.Step.Module[len(to.Step.Module)-1].Key != addrs.NoKey
+	var out []MovedRecord
+	for _, addr := range slices.Sorted(maps.Keys(st.Steps)) {
+		rest, ok := strings.CutPrefix(addr, src)
+		if !ok || st.Steps[addr] == nil || !strings.HasPrefix(rest, ".") && (!strings.HasPrefix(rest, "[") || keyless) {
+			continue
+		}
+		moved := *st.Steps[addr]
+		moved.Address = dst + rest
+		out = append(out, MovedRecord{From: addr, Rec: &moved})
+	}
+	return out
+}
+
+// declared reports whether the configuration declares what a moved
+// address names: the step in its module, or the module.
+func declared(cfg *config.Config, t addrs.Target) bool {
+	if t.IsModule() {
+		return cfg.Child(t.Step.Module.Calls()...) != nil
+	}
+	return stepDecl(cfg, t.Step) != nil
+}
+
+// stillDeclared reports whether a moved block's from is still declared as
+// a whole: a step, or a module block, that the block renames. A move
+// between keys of one step or module block (adding count, say) is checked
+// once the instances are known, by checkMovedInstances.
+func stillDeclared(cfg *config.Config, mv *config.Moved) bool {
+	if !mv.From.IsModule() {
+		return mv.From.Whole() && stepDecl(cfg, mv.From.Step) != nil && !mv.From.Step.Equal(mv.To.Step)
+	}
+	from, to := mv.From.Step.Module, mv.To.Step.Module
+	return from[len(from)-1].Key == addrs.NoKey && declared(cfg, mv.From) && !slices.Equal(from.Calls(), to.Calls())
+}
+
+// recordOf reports whether the record at addr is of the step s: in its
+// module instance, not a step of the same name elsewhere.
+func recordOf(addr string, s addrs.Step) bool {
+	inst, _ := addrs.SplitSample(addr)
+	t, err := addrs.ParseTarget(inst)
+	return err == nil && t.Step.Equal(s)
+}
+
+// stepDecl returns the step block an address names, in the module its
+// path leads to; nil when there is none.
+func stepDecl(cfg *config.Config, s addrs.Step) *config.Step {
+	if mod := cfg.Child(s.Module.Calls()...); mod != nil {
+		return mod.Steps[s.Name]
+	}
+	return nil
 }

@@ -9,22 +9,28 @@ type localNode struct{ *Node }
 
 // Eval evaluates the local into the walk's scope.
 func (n localNode) Eval(w *Walk) hcl.Diagnostics {
-	v, diags := w.Plan.Config.Locals[n.Name].Expr.Value(w.Scope.EvalContext(n.Refs, Repetition{}))
-	w.Scope.SetLocal(n.Name, v)
+	scope := w.ScopeOf(n.Mod)
+	v, diags := n.Mod.Config.Locals[n.Name].Expr.Value(scope.EvalContext(n.Refs, Repetition{}))
+	scope.SetLocal(n.Name, v)
 	return diags
 }
 
 // outputNode is an output: its value, with its preconditions checked.
 type outputNode struct{ *Node }
 
-// Eval evaluates the output into the walk's outputs.
+// Eval evaluates the output into the walk's outputs; the output of a
+// module goes to its caller's scope, as module.NAME.OUTPUT.
 // A failed precondition keeps the value: it is recorded, and the error
 // says which gate it did not pass.
 func (n outputNode) Eval(w *Walk) hcl.Diagnostics {
-	o := w.Plan.Config.Outputs[n.Name]
-	ctx := w.Scope.EvalContext(n.Refs, Repetition{})
+	o := n.Mod.Config.Outputs[n.Name]
+	ctx := w.ScopeOf(n.Mod).EvalContext(n.Refs, Repetition{})
 	v, diags := OutputValue(o, ctx)
-	w.Outputs[n.Name] = v
+	if n.Mod.Parent != nil {
+		w.ScopeOf(n.Mod.Parent).SetModuleOutput(n.Mod, n.Name, v)
+	} else {
+		w.Outputs[n.Name] = v
+	}
 	if diags.HasErrors() {
 		return diags
 	}
@@ -38,7 +44,7 @@ type checkNode struct{ *Node }
 // Eval hands the check to the walk, which reports its result.
 func (n checkNode) Eval(w *Walk) hcl.Diagnostics {
 	if w.Check != nil {
-		w.Check(w.Plan.Config.Checks[n.Name], w.Scope.EvalContext(n.Refs, Repetition{}))
+		w.Check(n.Mod.Config.Checks[n.Name], w.ScopeOf(n.Mod).EvalContext(n.Refs, Repetition{}))
 	}
 	return nil
 }
@@ -50,7 +56,7 @@ type stepNode struct{ *Node }
 // StepOp; an instance the filter leaves out is decided here, with its
 // recorded value.
 func (n stepNode) Eval(w *Walk) hcl.Diagnostics {
-	insts, diags := Expand(w.Plan.Config.Steps[n.Name], n.Refs, w.Scope)
+	insts, diags := Expand(n.Mod.Path, n.Mod.Config.Steps[n.Name], n.Refs, w.ScopeOf(n.Mod))
 	if !w.Steps.Expanded(n.Node, insts, diags) {
 		return diags
 	}

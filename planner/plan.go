@@ -94,11 +94,15 @@ type Plan struct {
 	Moves []MovedRecord
 
 	expanded []Addr // every instance of the steps that were planned
+	// stepNS is the prefix of a module instance that holds each step
+	// block, where its schema is keyed (every instance of a module holds
+	// the same blocks).
+	stepNS map[*config.Step]string
 }
 
 // Build plans cfg against the recorded state. It calls no model.
 func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
-	g, diags := BuildGraph(cfg)
+	g, diags := BuildGraph(cfg, opts.Vars)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -120,18 +124,12 @@ func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	scope := NewScope(cfg, opts.Vars)
-	models, d := ResolveModels(cfg, scope)
-	diags = append(diags, d...)
+	p := &Plan{Config: cfg, Graph: g, Vars: opts.Vars, Outputs: map[string]cty.Value{}, Offline: opts.Offline, Filter: filter, Catalogs: opts.Catalogs, Moves: moves}
+	diags = append(diags, p.resolveStructured()...)
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	p := &Plan{Config: cfg, Graph: g, Models: models, Vars: opts.Vars, Outputs: map[string]cty.Value{}, Offline: opts.Offline, Filter: filter, Catalogs: opts.Catalogs, Moves: moves}
-	diags = append(diags, p.resolveStructured(scope)...)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	op, d := p.walk(opts, scope, st)
+	op, d := p.walk(opts, st)
 	if op.stop != nil {
 		return nil, op.stop
 	}
@@ -145,7 +143,7 @@ func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
 	p.Cost = p.estimate(st)
 	p.OutputChanges = p.outputChanges(st)
 	diags = append(diags, p.checkCatalog(opts.Catalogs)...)
-	diags = append(diags, filter.checkKeys(cfg, p.expanded)...)
+	diags = append(diags, filter.checkKeys(g, p.expanded)...)
 	diags = append(diags, checkMovedInstances(cfg, p.expanded)...)
 	diags = append(diags, filter.checkReplace()...)
 	return p, mergeRepeated(diags)

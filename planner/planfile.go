@@ -72,21 +72,42 @@ type SavedChange struct {
 	Cost *InstanceCost `json:"cost,omitempty"`
 }
 
-// ConfigHash hashes the configuration files of dir, by name and content.
-func ConfigHash(dir string) (string, error) {
-	paths, err := config.ConfigFiles(dir)
-	if err != nil {
-		return "", err
+// ConfigHash hashes the configuration files of cfg's directory and of
+// every module it calls, by path (relative to cfg's directory) and
+// content.
+func ConfigHash(cfg *config.Config) (string, error) {
+	var dirs []string
+	seen := map[string]bool{}
+	var walk func(c *config.Config)
+	walk = func(c *config.Config) {
+		if d := filepath.Clean(c.Dir); !seen[d] {
+			seen[d] = true
+			dirs = append(dirs, d)
+		}
+		for _, name := range slices.Sorted(maps.Keys(c.Children)) {
+			walk(c.Children[name])
+		}
 	}
-	sort.Strings(paths)
+	walk(cfg)
 	h := sha256.New()
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
+	for _, dir := range dirs {
+		paths, err := config.ConfigFiles(dir)
 		if err != nil {
 			return "", err
 		}
-		fmt.Fprintf(h, "%s\x00%d\x00", filepath.Base(p), len(b))
-		h.Write(b)
+		sort.Strings(paths)
+		for _, p := range paths {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return "", err
+			}
+			name := filepath.Base(p)
+			if rel, err := filepath.Rel(cfg.Dir, p); err == nil && dir != filepath.Clean(cfg.Dir) {
+				name = filepath.ToSlash(rel)
+			}
+			fmt.Fprintf(h, "%s\x00%d\x00", name, len(b))
+			h.Write(b)
+		}
 	}
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -12,24 +12,33 @@ import (
 
 // walk plans every node the filter lets through, in graph order. The
 // returned op's stop is set when an interrupt stopped it.
-func (p *Plan) walk(opts Options, scope *Scope, st *state.State) (*planOp, hcl.Diagnostics) {
+func (p *Plan) walk(opts Options, st *state.State) (*planOp, hcl.Diagnostics) {
 	ctx := opts.Context
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	w := &Walk{Op: OpPlan, Plan: p, Scope: scope, State: st, Filter: p.Filter, Offline: p.Offline, Outputs: p.Outputs}
+	w := &Walk{Op: OpPlan, Plan: p, Scopes: NewScopes(p), State: st, Filter: p.Filter, Offline: p.Offline, Outputs: p.Outputs}
 	op := &planOp{w: w, ctx: ctx, willRun: map[string]bool{}, seen: map[string]bool{}}
 	w.Steps = op
 	var diags hcl.Diagnostics
+	// A node whose dependency failed is not evaluated: its errors would
+	// only repeat that one's with unknown values.
+	failed := map[string]bool{}
 	for _, addr := range p.Graph.Order {
 		n := p.Graph.Nodes[addr]
 		if !p.Filter.Runs(addr) {
 			continue
 		}
+		if slices.ContainsFunc(n.Deps, func(d string) bool { return failed[d] }) {
+			failed[addr] = true
+			continue
+		}
 		if op.stop = interrupted(ctx); op.stop != nil {
 			return op, nil
 		}
-		diags = append(diags, w.Evaluator(n).Eval(w)...)
+		d := w.Evaluator(n).Eval(w)
+		failed[addr] = d.HasErrors()
+		diags = append(diags, d...)
 		if op.stop != nil {
 			return op, nil
 		}
@@ -57,7 +66,7 @@ func (o *planOp) Expanded(n *Node, insts []*Instance, diags hcl.Diagnostics) boo
 		o.w.Plan.expanded = append(o.w.Plan.expanded, inst.Addr)
 	}
 	o.insts, o.vals, o.diags = insts, make([]cty.Value, len(insts)), diags
-	o.instDiags = instanceDiags{step: n.Name}
+	o.instDiags = instanceDiags{step: n.Addr}
 	return true
 }
 
@@ -91,7 +100,7 @@ func (o *planOp) Instance(n *Node, i int, inst *Instance) bool {
 	o.w.Plan.Changes = append(o.w.Plan.Changes, c.change)
 	o.vals[i] = c.Value
 	if c.Action != Keep {
-		o.willRun[n.Name] = true
+		o.willRun[n.Addr] = true
 	}
 	return true
 }
@@ -101,7 +110,7 @@ func (o *planOp) Instance(n *Node, i int, inst *Instance) bool {
 func (o *planOp) Done(n *Node) hcl.Diagnostics {
 	diags := append(o.diags, o.instDiags.diagnostics()...)
 	if diags.HasErrors() {
-		o.w.Scope.SetStep(n.Name, cty.DynamicVal)
+		o.w.ScopeOf(n.Mod).SetStep(n.Name, cty.DynamicVal)
 		return diags
 	}
 	o.w.ExposeStep(n, o.insts, o.vals)
@@ -117,14 +126,15 @@ type plannedInstance struct {
 // planInstance renders an instance, checks its conditions and decides it.
 func (o *planOp) planInstance(n *Node, inst *Instance) (*plannedInstance, hcl.Diagnostics) {
 	p := o.w.Plan
-	r, diags := p.Render(inst, n.Refs, o.w.Scope)
-	diags = append(diags, p.checkConditions(inst, n, o.w.Scope)...)
+	scope := o.w.ScopeOf(n.Mod)
+	r, diags := p.Render(inst, n.Refs, scope)
+	diags = append(diags, p.checkConditions(inst, n, scope)...)
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	f := Facts{Inst: inst, Rendered: r, Upstream: upstreamReason(n, o.willRun)}
+	f := Facts{Inst: inst, Rendered: r, Upstream: upstreamReason(p.Graph, n, o.willRun)}
 	if len(inst.Step.Asserts) > 0 {
-		f.Conds = o.w.Scope.EvalContext(n.Refs, inst.Rep)
+		f.Conds = scope.EvalContext(n.Refs, inst.Rep)
 	}
 	var canonical []byte
 	if r.Known {
@@ -142,16 +152,34 @@ func (o *planOp) planInstance(n *Node, inst *Instance) (*plannedInstance, hcl.Di
 	return &plannedInstance{Decision: d, change: c}, diags
 }
 
-// upstreamReason names the upstream steps that will run.
-func upstreamReason(n *Node, willRun map[string]bool) string {
+// upstreamReason names the upstream steps that will run: the node's own
+// dependencies, and through locals, module variables and outputs, the
+// steps behind them.
+func upstreamReason(g *Graph, n *Node, willRun map[string]bool) string {
 	var names []string
-	for _, d := range n.Deps {
-		if name, ok := strings.CutPrefix(d, "step."); ok && willRun[name] && !slices.Contains(names, d) {
-			names = append(names, d)
+	seen := map[string]bool{}
+	var visit func(deps []string)
+	visit = func(deps []string) {
+		for _, d := range deps {
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			switch dn := g.Nodes[d]; {
+			case dn == nil:
+			case dn.Kind == KindStep:
+				if willRun[d] {
+					names = append(names, d)
+				}
+			case dn.Kind == KindVar || dn.Kind == KindOutput && dn.Mod != n.Mod:
+				visit(dn.Deps)
+			}
 		}
 	}
+	visit(n.Deps)
 	if len(names) == 0 {
 		return "inputs known after apply"
 	}
+	slices.Sort(names)
 	return "upstream " + strings.Join(names, ", ") + " will run"
 }

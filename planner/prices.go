@@ -78,7 +78,11 @@ func (p *Plan) MaxOutputTokens(m *Model, maxTokens *int) int {
 }
 
 // Address returns model.NAME.
-func (m *Model) Address() string { return "model." + m.Name }
+func (m *Model) Address() string { return m.NS + "model." + m.Name }
+
+// Key is the model's key in the plan's models, and its name in model
+// values: its name, after the prefix of the module that declares it.
+func (m *Model) Key() string { return m.NS + m.Name }
 
 func statePrice(p gateway.Price, source string) state.Price {
 	return state.Price{Input: p.Input, Output: p.Output, CacheRead: p.CacheRead, CacheWrite: p.CacheWrite, CacheWrite1h: p.CacheWrite1h, Source: source}

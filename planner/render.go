@@ -125,10 +125,10 @@ func (r *Rendered) applyModel(m *Model) {
 // renderStructured sets the schema, tools and tool choice.
 func (r *Rendered) renderStructured(s *config.Step, p *Plan) {
 	if s.Schema != nil {
-		r.Schema = p.Schemas[s.Schema.Name]
+		r.Schema = p.Schemas[r.Instance.Prefix()+s.Schema.Name]
 	}
 	for _, t := range s.Tools {
-		if tool := p.Tools[t.Name]; tool != nil {
+		if tool := p.Tools[r.Instance.Prefix()+t.Name]; tool != nil {
 			r.Tools = append(r.Tools, tool)
 		}
 	}

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"maps"
 	"sync"
 
 	"github.com/hashicorp/hcl/v2"
@@ -9,15 +10,18 @@ import (
 	"github.com/zclconf/go-cty/cty/function"
 )
 
-// Scope holds the values expressions can see: variables, models and
-// fallback chains, the local values computed so far and the step values
-// known so far (recorded or unknown). A Scope is safe for concurrent use.
+// Scope holds the values expressions of one module instance can see:
+// variables, models and fallback chains, the local values computed so far,
+// the step values known so far (recorded or unknown) and the outputs of
+// the module instances it calls. A Scope is safe for concurrent use.
 type Scope struct {
 	mu     sync.RWMutex
+	mod    *ModuleInstance // nil for a scope made by NewScope
 	vars   map[string]cty.Value
-	models map[string]map[string]cty.Value // model.NAME and fallback.NAME, by root and name; never written after NewScope
+	models map[string]map[string]cty.Value // model.NAME and fallback.NAME, by root and name; never written after the scope is made
 	locals map[string]cty.Value
 	steps  map[string]cty.Value
+	outs   map[*ModuleInstance]map[string]cty.Value // outputs of the module instances called, as evaluated so far
 	funcs  map[string]function.Function
 }
 
@@ -28,26 +32,124 @@ const Sensitive = marks("sensitive")
 
 type marks string
 
-// NewScope returns a scope over the given variable values, with the
-// functions of the configuration directory and the values of cfg's model
-// and fallback blocks (ModelVal). Values of sensitive variables carry the
-// Sensitive mark, and so does everything computed from them.
+// NewScope returns a scope of the root module over the given variable
+// values, with the functions of the configuration directory and the values
+// of cfg's model and fallback blocks (ModelVal). Values of sensitive
+// variables carry the Sensitive mark, and so does everything computed from
+// them.
 func NewScope(cfg *config.Config, vars map[string]cty.Value) *Scope {
-	marked := make(map[string]cty.Value, len(vars))
-	for name, v := range vars {
+	return newModuleScope(&ModuleInstance{Config: cfg, Vars: vars}, nil)
+}
+
+// newModuleScope returns the scope of a module instance, its variables as
+// known before any step runs; models are the values of the model and
+// fallback blocks when they are known already (nil: computed here).
+func newModuleScope(mi *ModuleInstance, models map[string]map[string]cty.Value) *Scope {
+	cfg := mi.Config
+	marked := make(map[string]cty.Value, len(mi.Vars))
+	for name, v := range mi.Vars {
 		if decl := cfg.Variables[name]; decl != nil && decl.Sensitive {
 			v = v.Mark(Sensitive)
 		}
 		marked[name] = v
 	}
 	s := &Scope{
+		mod:    mi,
 		vars:   marked,
 		locals: map[string]cty.Value{},
 		steps:  map[string]cty.Value{},
+		outs:   map[*ModuleInstance]map[string]cty.Value{},
 		funcs:  config.Functions(cfg.Dir),
 	}
-	s.models = modelValues(cfg, s.VarContext())
+	if models == nil {
+		models = modelValues(cfg, mi.Prefix(), s.VarContext())
+	}
+	s.models = models
 	return s
+}
+
+// SetVar records the value of a variable of a module instance, as its
+// module block gives it.
+func (s *Scope) SetVar(name string, v cty.Value) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.vars[name] = v
+}
+
+// SetModuleOutput records an output of a module instance this scope's
+// module calls.
+func (s *Scope) SetModuleOutput(ci *ModuleInstance, name string, v cty.Value) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.outs[ci] == nil {
+		s.outs[ci] = map[string]cty.Value{}
+	}
+	s.outs[ci][name] = v
+}
+
+// moduleValue is the value of module.NAME: the outputs of the call's
+// instance as an object, or an object (for_each) or tuple (count) of
+// them. Outputs not evaluated yet are unknown. The caller holds s.mu.
+func (s *Scope) moduleValue(name string) cty.Value {
+	if s.mod == nil || s.mod.Config.Modules[name] == nil {
+		return cty.DynamicVal
+	}
+	call := s.mod.Config.Modules[name]
+	insts := s.mod.Children[name]
+	objs := make([]cty.Value, len(insts))
+	for i, ci := range insts {
+		vals := map[string]cty.Value{}
+		for out := range ci.Config.Outputs {
+			vals[out] = valueOr(s.outs[ci][out], cty.DynamicVal)
+		}
+		objs[i] = cty.ObjectVal(vals)
+	}
+	switch {
+	case call.ForEach != nil:
+		m := map[string]cty.Value{}
+		for i, ci := range insts {
+			m[ci.Path[len(ci.Path)-1].Key.AsString()] = objs[i]
+		}
+		return cty.ObjectVal(m)
+	case call.Count != nil:
+		return cty.TupleVal(objs)
+	case len(objs) == 1:
+		return objs[0]
+	}
+	return cty.DynamicVal
+}
+
+// namedValues returns the values of model, fallback and module references
+// among refs, by root, for an evaluation context; with refs nil, every
+// model and fallback value.
+func (s *Scope) namedValues(refs []*config.Ref) map[string]cty.Value {
+	named := map[string]map[string]cty.Value{}
+	add := func(root, name string, v cty.Value) {
+		if named[root] == nil {
+			named[root] = map[string]cty.Value{}
+		}
+		named[root][name] = v
+	}
+	if refs == nil {
+		for root, vals := range s.models {
+			for name, v := range vals {
+				add(root, name, v)
+			}
+		}
+	}
+	for _, r := range refs {
+		switch r.Type {
+		case config.RootModel, config.RootFallback:
+			add(r.Type, r.Name, valueOr(s.models[r.Type][r.Name], cty.DynamicVal))
+		case config.RootModule:
+			add(r.Type, r.Name, s.moduleValue(r.Name))
+		}
+	}
+	out := map[string]cty.Value{}
+	for root, vals := range named {
+		out[root] = cty.ObjectVal(vals)
+	}
+	return out
 }
 
 // SetLocal records a local value.
@@ -79,18 +181,12 @@ func (s *Scope) EvalContext(refs []*config.Ref, rep Repetition) *hcl.EvalContext
 	defer s.mu.RUnlock()
 	locals := map[string]cty.Value{}
 	steps := map[string]cty.Value{}
-	named := map[string]map[string]cty.Value{}
 	for _, r := range refs {
 		switch r.Type {
 		case config.RootLocal:
 			locals[r.Name] = valueOr(s.locals[r.Name], cty.DynamicVal)
 		case config.RootStep:
 			steps[r.Name] = valueOr(s.steps[r.Name], cty.DynamicVal)
-		case config.RootModel, config.RootFallback:
-			if named[r.Type] == nil {
-				named[r.Type] = map[string]cty.Value{}
-			}
-			named[r.Type][r.Name] = valueOr(s.models[r.Type][r.Name], cty.DynamicVal)
 		}
 	}
 	vars := map[string]cty.Value{
@@ -98,20 +194,17 @@ func (s *Scope) EvalContext(refs []*config.Ref, rep Repetition) *hcl.EvalContext
 		config.RootLocal: cty.ObjectVal(locals),
 		config.RootStep:  cty.ObjectVal(steps),
 	}
-	for root, vals := range named {
-		vars[root] = cty.ObjectVal(vals)
+	for root, v := range s.namedValues(refs) {
+		vars[root] = v
 	}
-	if rep.EachKey != cty.NilVal {
-		vars[config.RootEach] = cty.ObjectVal(map[string]cty.Value{"key": rep.EachKey, "value": rep.EachValue})
-	}
-	if rep.CountIndex != cty.NilVal {
-		vars[config.RootCount] = cty.ObjectVal(map[string]cty.Value{"index": rep.CountIndex})
-	}
+	maps.Copy(vars, repetitionVars(rep))
 	return &hcl.EvalContext{Variables: vars, Functions: s.funcs}
 }
 
 // VarContext is the context for model attributes: variables and functions only.
 func (s *Scope) VarContext() *hcl.EvalContext {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	return &hcl.EvalContext{
 		Variables: map[string]cty.Value{config.RootVar: cty.ObjectVal(s.vars)},
 		Functions: s.funcs,

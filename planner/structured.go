@@ -19,7 +19,7 @@ import (
 // Schema is a schema block resolved: its JSON Schema document and, when it
 // was given as an HCL type, that type (the type of step.NAME.result).
 type Schema struct {
-	Name        string
+	Name        string // as declared; the plan keys it after its module's prefix
 	Description string
 	Type        cty.Type // cty.NilType for a JSON Schema document
 	JSON        json.RawMessage
@@ -32,6 +32,7 @@ type Tool struct {
 	Description string
 	Parameters  json.RawMessage
 	Command     []string // nil: a call ends the step
+	Dir         string   // the directory of the module that declares the tool, where its command runs
 	Timeout     time.Duration
 	Env         map[string]string
 }
@@ -39,38 +40,51 @@ type Tool struct {
 // Fallback is a fallback block resolved: its models in order.
 type Fallback struct {
 	Name   string
+	NS     string // the prefix of the module instance that declares it: "" in the root
 	Models []*Model
 	Retry  *bool
 	Depth  *int
 	Mode   string
 }
 
-// resolveStructured resolves the schema, tool and fallback blocks.
-func (p *Plan) resolveStructured(scope *Scope) hcl.Diagnostics {
-	cfg := p.Config
-	ctx := scope.VarContext()
+// resolveStructured resolves the model, schema, tool and fallback blocks
+// of every module instance, each in the context of the instance's
+// variables as known before any step runs. They are keyed by the
+// instance's prefix and their name.
+func (p *Plan) resolveStructured() hcl.Diagnostics {
 	var diags hcl.Diagnostics
+	p.Models = map[string]*Model{}
 	p.Schemas, p.Tools, p.Fallbacks = map[string]*Schema{}, map[string]*Tool{}, map[string]*Fallback{}
-	for _, name := range slices.Sorted(maps.Keys(cfg.Schemas)) {
-		s, d := resolveSchema(cfg.Schemas[name], ctx)
-		diags = append(diags, d...)
-		p.Schemas[name] = s
-	}
-	for _, name := range slices.Sorted(maps.Keys(cfg.Tools)) {
-		t, d := p.resolveTool(cfg.Tools[name], ctx)
-		diags = append(diags, d...)
-		p.Tools[name] = t
-	}
-	for _, name := range slices.Sorted(maps.Keys(cfg.Fallbacks)) {
-		f := cfg.Fallbacks[name]
-		rf := &Fallback{Name: name, Retry: f.Retry, Depth: f.Depth, Mode: f.Mode}
-		for _, m := range f.Models {
-			if model := p.Models[m.Name]; model != nil {
-				rf.Models = append(rf.Models, model)
-				diags = append(diags, sameGateway(f, rf.Models[0], model, m)...)
-			}
+	p.stepNS = map[*config.Step]string{}
+	for _, mi := range p.Graph.Modules {
+		cfg, ns := mi.Config, mi.Prefix()
+		for _, s := range cfg.Steps {
+			p.stepNS[s] = ns
 		}
-		p.Fallbacks[name] = rf
+		ctx := newModuleScope(mi, nil).VarContext()
+		diags = append(diags, resolveModels(cfg, ns, ctx, p.Models)...)
+		for _, name := range slices.Sorted(maps.Keys(cfg.Schemas)) {
+			s, d := resolveSchema(cfg.Schemas[name], ctx)
+			diags = append(diags, d...)
+			p.Schemas[ns+name] = s
+		}
+		for _, name := range slices.Sorted(maps.Keys(cfg.Tools)) {
+			t, d := p.resolveTool(cfg.Tools[name], ns, ctx)
+			t.Dir = cfg.Dir
+			diags = append(diags, d...)
+			p.Tools[ns+name] = t
+		}
+		for _, name := range slices.Sorted(maps.Keys(cfg.Fallbacks)) {
+			f := cfg.Fallbacks[name]
+			rf := &Fallback{Name: name, NS: ns, Retry: f.Retry, Depth: f.Depth, Mode: f.Mode}
+			for _, m := range f.Models {
+				if model := p.Models[ns+m.Name]; model != nil {
+					rf.Models = append(rf.Models, model)
+					diags = append(diags, sameGateway(f, rf.Models[0], model, m)...)
+				}
+			}
+			p.Fallbacks[ns+name] = rf
+		}
 	}
 	return diags
 }
@@ -124,12 +138,12 @@ func resolveSchema(s *config.Schema, ctx *hcl.EvalContext) (*Schema, hcl.Diagnos
 	return rs, nil
 }
 
-func (p *Plan) resolveTool(t *config.Tool, ctx *hcl.EvalContext) (*Tool, hcl.Diagnostics) {
+func (p *Plan) resolveTool(t *config.Tool, ns string, ctx *hcl.EvalContext) (*Tool, hcl.Diagnostics) {
 	rt := &Tool{Name: t.Name, Description: t.Description, Timeout: t.Timeout}
 	var diags hcl.Diagnostics
 	switch {
 	case t.Parameters != nil:
-		if s := p.Schemas[t.Parameters.Name]; s != nil {
+		if s := p.Schemas[ns+t.Parameters.Name]; s != nil {
 			rt.Parameters = s.JSON
 		}
 	case !t.Type.IsObjectType():

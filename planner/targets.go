@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 
 	"github.com/hashicorp/hcl/v2"
@@ -18,17 +19,44 @@ type Selector struct {
 }
 
 // ParseSelector reads a -target, -exclude or -replace address, or one that
-// a state subcommand takes (see addrs.ParseTarget). Modules do not exist
-// yet, so an address in one is an error too.
+// a state subcommand takes (see addrs.ParseTarget): a step, an instance or
+// a module.
 func ParseSelector(s string) (Selector, error) {
 	t, err := addrs.ParseTarget(s)
 	if err != nil {
 		return Selector{}, err
 	}
-	if !t.Step.Module.IsRoot() {
-		return Selector{}, fmt.Errorf("%q is not a step address: modules are not supported yet; use step.NAME or step.NAME[\"key\"]", s)
-	}
 	return Selector{Target: t, Text: s}, nil
+}
+
+// selectsNode reports whether the selector names the graph node n, or (a
+// module address) holds it: a module address holds every step of the
+// module and of the modules it calls.
+func (s Selector) selectsNode(n *Node) bool {
+	if s.IsModule() {
+		return n.Kind == KindStep && n.Mod.Path.Within(s.Step.Module)
+	}
+	return n.Kind == KindStep && n.Name == s.Step.Name && len(n.Mod.Path) == len(s.Step.Module) && n.Mod.Path.Within(s.Step.Module)
+}
+
+// selectsStep reports whether the selector names the step a, or holds it.
+func (s Selector) selectsStep(a addrs.Step) bool {
+	if s.IsModule() {
+		return a.Module.Within(s.Step.Module)
+	}
+	return a.Name == s.Step.Name && len(a.Module) == len(s.Step.Module) && a.Module.Within(s.Step.Module)
+}
+
+// nodes returns the addresses of the graph nodes the selector names.
+func (s Selector) nodes(g *Graph) []string {
+	var out []string
+	for addr, n := range g.Nodes {
+		if s.selectsNode(n) {
+			out = append(out, addr)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Filter limits a run to some steps: the targets and what they depend on,
@@ -45,31 +73,71 @@ type Filter struct {
 // Active reports whether the filter selects less than everything.
 func (f *Filter) Active() bool { return f != nil && (len(f.Targets) > 0 || len(f.Excludes) > 0) }
 
-// check reports selectors that name no declared step.
+// check reports selectors that name no declared step or module.
 func (f *Filter) check(cfg *config.Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, list := range [][]Selector{f.Targets, f.Excludes, f.Replace} {
 		for _, s := range list {
-			if _, ok := cfg.Steps[s.Step.Name]; ok {
-				continue
+			if d := checkSelector(cfg, s); d != nil {
+				diags = append(diags, d)
 			}
-			detail := fmt.Sprintf("%s names no declared step.", s.Text)
-			if sug := config.NameSuggestion(s.Step.Name, cfg.StepNames()); sug != "" {
-				detail += fmt.Sprintf(" Did you mean %s?", addrs.Step{Name: sug})
-			}
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown step address", Detail: detail})
 		}
 	}
 	return diags
 }
 
+// checkSelector reports a selector whose module path or step is not
+// declared.
+func checkSelector(cfg *config.Config, s Selector) *hcl.Diagnostic {
+	mod := cfg
+	for i, call := range s.Step.Module {
+		child := mod.Child(call.Name)
+		if child == nil {
+			detail := fmt.Sprintf("%s names no declared module: %s declares no module %q.", s.Text, moduleName(s.Step.Module[:i]), call.Name)
+			if sug := config.NameSuggestion(call.Name, slices.Sorted(maps.Keys(mod.Modules))); sug != "" {
+				detail += fmt.Sprintf(" Did you mean %q?", sug)
+			}
+			return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown module address", Detail: detail}
+		}
+		mod = child
+	}
+	if s.IsModule() {
+		return nil
+	}
+	if _, ok := mod.Steps[s.Step.Name]; ok {
+		return nil
+	}
+	detail := fmt.Sprintf("%s names no declared step.", s.Text)
+	if sug := config.NameSuggestion(s.Step.Name, mod.StepNames()); sug != "" {
+		detail += fmt.Sprintf(" Did you mean %s?", addrs.Step{Module: s.Step.Module, Name: sug})
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown step address", Detail: detail}
+}
+
+// moduleName names a module path in a message: "the root module" or its
+// address.
+func moduleName(m addrs.Module) string {
+	if m.IsRoot() {
+		return "the root module"
+	}
+	return m.String()
+}
+
 // checkKeys reports selectors with an instance key or a sample index that
 // names no instance of the steps that were planned.
-func (f *Filter) checkKeys(cfg *config.Config, planned []Addr) hcl.Diagnostics {
+func (f *Filter) checkKeys(g *Graph, planned []Addr) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, list := range [][]Selector{f.Targets, f.Excludes, f.Replace} {
 		for _, s := range list {
-			step := cfg.Steps[s.Step.Name]
+			if !slices.ContainsFunc(g.Modules, func(mi *ModuleInstance) bool { return mi.Path.Within(s.Step.Module) }) {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown module address",
+					Detail: fmt.Sprintf("%s names no instance of a module; promptform plan lists them.", s.Text)})
+				continue
+			}
+			var step *config.Step
+			if mod := g.Root().Config.Child(s.Step.Module.Calls()...); mod != nil {
+				step = mod.Steps[s.Step.Name]
+			}
 			if s.Whole() || step == nil {
 				continue
 			}
@@ -103,7 +171,7 @@ func (f *Filter) checkKeys(cfg *config.Config, planned []Addr) hcl.Diagnostics {
 func (f *Filter) checkReplace() hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, r := range f.Replace {
-		if !f.Runs(r.Step.String()) {
+		if !r.IsModule() && !f.Runs(r.Step.String()) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Replaced step not selected",
 				Detail: fmt.Sprintf("-replace=%s has no effect: -target and -exclude leave that step out.", r.Text)})
 		}
@@ -123,16 +191,20 @@ func (f *Filter) resolve(g *Graph) {
 		}
 	}
 	for _, t := range f.Targets {
-		g.addWithDeps(t.Step.String(), f.nodes)
+		for _, addr := range t.nodes(g) {
+			g.addWithDeps(addr, f.nodes)
+		}
 	}
 	dependents := g.dependents()
 	for _, e := range f.Excludes {
-		if e.Whole() {
-			removeWithDependents(e.Step.String(), f.nodes, dependents)
-			continue
-		}
-		for _, d := range dependents[e.Step.String()] {
-			removeWithDependents(d, f.nodes, dependents)
+		for _, addr := range e.nodes(g) {
+			if e.Whole() {
+				removeWithDependents(addr, f.nodes, dependents)
+				continue
+			}
+			for _, d := range dependents[addr] {
+				removeWithDependents(d, f.nodes, dependents)
+			}
 		}
 	}
 	// Outputs and checks run when every step they use runs, with the
@@ -209,7 +281,7 @@ func (f *Filter) RunsInstance(a Addr) bool {
 	}
 	keyed := false
 	for _, t := range f.Targets {
-		if !t.Step.Equal(a.Step) {
+		if !t.selectsStep(a.Step) {
 			continue
 		}
 		if t.Whole() || t.Matches(a) {

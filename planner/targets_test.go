@@ -17,8 +17,9 @@ func TestParseSelector(t *testing.T) {
 		"whole step":  {in: "step.a", want: "step.a"},
 		"keyed":       {in: `step.a[ "k" ]`, want: `step.a["k"]`},
 		"count index": {in: "step.a[3]", want: "step.a[3]"},
-		"not a step":  {in: "model.x", wantErr: `"model.x" is not a step address; use step.NAME, step.NAME["key"], or for one sample of a step with repeat step.NAME["key"]#N`},
-		"in a module": {in: "module.m.step.a", wantErr: `"module.m.step.a" is not a step address: modules are not supported yet; use step.NAME or step.NAME["key"]`},
+		"not a step":  {in: "model.x", wantErr: `"model.x" is not a step address; use step.NAME, step.NAME["key"], module.NAME, module.NAME.step.NAME, or for one sample of a step with repeat step.NAME["key"]#N`},
+		"in a module": {in: `module.m["k"].step.a`, want: `module.m["k"].step.a`},
+		"a module":    {in: "module.m", want: "module.m"},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

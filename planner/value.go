@@ -64,7 +64,7 @@ func assertsValue(asserts []*config.Assert, rec *state.Step) cty.Value {
 // dynamic.
 func (p *Plan) ResultType(s *config.Step) cty.Type {
 	if s.Schema != nil {
-		if sc := p.Schemas[s.Schema.Name]; sc != nil && sc.Type != cty.NilType {
+		if sc := p.Schemas[p.stepNS[s]+s.Schema.Name]; sc != nil && sc.Type != cty.NilType {
 			return sc.Type
 		}
 	}

@@ -26,10 +26,12 @@ func (o Op) String() string { return [...]string{"plan", "apply"}[o] }
 // are the same in plan and apply; what differs is the walk's StepOp (what
 // is done with a step's instances) and Check (whether checks run).
 type Walk struct {
-	Op    Op
-	Plan  *Plan // the plan being built (OpPlan) or applied (OpApply)
-	Scope *Scope
-	State *state.State // the recorded state the walk compares against
+	Op   Op
+	Plan *Plan // the plan being built (OpPlan) or applied (OpApply)
+	// Scopes holds the scope of every module instance; NewScopes makes
+	// them for a walk.
+	Scopes map[*ModuleInstance]*Scope
+	State  *state.State // the recorded state the walk compares against
 	// Filter is the plan's -target, -exclude and -replace; never nil.
 	Filter *Filter
 	// Offline keeps responses the offline model recorded.
@@ -75,6 +77,8 @@ func (w *Walk) Evaluator(n *Node) Evaluator {
 		return outputNode{n}
 	case KindCheck:
 		return checkNode{n}
+	case KindVar:
+		return varNode{n}
 	}
 	return stepNode{n}
 }
@@ -84,5 +88,18 @@ func (w *Walk) Evaluator(n *Node) Evaluator {
 // one value, each with its samples.
 func (w *Walk) ExposeStep(n *Node, insts []*Instance, vals []cty.Value) {
 	insts, vals = withSamples(insts, vals)
-	w.Scope.SetStep(n.Name, InstancesValue(w.Plan.Config.Steps[n.Name], insts, vals))
+	w.ScopeOf(n.Mod).SetStep(n.Name, InstancesValue(n.Mod.Config.Steps[n.Name], insts, vals))
+}
+
+// ScopeOf returns the scope of a module instance in the walk.
+func (w *Walk) ScopeOf(mi *ModuleInstance) *Scope { return w.Scopes[mi] }
+
+// NewScopes returns a fresh scope for every module instance of the plan's
+// graph, each holding its variables as known before any step runs.
+func NewScopes(p *Plan) map[*ModuleInstance]*Scope {
+	scopes := make(map[*ModuleInstance]*Scope, len(p.Graph.Modules))
+	for _, mi := range p.Graph.Modules {
+		scopes[mi] = newModuleScope(mi, nil)
+	}
+	return scopes
 }

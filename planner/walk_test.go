@@ -56,7 +56,7 @@ func (o *traceOp) Done(n *Node) hcl.Diagnostics {
 
 // newWalk returns an apply walk over p's graph against st.
 func newWalk(p *Plan, st *state.State, op StepOp) *Walk {
-	return &Walk{Op: OpApply, Plan: p, Scope: NewScope(p.Config, p.Vars), State: st, Filter: p.Filter,
+	return &Walk{Op: OpApply, Plan: p, Scopes: NewScopes(p), State: st, Filter: p.Filter,
 		Outputs: map[string]cty.Value{}, Steps: op}
 }
 
