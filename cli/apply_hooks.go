@@ -193,12 +193,12 @@ func (h *humanHook) ToolRan(addr, tool string, elapsed time.Duration, err error)
 	h.line("%s: tool %s answered in %s", h.bold(addr), tool, elapsed.Round(time.Millisecond))
 }
 
-func (h *humanHook) CheckResult(name string, passed bool, messages []string) {
+func (h *humanHook) CheckResult(addr string, passed bool, messages []string) {
 	if passed {
-		h.line("%s: %s", h.bold("check."+name), h.green("passed"))
+		h.line("%s: %s", h.bold(addr), h.green("passed"))
 		return
 	}
-	h.line("%s: %s", h.bold("check."+name), h.yellow("failed, a warning: the run goes on"))
+	h.line("%s: %s", h.bold(addr), h.yellow("failed, a warning: the run goes on"))
 }
 
 func (h *jsonHook) FallbackUsed(addr, model string) {
@@ -213,9 +213,9 @@ func (h *jsonHook) ToolRan(addr, tool string, elapsed time.Duration, err error) 
 	h.emit("tool_result", ev)
 }
 
-func (h *jsonHook) CheckResult(name string, passed bool, messages []string) {
+func (h *jsonHook) CheckResult(addr string, passed bool, messages []string) {
 	if messages == nil {
 		messages = []string{}
 	}
-	h.emit("check_result", map[string]any{"check": "check." + name, "passed": passed, "messages": messages})
+	h.emit("check_result", map[string]any{"check": addr, "passed": passed, "messages": messages})
 }

@@ -41,9 +41,10 @@ type Hook interface {
 	// reset) or requests_per_minute spaces the starts. wait is how long,
 	// reason says why.
 	RateLimitWait(model string, wait time.Duration, reason string)
-	// CheckResult is called for each check block at the end: passed, or
-	// the messages of its failed asserts (or why it was not evaluated).
-	CheckResult(name string, passed bool, messages []string)
+	// CheckResult is called for each check block at the end, with its
+	// address (check.NAME, after the module's prefix in a module): passed,
+	// or the messages of its failed asserts (or why it was not evaluated).
+	CheckResult(addr string, passed bool, messages []string)
 }
 
 // NopHook implements Hook with methods that do nothing; embed it to write

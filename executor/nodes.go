@@ -34,10 +34,10 @@ func (s *scheduler) start(n *nodeRun) {
 
 // check evaluates a check block and reports its result; a failed
 // assertion is a warning, and the check's node does not fail.
-func (s *scheduler) check(c *config.Check, ctx *hcl.EvalContext) {
+func (s *scheduler) check(addr string, c *config.Check, ctx *hcl.EvalContext) {
 	messages, diags := evalCheck(c, ctx)
 	s.addDiags(diags)
-	s.opts.Hook.CheckResult(c.Name, len(messages) == 0, messages)
+	s.opts.Hook.CheckResult(addr, len(messages) == 0, messages)
 }
 
 // blocked returns why a node cannot run, or "".
@@ -160,7 +160,7 @@ func (s *scheduler) finishNode(n *nodeRun) {
 func (s *scheduler) skip(n *nodeRun, cause string) {
 	n.failed = true
 	if n.node.Kind == planner.KindCheck {
-		s.opts.Hook.CheckResult(n.node.Name, false, []string{"not evaluated: " + cause})
+		s.opts.Hook.CheckResult(n.node.Addr, false, []string{"not evaluated: " + cause})
 	}
 	if n.node.Kind == planner.KindStep {
 		for _, addr := range s.unfinished(n) {

@@ -54,8 +54,8 @@ func (c *modelScripts) models() []string {
 type runnerHook struct{ eventHook }
 
 func (h *runnerHook) FallbackUsed(addr, model string) { h.add("fallback %s: %s", addr, model) }
-func (h *runnerHook) CheckResult(name string, passed bool, messages []string) {
-	h.add("check %s: %v %q", name, passed, messages)
+func (h *runnerHook) CheckResult(addr string, passed bool, messages []string) {
+	h.add("check %s: %v %q", addr, passed, messages)
 }
 
 // fakeTool answers tool commands without a process: "found" and the
@@ -218,7 +218,7 @@ check "c" {
 	hook := &runnerHook{}
 	Run(context.Background(), plan, Options{Client: func(*planner.Model) ChatClient { return client },
 		Store: storeWith(t, st, path), Hook: hook})
-	want := `check c: false ["not evaluated: step.a did not finish"]`
+	want := `check check.c: false ["not evaluated: step.a did not finish"]`
 	if events := hook.list(); !strings.Contains(strings.Join(events, "\n"), want) {
 		t.Errorf("events %q; want %s", events, want)
 	}

@@ -44,7 +44,7 @@ type checkNode struct{ *Node }
 // Eval hands the check to the walk, which reports its result.
 func (n checkNode) Eval(w *Walk) hcl.Diagnostics {
 	if w.Check != nil {
-		w.Check(n.Mod.Config.Checks[n.Name], w.ScopeOf(n.Mod).EvalContext(n.Refs, Repetition{}))
+		w.Check(n.Addr, n.Mod.Config.Checks[n.Name], w.ScopeOf(n.Mod).EvalContext(n.Refs, Repetition{}))
 	}
 	return nil
 }

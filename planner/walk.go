@@ -40,7 +40,7 @@ type Walk struct {
 	Outputs map[string]cty.Value
 	// Check evaluates a check and reports its result; nil when the walk
 	// does not evaluate checks (a plan).
-	Check func(c *config.Check, ctx *hcl.EvalContext)
+	Check func(addr string, c *config.Check, ctx *hcl.EvalContext)
 	// Steps does the operation's part of every step's instances.
 	Steps StepOp
 }

@@ -65,7 +65,7 @@ func TestWalkEvaluatesEveryKindOfNode(t *testing.T) {
 	op := &traceOp{}
 	w := newWalk(p, state.New(), op)
 	var checks []string
-	w.Check = func(c *config.Check, _ *hcl.EvalContext) { checks = append(checks, c.Name) }
+	w.Check = func(_ string, c *config.Check, _ *hcl.EvalContext) { checks = append(checks, c.Name) }
 	for _, addr := range p.Graph.Order {
 		if diags := w.Evaluator(p.Graph.Nodes[addr]).Eval(w); diags.HasErrors() {
 			t.Fatalf("%s: %s", addr, diags.Error())
