@@ -80,7 +80,10 @@ func expandModules(cfg *config.Config, vars map[string]cty.Value) ([]*ModuleInst
 				Detail: fmt.Sprintf("%s is %d modules deep; at most %d are allowed.", mi.Path, len(mi.Path), maxModuleDepth), Subject: mi.Call.DeclRange.Ptr()})
 			continue
 		}
-		ctx := staticContext(mi)
+		if len(mi.Config.Modules) == 0 {
+			continue
+		}
+		ctx := staticContext(mi) // locals are evaluated once more by the walk: only for callers
 		for _, name := range slices.Sorted(maps.Keys(mi.Config.Modules)) {
 			call, child := mi.Config.Modules[name], mi.Config.Children[name]
 			if child == nil {
