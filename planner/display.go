@@ -5,6 +5,7 @@ import (
 	"github.com/promptform/promptform/addrs"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -25,8 +26,10 @@ type Segment struct {
 // displaySegments renders a text expression for the plan. A template is
 // rendered part by part, so that the known text around an unknown
 // interpolation stays visible; any other expression is all known or all
-// unknown.
-func displaySegments(expr hcl.Expression, v cty.Value, ctx *hcl.EvalContext, sensitive bool) []Segment {
+// unknown. vars holds how the variables of a module that are not known
+// yet were rendered in the calling module: a reference to one shows the
+// caller's text, with its own unknown parts.
+func displaySegments(expr hcl.Expression, v cty.Value, ctx *hcl.EvalContext, sensitive bool, vars map[string][]Segment) []Segment {
 	if v.IsKnown() && !sensitive {
 		return []Segment{{Text: v.AsString()}}
 	}
@@ -38,6 +41,9 @@ func displaySegments(expr hcl.Expression, v cty.Value, ctx *hcl.EvalContext, sen
 		seg := Segment{Unknown: true}
 		if se, ok := expr.(hclsyntax.Expression); ok {
 			seg.Ref = refSpelling(se)
+		}
+		if segs := varSegments(seg.Ref, vars); segs != nil {
+			return segs
 		}
 		return []Segment{seg}
 	}
@@ -55,13 +61,30 @@ func displaySegments(expr hcl.Expression, v cty.Value, ctx *hcl.EvalContext, sen
 		case marked:
 			segs = append(segs, Segment{Sensitive: true})
 		case diags.HasErrors() || pv == cty.NilVal || !pv.IsKnown():
-			segs = appendSegment(segs, Segment{Unknown: true, Ref: refSpelling(part)})
+			ref := refSpelling(part)
+			if vs := varSegments(ref, vars); vs != nil {
+				for _, s := range vs {
+					segs = appendSegment(segs, s)
+				}
+				continue
+			}
+			segs = appendSegment(segs, Segment{Unknown: true, Ref: ref})
 		case pv.IsNull():
 		default:
 			segs = appendSegment(segs, Segment{Text: pv.AsString()})
 		}
 	}
 	return segs
+}
+
+// varSegments returns how the module variable a reference names (var.X)
+// was rendered by its caller, or nil.
+func varSegments(ref string, vars map[string][]Segment) []Segment {
+	name, ok := strings.CutPrefix(ref, config.RootVar+".")
+	if !ok {
+		return nil
+	}
+	return vars[name]
 }
 
 // appendSegment merges adjacent text segments.

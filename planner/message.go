@@ -39,7 +39,7 @@ func (r *Rendered) addText(role, attr string, expr hcl.Expression, ctx *hcl.Eval
 		return hcl.Diagnostics{exprDiag(expr, "Null message content", "The text of a message must not be null.")}
 	}
 	rm := RenderedMessage{Role: role, Wire: gateway.Message{Role: role}, Sensitive: sensitive}
-	rm.Display = displaySegments(expr, v, ctx, rm.Sensitive)
+	rm.Display = displaySegments(expr, v, ctx, rm.Sensitive, r.varDisplay)
 	if v.IsKnown() {
 		rm.Wire.Content = gateway.TextContent(v.AsString())
 	} else {
@@ -119,7 +119,7 @@ func (r *Rendered) addContentString(rm *RenderedMessage, expr hcl.Expression, v 
 		return hcl.Diagnostics{exprDiag(expr, "Incorrect attribute value type",
 			fmt.Sprintf("Inappropriate value for attribute \"content\": a string or a list of strings is required, not %s.", v.Type().FriendlyName()))}
 	}
-	rm.Display = displaySegments(expr, s, ctx, rm.Sensitive)
+	rm.Display = displaySegments(expr, s, ctx, rm.Sensitive, r.varDisplay)
 	if !s.IsKnown() {
 		r.Known = false
 		return nil

@@ -244,7 +244,12 @@ func (n varNode) Eval(w *Walk) hcl.Diagnostics {
 	v := valueOr(decl.Default, cty.DynamicVal)
 	var diags hcl.Diagnostics
 	if attr != nil {
-		v, diags = attr.Expr.Value(w.ScopeOf(mi.Parent).EvalContext(n.Refs, mi.Rep))
+		parent := w.ScopeOf(mi.Parent)
+		ctx := parent.EvalContext(n.Refs, mi.Rep)
+		v, diags = attr.Expr.Value(ctx)
+		if !diags.HasErrors() && !v.IsKnown() && !decl.Sensitive && (v.Type() == cty.String || v.Type() == cty.DynamicPseudoType) {
+			w.ScopeOf(mi).SetVarDisplay(n.Name, displaySegments(attr.Expr, v, ctx, false, parent.VarDisplays()))
+		}
 		if !diags.HasErrors() {
 			var d *hcl.Diagnostic
 			v, d = w.Plan.moduleArg(mi, decl, attr, v)

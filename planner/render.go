@@ -38,6 +38,9 @@ type Rendered struct {
 
 	step      overrides // the step's own values, before the model's defaults
 	sensitive fieldSet  // which of MaxTokens, Temperature and Stream use a sensitive value
+	// varDisplay is how the caller rendered the module variables that
+	// are not known yet (see displaySegments).
+	varDisplay map[string][]Segment
 }
 
 // overrides are a step's request settings, nil where the step leaves the
@@ -67,7 +70,7 @@ type RenderedMessage struct {
 // attributes override the model's.
 func (p *Plan) Render(inst *Instance, refs []*config.Ref, scope *Scope) (*Rendered, hcl.Diagnostics) {
 	s := inst.Step
-	r := &Rendered{Instance: inst, Known: true}
+	r := &Rendered{Instance: inst, Known: true, varDisplay: scope.VarDisplays()}
 	ctx := scope.EvalContext(refs, inst.Rep)
 	diags := r.chooseModel(p, ctx)
 	if diags.HasErrors() {

@@ -22,6 +22,7 @@ type Scope struct {
 	locals map[string]cty.Value
 	steps  map[string]cty.Value
 	outs   map[*ModuleInstance]map[string]cty.Value // outputs of the module instances called, as evaluated so far
+	shown  map[string][]Segment                     // how the caller rendered variables not known yet, for the plan
 	funcs  map[string]function.Function
 }
 
@@ -74,6 +75,25 @@ func (s *Scope) SetVar(name string, v cty.Value) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.vars[name] = v
+}
+
+// SetVarDisplay records how the caller rendered a variable that is not
+// known yet, so that the plan can show its known parts.
+func (s *Scope) SetVarDisplay(name string, segs []Segment) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shown == nil {
+		s.shown = map[string][]Segment{}
+	}
+	s.shown[name] = segs
+}
+
+// VarDisplays returns the renderings SetVarDisplay recorded, by variable
+// name; nil when there are none.
+func (s *Scope) VarDisplays() map[string][]Segment {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.shown
 }
 
 // SetModuleOutput records an output of a module instance this scope's
