@@ -182,7 +182,8 @@ func staticContext(mi *ModuleInstance) *hcl.EvalContext {
 		eval(name, map[string]bool{})
 	}
 	out := ctx.NewChild()
-	out.Variables = map[string]cty.Value{config.RootLocal: cty.ObjectVal(locals)}
+	// Steps and module outputs are not known before any step runs.
+	out.Variables = map[string]cty.Value{config.RootLocal: cty.ObjectVal(locals), config.RootStep: cty.DynamicVal, config.RootModule: cty.DynamicVal}
 	for root, v := range s.namedValues(nil) {
 		out.Variables[root] = v
 	}

@@ -93,7 +93,7 @@ func (s *Scope) SetVarDisplay(name string, segs []Segment) {
 func (s *Scope) VarDisplays() map[string][]Segment {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.shown
+	return maps.Clone(s.shown)
 }
 
 // SetModuleOutput records an output of a module instance this scope's
