@@ -155,6 +155,34 @@ func (s *Store) Commit() error {
 	return nil
 }
 
+// Replace replaces the whole state with st and writes it to state.json
+// at once, dropping the journal: what state push does. st keeps its
+// lineage; its serial becomes one more than the larger of its own and the
+// replaced state's, so that a plan made against either is stale. The Store
+// keeps st.
+func (s *Store) Replace(st *State) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	st.Serial = max(st.Serial, s.st.Serial)
+	if err := st.save(s.path, s.seam); err != nil {
+		return err
+	}
+	s.st, s.pending = st, 0
+	if s.f != nil {
+		s.f.Close()
+		s.f = nil
+	}
+	s.size = 0
+	if err := os.Remove(s.jpath); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("state: %s is replaced, but its old journal could not be removed: %w", s.path, err)
+	}
+	syncDir(filepath.Dir(s.jpath))
+	return nil
+}
+
 // Close closes the journal without folding it into state.json, then
 // releases the lock the Store holds; what was recorded stays in the journal
 // for the next open. Close is idempotent; writes after it return ErrClosed.

@@ -60,7 +60,12 @@ func LockPath(configDir string) string { return filepath.Join(configDir, Dir, Lo
 // Store holds it; Lock alone is for a reader that wants no apply to write
 // while it reads (plan).
 func Lock(ctx context.Context, dir string, req LockInfo, timeout time.Duration) (*Lockfile, error) {
-	path := LockPath(dir)
+	return lockIn(ctx, filepath.Join(dir, Dir), req, timeout)
+}
+
+// lockIn is Lock on the state in the state directory stateDir.
+func lockIn(ctx context.Context, stateDir string, req LockInfo, timeout time.Duration) (*Lockfile, error) {
+	path := filepath.Join(stateDir, LockFile)
 	if err := EnsureDir(filepath.Dir(path)); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package state
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -73,7 +74,14 @@ func (e *LockedError) Error() string {
 // the holder is gone, the operating system has already released its flock,
 // and ForceUnlock only clears the record it left, under the flock itself.
 func ForceUnlock(dir, id string) error {
-	path := LockPath(dir)
+	return forceUnlockIn(filepath.Join(dir, Dir), id)
+}
+
+// forceUnlockIn is ForceUnlock on the state in the state directory
+// stateDir.
+func forceUnlockIn(stateDir, id string) error {
+	path := filepath.Join(stateDir, LockFile)
+	dir := stateDir
 	info, ok := readLockInfo(path)
 	switch {
 	case !ok:

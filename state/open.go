@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -30,11 +31,16 @@ func (e *LockError) Unwrap() error { return e.Err }
 // state: after it replays a journal, Pending reports how many entries
 // state.json lacks, for the caller to Commit.
 func OpenLocked(ctx context.Context, dir string, req LockInfo, timeout time.Duration) (*Store, []Warning, error) {
-	lk, err := Lock(ctx, dir, req, timeout)
+	return openLockedIn(ctx, filepath.Join(dir, Dir), req, timeout)
+}
+
+// openLockedIn is OpenLocked on the state in the state directory stateDir.
+func openLockedIn(ctx context.Context, stateDir string, req LockInfo, timeout time.Duration) (*Store, []Warning, error) {
+	lk, err := lockIn(ctx, stateDir, req, timeout)
 	if err != nil {
 		return nil, nil, &LockError{Err: err}
 	}
-	s, warns, err := open(Path(dir))
+	s, warns, err := open(filepath.Join(stateDir, File))
 	if err != nil {
 		lk.Unlock()
 		return nil, nil, err

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -295,4 +296,24 @@ func SameJSON(a, b []byte) bool {
 		return bytes.Equal(a, b)
 	}
 	return bytes.Equal(ca.Bytes(), cb.Bytes())
+}
+
+// Encode writes the state as its file holds it: indented JSON, then a
+// newline. Backends that keep states elsewhere store these bytes.
+func (s *State) Encode(w io.Writer) error { return s.encode(w) }
+
+// Decode reads a state as Encode writes it, and checks it as Load does;
+// where names its source in errors (a file, or a database row).
+func Decode(b []byte, where string) (*State, error) {
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil {
+		return nil, fmt.Errorf("state: %s is not valid state JSON (%v)", where, err)
+	}
+	if err := s.check(where); err != nil {
+		return nil, err
+	}
+	if s.Outputs == nil {
+		s.Outputs = map[string]*Output{}
+	}
+	return &s, nil
 }
