@@ -46,7 +46,7 @@ func (m *Meta) apply(op *applyOp) int {
 	}
 	limits := executor.NewLimits()
 	clients, diags := m.clients(p, op.pf.offline, op.pf.replay, limits)
-	if err := store.CheckWritable(); err != nil && p.HasChanges() {
+	if err := checkWritable(store); err != nil && p.HasChanges() {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cannot write state",
 			Detail: err.Error() + ". apply records every answer as it arrives, so it calls nothing until the state directory is writable."})
 	}
@@ -63,11 +63,20 @@ func (m *Meta) apply(op *applyOp) int {
 	return 0
 }
 
+// checkWritable reports a state that cannot be written, when its backend
+// can tell before anything is spent (local files can).
+func checkWritable(w state.Writer) error {
+	if c, ok := w.(interface{ CheckWritable() error }); ok {
+		return c.CheckWritable()
+	}
+	return nil
+}
+
 // openForApply takes the lock and opens the state for writing. A run that
 // was killed left a journal: its records are folded into the state before
 // planning on it (a replay plans on the journal's progress as it is and
 // writes nothing unless it succeeds).
-func (m *Meta) openForApply(op *applyOp) (*state.Store, bool) {
+func (m *Meta) openForApply(op *applyOp) (state.Writer, bool) {
 	store, diags, locked := m.openState(op.pf.lock, "apply", op.pf.lockTimeout)
 	if !locked {
 		op.view.textDiags(diags)
@@ -124,7 +133,7 @@ func (m *Meta) planForApply(op *applyOp) (*planner.Plan, *state.State, bool) {
 // execute runs the plan, recording into store. A saved plan applies once:
 // the serial moves on even when nothing was written, so that the same file
 // is stale from then on.
-func (m *Meta) execute(op *applyOp, p *planner.Plan, st *state.State, store *state.Store,
+func (m *Meta) execute(op *applyOp, p *planner.Plan, st *state.State, store state.Writer,
 	clients func(*planner.Model) executor.ChatClient, limits *executor.Limits) *executor.Result {
 	serialBefore := st.Serial
 	res := executor.Run(m.ctx, p, executor.Options{

@@ -53,7 +53,8 @@ func init() {
 		"apply":        {"Run the pipeline and record every response", runApply},
 		"output":       {"Show output values from the state", runOutput},
 		"show":         {"Show the recorded state: every step's answer and the outputs", runShow},
-		"state":        {"Inspect and edit the state: list, show, rm, mv", runState},
+		"state":        {"Inspect and edit the state: list, show, rm, mv, pull, push", runState},
+		"workspace":    {"Manage workspaces: list, show, new, select, delete", runWorkspace},
 		"graph":        {"Print the step graph in DOT or Mermaid", runGraph},
 		"compare":      {"Compare assert pass rates and outputs with a baseline state", runCompare},
 		"report":       {"Write a self-contained HTML report of the recorded run", runReport},
@@ -149,6 +150,7 @@ func Run(ctx, abandon context.Context, args []string, s Streams) int {
 	}
 	m := &Meta{Streams: s, ctx: ctx, abandon: abandon, Dir: "."}
 	defer m.closeLog()
+	defer m.closeBackend()
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
 		name, val, hasVal := strings.Cut(strings.TrimLeft(args[0], "-"), "=")
 		switch {
@@ -219,7 +221,7 @@ func misplacedOption(w io.Writer, args []string) {
 
 func printUsage(w io.Writer) {
 	fmt.Fprintf(w, "Usage: promptform [-chdir=DIR] [-no-color] COMMAND [options]\n\nCommands:\n")
-	for _, name := range []string{"validate", "fmt", "plan", "apply", "output", "compare", "report", "show", "state", "graph", "force-unlock", "version", "help"} {
+	for _, name := range []string{"validate", "fmt", "plan", "apply", "output", "compare", "report", "show", "state", "workspace", "graph", "force-unlock", "version", "help"} {
 		fmt.Fprintf(w, "  %-13s %s\n", name, commands[name].synopsis)
 	}
 	fmt.Fprintf(w, "\nRun promptform COMMAND -help for a command's options.\n")

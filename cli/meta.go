@@ -27,8 +27,17 @@ type Meta struct {
 	ctx     context.Context
 	abandon context.Context
 	parser  *config.Parser
-	store   *state.Store // the state opened for writing, when there is one
-	helped  bool         // the command printed its usage because -help asked
+	store   state.Writer // the state opened for writing, when there is one
+	// be is the state backend, once opened (see backend); beDiags why it
+	// could not be.
+	be      state.Backend
+	beDiags hcl.Diagnostics
+	// backendConfig holds -backend-config=KEY=VALUE.
+	backendConfig backendFlags
+	// cfg is the configuration, once loaded (see loadConfig).
+	cfg      *config.Config
+	cfgDiags hcl.Diagnostics
+	helped   bool // the command printed its usage because -help asked
 	// helpAsked is set while parsing arguments that hold -help or -h: the
 	// usage then goes to stdout.
 	helpAsked bool
@@ -71,6 +80,10 @@ func (m *Meta) newFlags(name, usage string) *flag.FlagSet {
 		m.Color = false
 		return nil
 	})
+	if m.backendConfig == nil {
+		m.backendConfig = backendFlags{}
+	}
+	fs.Var(m.backendConfig, "backend-config", "set a setting of the state backend: -backend-config=KEY=VALUE (repeatable; over the backend block and PG_CONN_STR)")
 	fs.Usage = func() {
 		w := m.Stderr
 		if m.helpAsked {
@@ -116,18 +129,30 @@ func wantsHelp(args []string) bool {
 
 // loadConfig parses the configuration directory. When it has errors, the
 // references are checked too, so that one run reports every problem.
+// The configuration is loaded once per command.
 func (m *Meta) loadConfig() (*config.Config, hcl.Diagnostics) {
+	if m.cfg != nil {
+		return m.cfg, m.cfgDiags
+	}
 	m.parser = config.NewParser()
 	cfg, diags := m.parser.LoadDir(m.Dir)
 	if diags.HasErrors() && len(cfg.Steps)+len(cfg.Locals)+len(cfg.Outputs) > 0 {
 		_, graphDiags := planner.BuildGraph(cfg, nil)
 		diags = append(diags, graphDiags...)
 	}
+	m.cfg, m.cfgDiags = cfg, diags
 	return cfg, diags
 }
 
-// statePath is where the state of the working directory lives.
-func (m *Meta) statePath() string { return state.Path(m.Dir) }
+// statePath names where the state of the current workspace lives: a file,
+// or a database.
+func (m *Meta) statePath() string {
+	be, ws, diags := m.stateBackend()
+	if diags.HasErrors() {
+		return state.Path(m.Dir)
+	}
+	return be.Where(ws)
+}
 
 // openState opens the state and its journal for a command that writes it,
 // under the state lock unless lock is false (-lock=false); later loadState
@@ -135,13 +160,17 @@ func (m *Meta) statePath() string { return state.Path(m.Dir) }
 // lock cannot be taken, locked is false and the diagnostics say why. A
 // state that cannot be read is an error in the diagnostics; a torn last
 // journal entry (a run killed while writing it) is a warning.
-func (m *Meta) openState(lock bool, operation string, timeout time.Duration) (store *state.Store, diags hcl.Diagnostics, locked bool) {
+func (m *Meta) openState(lock bool, operation string, timeout time.Duration) (store state.Writer, diags hcl.Diagnostics, locked bool) {
+	be, ws, diags := m.stateBackend()
+	if diags.HasErrors() {
+		return nil, diags, true
+	}
 	var warnings []state.Warning
 	var err error
 	if lock {
-		store, warnings, err = state.OpenLocked(m.ctx, m.Dir, state.LockInfo{Operation: operation, Version: Version}, timeout)
+		store, warnings, err = be.OpenLocked(m.ctx, ws, state.LockInfo{Operation: operation, Version: Version}, timeout)
 	} else {
-		store, warnings, err = state.OpenUnlocked(m.Dir)
+		store, warnings, err = be.OpenUnlocked(m.ctx, ws)
 	}
 	var lockErr *state.LockError
 	if errors.As(err, &lockErr) {
@@ -169,7 +198,11 @@ func (m *Meta) loadState() (*state.State, hcl.Diagnostics) {
 	if m.store != nil {
 		return m.store.State(), nil
 	}
-	st, warnings, err := state.Read(m.Dir)
+	be, ws, diags := m.stateBackend()
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	st, warnings, err := be.Read(m.ctx, ws)
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read state", Detail: err.Error()}}
 	}
@@ -183,7 +216,11 @@ func (m *Meta) lockIf(lock bool, operation string, timeout time.Duration) (unloc
 	if !lock {
 		return func() {}, nil
 	}
-	lk, err := state.Lock(m.ctx, m.Dir, state.LockInfo{Operation: operation, Version: Version}, timeout)
+	be, ws, diags := m.stateBackend()
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	lk, err := be.Lock(m.ctx, ws, state.LockInfo{Operation: operation, Version: Version}, timeout)
 	if err != nil {
 		return nil, lockFailed(err)
 	}

@@ -158,9 +158,16 @@ func (m *Meta) planWith(cfg *config.Config, vars map[string]cty.Value, pf *planF
 		catalogs, moreDiags = m.catalogs(cfg, !pf.cachedCatalog)
 		diags = append(diags, moreDiags...)
 	}
+	be, ws, moreDiags := m.stateBackend()
+	diags = append(diags, moreDiags...)
+	var answers state.Answers
+	if be != nil && !pf.replay {
+		answers = be.Answers()
+	}
 	p, moreDiags := planner.Build(cfg, planner.Options{
 		Vars: vars, State: st, Catalogs: catalogs, Filter: filter, Context: m.ctx,
-		Offline: pf.offline || pf.replay, // replay re-uses whatever is recorded
+		Offline:   pf.offline || pf.replay, // replay re-uses whatever is recorded
+		Workspace: ws, Answers: answers,
 	})
 	diags = append(diags, moreDiags...)
 	if pf.replay && p != nil {

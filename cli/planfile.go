@@ -24,7 +24,7 @@ func (m *Meta) savePlan(path string, p *planner.Plan, st *state.State, pf *planF
 	sp := planner.SavedPlan{
 		FormatVersion: planner.PlanFileVersion, Promptform: Version,
 		ConfigHash: hash, Variables: vars, VarArgs: pf.vars.args,
-		StateExists: stateExists(m.statePath()), Lineage: st.Lineage, Serial: st.Serial,
+		StateExists: m.stateExists(), Workspace: p.Workspace, Lineage: st.Lineage, Serial: st.Serial,
 		Offline: pf.offline, Replay: pf.replay,
 		Targets: pf.targets, Excludes: pf.excludes, Replace: pf.replace,
 		Changes: p.SavedChanges(), Cost: p.SavedCost(), Budget: pf.budget,
@@ -39,12 +39,33 @@ func (m *Meta) savePlan(path string, p *planner.Plan, st *state.State, pf *planF
 	return state.WriteFileAtomic(path, append(b, '\n'), 0o644)
 }
 
-// stateExists reports whether there is a recorded state: the file, or the
-// journal of a first run.
-func stateExists(path string) bool {
-	_, err := os.Stat(path)
-	_, jerr := os.Stat(path + state.JournalSuffix)
-	return err == nil || jerr == nil
+// stateExists reports whether the current workspace has a recorded state:
+// a written state, or the journal of a first run.
+func (m *Meta) stateExists() bool {
+	be, ws, diags := m.stateBackend()
+	if diags.HasErrors() {
+		return false
+	}
+	ok, err := be.Exists(m.ctx, ws)
+	return err == nil && ok
+}
+
+// currentWorkspace is the workspace a plan is made in; the default one
+// when it cannot be read (the command reports why elsewhere).
+func (m *Meta) currentWorkspace() string {
+	ws, diags := m.workspace()
+	if diags.HasErrors() {
+		return state.DefaultWorkspace
+	}
+	return ws
+}
+
+// planWorkspace is the workspace a saved plan was made in.
+func planWorkspace(sp *planner.SavedPlan) string {
+	if sp.Workspace == "" {
+		return state.DefaultWorkspace
+	}
+	return sp.Workspace
 }
 
 // readPlanFile reads a saved plan.
@@ -104,7 +125,9 @@ func (m *Meta) replan(sp *planner.SavedPlan, view planView, fetch bool) (p *plan
 	case diags.HasErrors():
 		view.diags(diags)
 		return nil, nil, nil, "", false
-	case stateExists(m.statePath()) != sp.StateExists:
+	case planWorkspace(sp) != m.currentWorkspace():
+		return nil, nil, nil, fmt.Sprintf("it was made in workspace %q, and the current one is %q", planWorkspace(sp), m.currentWorkspace()), true
+	case m.stateExists() != sp.StateExists:
 		return nil, nil, nil, "the state changed since it was made (it was applied, or the state was created or removed)", true
 	case sp.StateExists && (st.Lineage != sp.Lineage || st.Serial != sp.Serial):
 		return nil, nil, nil, fmt.Sprintf("the state changed since it was made (serial %d, now %d)", sp.Serial, st.Serial), true

@@ -20,6 +20,8 @@ var stateCommands = map[string]command{
 	"show": {"Show everything recorded for one step instance", runStateShow},
 	"rm":   {"Remove step instances from the state", runStateRm},
 	"mv":   {"Move recorded step instances to another address", runStateMv},
+	"pull": {"Print the current workspace's state as JSON", runStatePull},
+	"push": {"Replace the current workspace's state with a state file", runStatePush},
 }
 
 func runState(m *Meta, args []string) int {
@@ -44,8 +46,8 @@ func runState(m *Meta, args []string) int {
 }
 
 func printStateUsage(w io.Writer) {
-	fmt.Fprintf(w, "Usage: promptform [global options] state SUBCOMMAND [options] [ADDR...]\n       promptform [global options] state mv [-dry-run] FROM TO\n\nSubcommands:\n")
-	for _, name := range []string{"list", "show", "rm", "mv"} {
+	fmt.Fprintf(w, "Usage: promptform [global options] state SUBCOMMAND [options] [ADDR...]\n       promptform [global options] state mv [-dry-run] FROM TO\n       promptform [global options] state push [-force] FILE\n\nSubcommands:\n")
+	for _, name := range []string{"list", "show", "rm", "mv", "pull", "push"} {
 		fmt.Fprintf(w, "  %-6s %s\n", name, stateCommands[name].synopsis)
 	}
 }
@@ -412,7 +414,7 @@ func (m *Meta) stateForEdit(cmd string, dryRun bool, show func(hcl.Diagnostics))
 		store, diags, locked := m.openState(true, cmd, 0)
 		if !locked || diags.HasErrors() {
 			show(diags)
-			if locked {
+			if store != nil {
 				store.Close()
 			}
 			return nil, release, false

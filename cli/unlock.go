@@ -1,7 +1,5 @@
 package cli
 
-import "github.com/promptform/promptform/state"
-
 // runForceUnlock clears the lock information of an apply whose process is
 // gone, as its ID names it.
 func runForceUnlock(m *Meta, args []string) int {
@@ -13,7 +11,12 @@ func runForceUnlock(m *Meta, args []string) int {
 	if fs.NArg() != 1 {
 		return view.fail("Lock ID required", "force-unlock takes the ID that the \"State locked\" message names: promptform force-unlock ID.")
 	}
-	if err := state.ForceUnlock(m.Dir, fs.Arg(0)); err != nil {
+	be, ws, diags := m.stateBackend()
+	if diags.HasErrors() {
+		view.diags(diags)
+		return 1
+	}
+	if err := be.ForceUnlock(m.ctx, ws, fs.Arg(0)); err != nil {
 		return view.fail("Cannot unlock the state", err.Error()+".")
 	}
 	view.unlocked()

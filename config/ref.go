@@ -20,6 +20,8 @@ const (
 	// expression yields.
 	RootModel    = "model"
 	RootFallback = "fallback"
+	// promptform.workspace is the name of the current workspace.
+	RootPromptform = "promptform"
 	// module.NAME refers to the outputs of a module call, or of one of
 	// its instances: module.NAME["key"].
 	RootModule = "module"
@@ -33,7 +35,7 @@ var nameOnlyRoots = map[string]string{
 }
 
 // valueRoots are the roots a dynamic expression may start with.
-var valueRoots = []string{RootVar, RootLocal, RootStep, RootEach, RootCount, RootModel, RootFallback, RootModule}
+var valueRoots = []string{RootVar, RootLocal, RootStep, RootEach, RootCount, RootModel, RootFallback, RootModule, RootPromptform}
 
 // Ref is a reference found in configuration: var.NAME, local.NAME,
 // step.NAME or module.NAME (with an optional literal instance key),
@@ -58,7 +60,7 @@ func ParseRef(t hcl.Traversal) (*Ref, hcl.Diagnostics) {
 	root := t.RootName()
 	rng := t.SourceRange()
 	switch root {
-	case RootVar, RootLocal, RootStep, RootEach, RootCount, RootSelf, RootModel, RootFallback, RootModule:
+	case RootVar, RootLocal, RootStep, RootEach, RootCount, RootSelf, RootModel, RootFallback, RootPromptform, RootModule:
 	default:
 		if where, ok := nameOnlyRoots[root]; ok {
 			return nil, hcl.Diagnostics{{

@@ -29,7 +29,7 @@ type Options struct {
 	Offline bool
 	// Store records each finished instance durably as it finishes; Run
 	// commits it at the end. Required.
-	Store *state.Store
+	Store state.Writer
 	// Hook receives progress events; NopHook when nil.
 	Hook Hook
 	// CallContext bounds requests in flight. Cancelling Run's context
@@ -111,7 +111,7 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) *Result {
 // moveRecords carries the records that the plan's moved blocks name to
 // their new addresses before anything runs, each written at its new
 // address before it is removed from its old one.
-func moveRecords(plan *planner.Plan, store *state.Store) error {
+func moveRecords(plan *planner.Plan, store state.Writer) error {
 	for _, mv := range plan.Moves {
 		if err := store.Record(mv.Rec); err != nil {
 			return err

@@ -123,8 +123,11 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*job, hc
 	if d.Action == planner.Keep {
 		s.res.Reused++
 		rec := d.Prior
-		if d.Rescored != nil && s.recordOrHalt(d.Rescored) == nil {
+		switch {
+		case d.Rescored != nil && s.recordOrHalt(d.Rescored) == nil:
 			rec = d.Rescored // scored again without a call
+		case d.Rescored == nil && d.Cached:
+			s.recordOrHalt(rec) // the shared cache's answer, at this address
 		}
 		s.opts.Hook.StepFinished(inst.Addr.String(), rec, true, 0)
 		n.vals[i] = d.Value

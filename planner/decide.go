@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -31,7 +32,14 @@ type Decision struct {
 	// prior record with the new scores, which Value shows and apply
 	// records without a call. Nil otherwise.
 	Rescored *state.Step
+	// Cached is true when Prior is an answer from the shared answer cache,
+	// addressed to this instance: apply records it without a call.
+	Cached bool
 }
+
+// CachedReason is the reason of an instance kept with an answer from the
+// shared answer cache.
+const CachedReason = "reused from the shared cache"
 
 // Facts are what the decision about one instance rests on.
 type Facts struct {
@@ -77,8 +85,13 @@ func (w *Walk) DecideInstance(f Facts) Decision {
 		d.Action, d.Reason = RunIfChanged, f.Upstream
 	default:
 		d.Action, d.Reason = Decide(d.Prior, f.Hash, f.Request, w.Offline)
-		if d.Action != Run && replaced {
+		switch {
+		case d.Action != Run && replaced:
 			d.Action, d.Reason = Rerun, "-replace"
+		case d.Action != Keep && !replaced:
+			if rec := w.cachedAnswer(f); rec != nil {
+				d.Action, d.Reason, d.Prior, d.Cached = Keep, CachedReason, rec, true
+			}
 		}
 	}
 	d.Value = w.Plan.ChangeValue(s, &Change{Action: d.Action, Prior: d.Prior, Rendered: f.Rendered})
@@ -93,6 +106,27 @@ func (w *Walk) DecideInstance(f Facts) Decision {
 		}
 	}
 	return d
+}
+
+// cachedAnswer returns the shared cache's answer to the instance's request,
+// addressed to the instance, or nil: there is no cache (or the walk is
+// offline: the offline model's answers are never shared), or no answer,
+// or the cache cannot be read (the request is then asked).
+func (w *Walk) cachedAnswer(f Facts) *state.Step {
+	if w.Plan.Answers == nil || w.Offline || f.Hash == "" {
+		return nil
+	}
+	rec, err := w.Plan.Answers.Lookup(context.Background(), f.Hash)
+	if err != nil || rec == nil || rec.RequestHash != f.Hash || rec.Failed != "" || rec.Offline {
+		return nil
+	}
+	moved := *rec
+	a := f.Inst.Addr
+	if moved.Address != a.String() {
+		moved.Each = nil // the other instance's each.value; this one's is recorded at its next run
+	}
+	moved.Address, moved.Name, moved.Key, moved.Sample = a.String(), a.Step.Name, a.KeyJSON(), a.Sample
+	return &moved
 }
 
 // Decide compares a rendered request with its record: the action and why.

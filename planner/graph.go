@@ -235,6 +235,12 @@ func checkRef(cfg *config.Config, n *Node, ref *config.Ref) hcl.Diagnostics {
 		return config.CheckDeclared(*ref, "fallback", cfg.Fallbacks)
 	case config.RootModule:
 		return checkModuleRef(cfg, ref)
+	case config.RootPromptform:
+		if ref.Name != "workspace" {
+			return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Unsupported attribute",
+				Detail: fmt.Sprintf("promptform has no attribute %q; its one attribute is workspace, the current workspace's name.", ref.Name), Subject: ref.SourceRange.Ptr()}}
+		}
+		return nil
 	case config.RootEach, config.RootCount:
 		return checkRepetitionRef(cfg, n, ref)
 	case config.RootSelf:

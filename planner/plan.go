@@ -47,6 +47,9 @@ type Change struct {
 	Prior     *state.Step // the recorded instance, or nil
 	// Cost is the estimate of the instance's call; nil for Keep and Drop.
 	Cost *InstanceCost
+	// Cached is true for an instance kept with an answer from the shared
+	// answer cache (Prior): applying the plan records it at Address.
+	Cached bool
 }
 
 // Options are the inputs of a plan besides the configuration.
@@ -66,6 +69,13 @@ type Options struct {
 	// Context stops planning when it is done: Build then returns no plan
 	// and a "Planning interrupted" error. nil never stops.
 	Context context.Context
+	// Workspace is the current workspace, promptform.workspace in
+	// expressions; "" is the default one.
+	Workspace string
+	// Answers is the answer cache the state's backend shares, or nil:
+	// a request it has an answer for is kept with that answer instead of
+	// being asked again (not with -replace, not offline).
+	Answers state.Answers
 }
 
 // Plan is the result of planning: every step instance with its action.
@@ -92,6 +102,10 @@ type Plan struct {
 	// Moves are the records that moved blocks carry to new addresses:
 	// the plan was made as if they had moved, and apply moves them first.
 	Moves []MovedRecord
+	// Workspace is the workspace the plan was made in ("" is the default).
+	Workspace string
+	// Answers is the shared answer cache the plan looked in, or nil.
+	Answers state.Answers
 
 	expanded []Addr // every instance of the steps that were planned
 	// stepNS is the prefix of a module instance that holds each step
@@ -124,7 +138,7 @@ func Build(cfg *config.Config, opts Options) (*Plan, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	p := &Plan{Config: cfg, Graph: g, Vars: opts.Vars, Outputs: map[string]cty.Value{}, Offline: opts.Offline, Filter: filter, Catalogs: opts.Catalogs, Moves: moves}
+	p := &Plan{Config: cfg, Graph: g, Vars: opts.Vars, Outputs: map[string]cty.Value{}, Offline: opts.Offline, Filter: filter, Catalogs: opts.Catalogs, Moves: moves, Workspace: opts.Workspace, Answers: opts.Answers}
 	diags = append(diags, p.resolveStructured()...)
 	if diags.HasErrors() {
 		return nil, diags
@@ -164,7 +178,7 @@ func (p *Plan) HasChanges() bool {
 		return true
 	}
 	for _, c := range p.Changes {
-		if c.Action != Keep {
+		if c.Action != Keep || c.Cached {
 			return true
 		}
 	}

@@ -35,6 +35,9 @@ type SavedPlan struct {
 	VarArgs   []config.VarArg       `json:"var_args,omitempty"`
 	// The state the plan was made against: none, or a lineage and serial.
 	StateExists bool          `json:"state_exists"`
+	// Workspace is the workspace the plan was made in; "" for plans made
+	// before workspaces, which are the default one's.
+	Workspace string `json:"workspace,omitempty"`
 	Lineage     string        `json:"lineage,omitempty"`
 	Serial      uint64        `json:"serial"`
 	Offline     bool          `json:"offline,omitempty"`

@@ -148,7 +148,7 @@ func (o *planOp) planInstance(n *Node, inst *Instance) (*plannedInstance, hcl.Di
 		}
 	}
 	d := o.w.DecideInstance(f)
-	c := &Change{Address: inst.Addr.String(), Addr: inst.Addr, Action: d.Action, Reason: d.Reason, Rendered: r, Request: f.Request, Hash: f.Hash, Canonical: canonical, Prior: d.Prior}
+	c := &Change{Address: inst.Addr.String(), Addr: inst.Addr, Action: d.Action, Reason: d.Reason, Rendered: r, Request: f.Request, Hash: f.Hash, Canonical: canonical, Prior: d.Prior, Cached: d.Cached}
 	return &plannedInstance{Decision: d, change: c}, diags
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/config"
+	"github.com/promptform/promptform/state"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 )
@@ -23,6 +24,7 @@ type Scope struct {
 	steps  map[string]cty.Value
 	outs   map[*ModuleInstance]map[string]cty.Value // outputs of the module instances called, as evaluated so far
 	shown  map[string][]Segment                     // how the caller rendered variables not known yet, for the plan
+	ws     string                                   // promptform.workspace
 	funcs  map[string]function.Function
 }
 
@@ -67,6 +69,15 @@ func newModuleScope(mi *ModuleInstance, models map[string]map[string]cty.Value) 
 	}
 	s.models = models
 	return s
+}
+
+// workspace is the name of the walk's workspace: the default one unless
+// the plan says otherwise.
+func (s *Scope) workspace() string {
+	if s.ws == "" {
+		return state.DefaultWorkspace
+	}
+	return s.ws
 }
 
 // SetVar records the value of a variable of a module instance, as its
@@ -217,6 +228,7 @@ func (s *Scope) EvalContext(refs []*config.Ref, rep Repetition) *hcl.EvalContext
 	for root, v := range s.namedValues(refs) {
 		vars[root] = v
 	}
+	vars[config.RootPromptform] = cty.ObjectVal(map[string]cty.Value{"workspace": cty.StringVal(s.workspace())})
 	maps.Copy(vars, repetitionVars(rep))
 	return &hcl.EvalContext{Variables: vars, Functions: s.funcs}
 }

@@ -100,6 +100,7 @@ func NewScopes(p *Plan) map[*ModuleInstance]*Scope {
 	scopes := make(map[*ModuleInstance]*Scope, len(p.Graph.Modules))
 	for _, mi := range p.Graph.Modules {
 		scopes[mi] = newModuleScope(mi, nil)
+		scopes[mi].ws = p.Workspace
 	}
 	return scopes
 }

@@ -103,16 +103,19 @@ func (l *Local) DeleteWorkspace(ctx context.Context, ws string) error {
 	return nil
 }
 
-// Exists reports whether the workspace's state file exists.
+// Exists reports whether the workspace's state file exists, or the
+// journal of a first run.
 func (l *Local) Exists(ctx context.Context, ws string) (bool, error) {
-	_, err := os.Stat(l.Where(ws))
-	switch {
-	case err == nil:
-		return true, nil
-	case errors.Is(err, fs.ErrNotExist):
-		return false, nil
+	for _, path := range []string{l.Where(ws), l.Where(ws) + JournalSuffix} {
+		_, err := os.Stat(path)
+		switch {
+		case err == nil:
+			return true, nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return false, err
+		}
 	}
-	return false, err
+	return false, nil
 }
 
 // Read reads the workspace's state.
