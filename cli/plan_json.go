@@ -33,6 +33,7 @@ func (v *planJSON) plan(p *planner.Plan) {
 	v.events.emit("summary", map[string]any{"changes": map[string]int{
 		"run": counts[planner.Run], "rerun": counts[planner.Rerun], "run_if_changed": counts[planner.RunIfChanged],
 		"drop": counts[planner.Drop], "keep": counts[planner.Keep], "outputs": len(p.OutputChanges), "moves": len(p.Moves),
+		"cached": p.Cached(),
 	}, "cost": p.Cost})
 }
 
@@ -41,6 +42,9 @@ func (v *planJSON) saved(string) {}
 
 func plannedStep(c *planner.Change) map[string]any {
 	ev := map[string]any{"address": c.Address, "action": c.Action.String(), "reason": c.Reason}
+	if c.Cached {
+		ev["cached"] = true
+	}
 	if c.Rendered != nil {
 		ev["model"] = c.Rendered.Model.ID
 		ev["model_address"] = c.Rendered.ModelAddress()

@@ -66,20 +66,28 @@ func (t planText) write(p *planner.Plan) {
 		return
 	}
 	t.printMoves(p.Moves)
+	cached := t.printCached(p)
 	if p.Counts()[planner.Keep] == len(p.Changes) {
-		// Only moves and outputs change.
+		// Only moves, answers from the shared cache and outputs change.
 		t.printOutputChanges(p.OutputChanges)
-		what := "the new output values"
-		switch {
-		case len(p.Moves) > 0 && len(p.OutputChanges) > 0:
-			what = "the moves and the new output values"
-		case len(p.Moves) > 0:
-			what = "the moves"
+		var parts []string
+		if len(p.Moves) > 0 {
+			parts = append(parts, "the moves")
+		}
+		if cached > 0 {
+			parts = append(parts, "the answers from the shared cache")
+		}
+		if len(p.OutputChanges) > 0 {
+			parts = append(parts, "the new output values")
+		}
+		what := strings.Join(parts, ", ")
+		if len(parts) > 1 {
+			what = strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
 		}
 		fmt.Fprintf(t.w, "\nApplying this plan records %s; no step calls a model.\n", what)
 		return
 	}
-	if len(p.Moves) > 0 {
+	if len(p.Moves) > 0 || cached > 0 {
 		fmt.Fprintln(t.w)
 	}
 	fmt.Fprintf(t.w, "promptform will perform the following actions:\n\n")
@@ -269,7 +277,11 @@ func (t planText) planSummary(p *planner.Plan) string {
 	if n := c[planner.RunIfChanged]; n > 0 {
 		s += fmt.Sprintf(", %d to run if inputs change", n)
 	}
-	return s + fmt.Sprintf(", %d to drop, %d kept.", c[planner.Drop], c[planner.Keep])
+	s += fmt.Sprintf(", %d to drop, %d kept", c[planner.Drop], c[planner.Keep])
+	if n := p.Cached(); n > 0 {
+		s += fmt.Sprintf(" (%d reused from the shared cache)", n)
+	}
+	return s + "."
 }
 
 // costLines spell a plan's cost estimate: a line that starts with "Cost:",
@@ -326,6 +338,28 @@ func costLines(est planner.CostEstimate) []string {
 
 // printMoves prints what moved, one line per moved block, as written,
 // with how many records it carried.
+// maxCachedShown is how many instances kept from the shared cache the plan
+// names before it counts the rest.
+const maxCachedShown = 20
+
+// printCached lists the instances kept with an answer from the shared
+// answer cache, and returns how many there are.
+func (t planText) printCached(p *planner.Plan) int {
+	n := 0
+	for _, c := range p.Changes {
+		if !c.Cached {
+			continue
+		}
+		if n++; n <= maxCachedShown {
+			fmt.Fprintln(t.w, t.bold(fmt.Sprintf("  %s is %s", c.Address, planner.CachedReason)))
+		}
+	}
+	if n > maxCachedShown {
+		fmt.Fprintln(t.w, t.bold(numbers.Sprintf("  … and %d more instances reused from the shared cache", n-maxCachedShown)))
+	}
+	return n
+}
+
 func (t planText) printMoves(moves []planner.MovedRecord) {
 	var order [][2]string
 	counts := map[[2]string]int{}

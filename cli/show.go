@@ -11,13 +11,24 @@ import (
 )
 
 func runShow(m *Meta, args []string) int {
-	fs := m.newFlags("show", "show [-json] [PLANFILE]")
+	fs := m.newFlags("show", "show [-json|-markdown] [PLANFILE]")
 	jsonOut := fs.Bool("json", false, "print the state as one JSON document")
+	markdown := fs.Bool("markdown", false, "print a saved plan as GitHub-flavoured Markdown, for a pull-request comment")
 	if !m.parseFlags(fs, args, 1) {
 		return 1
 	}
-	if path := fs.Arg(0); path != "" {
-		return showSavedPlan(m, path, *jsonOut)
+	path := fs.Arg(0)
+	switch {
+	case *markdown && *jsonOut:
+		return m.view().fail("Conflicting options", "-markdown and -json cannot be used together.")
+	case *markdown && path == "":
+		return m.view().fail("Plan file required", "-markdown prints a saved plan: promptform show -markdown PLANFILE.")
+	case *markdown:
+		return showSavedPlan(m, path, savedAsMarkdown)
+	case *jsonOut && path != "":
+		return showSavedPlan(m, path, savedAsJSON)
+	case path != "":
+		return showSavedPlan(m, path, savedAsText)
 	}
 	view := newShowView(*jsonOut, m.view())
 	st, diags := m.loadState()

@@ -9,32 +9,50 @@ import (
 	"github.com/promptform/promptform/planner"
 )
 
-// showSavedPlan prints a saved plan: with the plan view, as plan printed
-// it, while it can still be applied; as recorded in the file, with a
-// warning, once it is stale. -json prints the file's document.
-func showSavedPlan(m *Meta, path string, jsonOut bool) int {
+// savedFormat is how show prints a saved plan.
+type savedFormat int
+
+const (
+	savedAsText     savedFormat = iota // the plan view
+	savedAsJSON                        // the file's document
+	savedAsMarkdown                    // a pull-request comment
+)
+
+// showSavedPlan prints a saved plan: with the plan view (or as Markdown),
+// as plan printed it, while it can still be applied; as recorded in the
+// file, with a warning, once it is stale. As JSON it prints the file's
+// document.
+func showSavedPlan(m *Meta, path string, format savedFormat) int {
 	base := m.view()
 	sp, err := readPlanFile(path)
 	if err != nil {
 		return base.fail("Cannot read the plan file", err.Error()+".")
 	}
-	if jsonOut {
+	if format == savedAsJSON {
 		return savedPlanJSON(base, sp)
 	}
 	view := savedPlanHuman{planHuman{base}}
+	md := savedPlanMarkdown{base}
 	p, _, _, why, ok := m.replan(sp, view, false)
 	switch {
 	case !ok:
 		return 1
-	case why == "":
-		if sp.Cost != nil {
-			p.Cost = *sp.Cost // as reviewed, whatever the cached catalog says now
-		}
-		view.header(path, sp)
-		view.plan(p)
+	case why != "" && format == savedAsMarkdown:
+		md.stale(path, why, sp)
+		return 0
+	case why != "":
+		view.stale(path, why, sp)
 		return 0
 	}
-	view.stale(path, why, sp)
+	if sp.Cost != nil {
+		p.Cost = *sp.Cost // as reviewed, whatever the cached catalog says now
+	}
+	if format == savedAsMarkdown {
+		md.plan(path, p)
+		return 0
+	}
+	view.header(path, sp)
+	view.plan(p)
 	return 0
 }
 
@@ -49,13 +67,10 @@ func (v savedPlanHuman) header(path string, sp *planner.SavedPlan) {
 // stale warns that the plan can no longer be applied and prints it as the
 // file records it.
 func (v savedPlanHuman) stale(path, why string, sp *planner.SavedPlan) {
-	v.diags(hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Saved plan is stale",
-		Detail: fmt.Sprintf("The plan in %s can no longer be applied: %s. It is shown as recorded.", path, why)}})
+	v.diags(staleDiags(path, why))
 	v.header(path, sp)
 	w, paint := v.stdout, v.paint
-	counts := map[string]int{}
 	for _, c := range sp.Changes {
-		counts[c.Action]++
 		if c.Action == planner.Keep.String() {
 			continue
 		}
@@ -66,13 +81,28 @@ func (v savedPlanHuman) stale(path, why string, sp *planner.SavedPlan) {
 			fmt.Fprintf(w, "      %s\n", b)
 		}
 	}
-	fmt.Fprintf(w, "\nPlan: %d to run, %d to rerun, %d to run if inputs change, %d to drop, %d kept.\n",
-		counts["run"], counts["rerun"], counts["run if inputs change"], counts["drop"], counts["keep"])
+	fmt.Fprintf(w, "\n%s\n", recordedSummary(sp))
 	if sp.Cost != nil {
 		for _, line := range costLines(*sp.Cost) {
 			fmt.Fprintln(w, line)
 		}
 	}
+}
+
+// staleDiags is the warning that the plan in path can no longer be applied.
+func staleDiags(path, why string) hcl.Diagnostics {
+	return hcl.Diagnostics{{Severity: hcl.DiagWarning, Summary: "Saved plan is stale",
+		Detail: fmt.Sprintf("The plan in %s can no longer be applied: %s. It is shown as recorded.", path, why)}}
+}
+
+// recordedSummary is the "Plan:" line of a plan as its file records it.
+func recordedSummary(sp *planner.SavedPlan) string {
+	counts := map[string]int{}
+	for _, c := range sp.Changes {
+		counts[c.Action]++
+	}
+	return fmt.Sprintf("Plan: %d to run, %d to rerun, %d to run if inputs change, %d to drop, %d kept.",
+		counts["run"], counts["rerun"], counts["run if inputs change"], counts["drop"], counts["keep"])
 }
 
 // savedPlanJSON prints the plan file's document, the values of sensitive

@@ -172,6 +172,18 @@ func (p *Plan) Counts() map[Action]int {
 	return counts
 }
 
+// Cached returns how many instances the plan keeps with an answer from
+// the shared answer cache.
+func (p *Plan) Cached() int {
+	n := 0
+	for _, c := range p.Changes {
+		if c.Cached {
+			n++
+		}
+	}
+	return n
+}
+
 // HasChanges reports whether applying the plan would do anything.
 func (p *Plan) HasChanges() bool {
 	if len(p.OutputChanges) > 0 || len(p.Moves) > 0 {
