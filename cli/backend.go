@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/config"
 	"github.com/promptform/promptform/state"
+	"github.com/promptform/promptform/state/pgstate"
 )
 
 // EnvironmentFile names the file, in the state directory, that holds the
@@ -99,8 +100,8 @@ func (m *Meta) openBackend() (state.Backend, hcl.Diagnostics) {
 }
 
 // openPG opens the pg backend with its settings.
-var openPG = func(ctx context.Context, settings map[string]string) (state.Backend, error) {
-	return nil, errors.New("the pg backend is not built in yet")
+func openPG(ctx context.Context, settings map[string]string) (state.Backend, error) {
+	return pgstate.Open(ctx, pgstate.Config{ConnStr: settings["conn_str"], SchemaName: settings["schema_name"]})
 }
 
 // closeBackend closes the backend, when one was opened.

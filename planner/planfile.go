@@ -34,18 +34,18 @@ type SavedPlan struct {
 	Variables map[string]SavedValue `json:"variables"`
 	VarArgs   []config.VarArg       `json:"var_args,omitempty"`
 	// The state the plan was made against: none, or a lineage and serial.
-	StateExists bool          `json:"state_exists"`
+	StateExists bool `json:"state_exists"`
 	// Workspace is the workspace the plan was made in; "" for plans made
 	// before workspaces, which are the default one's.
-	Workspace string `json:"workspace,omitempty"`
-	Lineage     string        `json:"lineage,omitempty"`
-	Serial      uint64        `json:"serial"`
-	Offline     bool          `json:"offline,omitempty"`
-	Replay      bool          `json:"replay,omitempty"`
-	Targets     []string      `json:"targets,omitempty"`
-	Excludes    []string      `json:"excludes,omitempty"`
-	Replace     []string      `json:"replace,omitempty"`
-	Changes     []SavedChange `json:"changes"`
+	Workspace string        `json:"workspace,omitempty"`
+	Lineage   string        `json:"lineage,omitempty"`
+	Serial    uint64        `json:"serial"`
+	Offline   bool          `json:"offline,omitempty"`
+	Replay    bool          `json:"replay,omitempty"`
+	Targets   []string      `json:"targets,omitempty"`
+	Excludes  []string      `json:"excludes,omitempty"`
+	Replace   []string      `json:"replace,omitempty"`
+	Changes   []SavedChange `json:"changes"`
 	// Budget is the -budget the plan was made with, in USD, which apply
 	// holds unless given its own; nil without one.
 	Budget *float64 `json:"budget,omitempty"`

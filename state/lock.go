@@ -103,7 +103,7 @@ func tryLock(path string, req LockInfo) (*Lockfile, error) {
 	if !ok {
 		return nil, nil
 	}
-	l := &Lockfile{path: path, fl: fl, Info: newLockInfo(req)}
+	l := &Lockfile{path: path, fl: fl, Info: NewLockInfo(req)}
 	if err := l.writeInfo(); err != nil {
 		fl.Unlock()
 		return nil, err
@@ -111,8 +111,10 @@ func tryLock(path string, req LockInfo) (*Lockfile, error) {
 	return l, nil
 }
 
-// newLockInfo completes req with who and where this process is.
-func newLockInfo(req LockInfo) LockInfo {
+// NewLockInfo completes req with who and where this process is, and a
+// fresh lock ID: what a lock's holder records, in a lock file or a
+// database.
+func NewLockInfo(req LockInfo) LockInfo {
 	host, _ := os.Hostname()
 	name := os.Getenv("USER")
 	if u, err := user.Current(); err == nil {

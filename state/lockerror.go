@@ -19,6 +19,9 @@ type LockedError struct {
 	// Stale is true when Info names a process on this host that no longer
 	// exists, although the flock is still held by someone.
 	Stale bool
+	// FreedWithHolder is true when the lock ends with its holder's
+	// connection (a database's): force-unlock is then never needed.
+	FreedWithHolder bool
 }
 
 func lockedError(path string) *LockedError {
@@ -54,7 +57,10 @@ func (e *LockedError) Error() string {
 			"the lock is free as soon as it exits. ", i.PID)
 	}
 	b.WriteString("Wait for the other operation to finish, or run again with -lock-timeout=DURATION (for example -lock-timeout=5m) to wait for the lock.")
-	if i.ID != "" {
+	switch {
+	case e.FreedWithHolder:
+		b.WriteString(" A holder that is gone releases the lock with its connection: nothing needs unlocking by hand.")
+	case i.ID != "":
 		fmt.Fprintf(&b, " If its holder is gone, run: promptform force-unlock %s", i.ID)
 	}
 	return b.String()
