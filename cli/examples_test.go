@@ -10,10 +10,13 @@ import (
 
 	"github.com/promptform/promptform/gateway/gatewaytest"
 	"github.com/promptform/promptform/state"
+	"github.com/promptform/promptform/state/pgstate/pgtest"
 )
 
 // TestExamples validates, plans and applies every examples/* directory,
-// offline and against the fake gateway, so that examples cannot rot.
+// offline and against the fake gateway, so that examples cannot rot. An
+// example with the pg backend runs against the machine's PostgreSQL, in a
+// schema of its own.
 func TestExamples(t *testing.T) {
 	dirs, err := filepath.Glob("../examples/*")
 	if err != nil || len(dirs) == 0 {
@@ -26,14 +29,22 @@ func TestExamples(t *testing.T) {
 	for _, src := range dirs {
 		t.Run(filepath.Base(src), func(t *testing.T) {
 			dir := copyDir(t, src)
-			mustRun(t, dir, "validate")
-			mustRun(t, dir, "plan", "-offline")
-			out := mustRun(t, dir, "apply", "-auto-approve", "-offline")
-			st, err := state.Load(state.Path(dir))
+			run := func(args ...string) string { return mustRun(t, dir, args...) }
+			if usesPG(t, dir) {
+				t.Setenv(EnvPGConnStr, pgtest.Require(t))
+				schema := pgtest.NewSchema(t, "example_")
+				run = func(args ...string) string {
+					return mustRun(t, dir, append(args[:1:1], append([]string{"-backend-config=schema_name=" + schema}, args[1:]...)...)...)
+				}
+			}
+			run("validate")
+			run("plan", "-offline")
+			out := run("apply", "-auto-approve", "-offline")
+			st, err := state.Decode([]byte(run("state", "pull")), "state pull")
 			if err != nil || len(st.Steps) == 0 {
 				t.Fatalf("offline apply recorded nothing (err %v)", err)
 			}
-			if again := mustRun(t, dir, "apply", "-auto-approve", "-offline"); again != out {
+			if again := run("apply", "-auto-approve", "-offline"); again != out {
 				t.Errorf("a second offline apply printed other outputs\nfirst:  %s\nsecond: %s", out, again)
 			}
 			want := 0 // one request per step, more for tool rounds and schema retries
@@ -41,12 +52,31 @@ func TestExamples(t *testing.T) {
 				want += rec.Attempts
 			}
 			before := chatRequests(srv)
-			mustRun(t, dir, "apply", "-auto-approve")
+			run("apply", "-auto-approve")
 			if sent := chatRequests(srv) - before; sent != want {
 				t.Errorf("against the gateway: %d requests, want %d as offline", sent, want)
 			}
 		})
 	}
+}
+
+// usesPG reports whether the configuration in dir declares the pg backend.
+func usesPG(t *testing.T, dir string) bool {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(dir, "*.pf.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range paths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(`backend "pg"`)) {
+			return true
+		}
+	}
+	return false
 }
 
 // mustRun runs a command in dir and returns its stdout; it fails the test
