@@ -34,7 +34,11 @@ func TestExamples(t *testing.T) {
 				t.Setenv(EnvPGConnStr, pgtest.Require(t))
 				schema := pgtest.NewSchema(t, "example_")
 				run = func(args ...string) string {
-					return mustRun(t, dir, append(args[:1:1], append([]string{"-backend-config=schema_name=" + schema}, args[1:]...)...)...)
+					n := 1 // the flag goes after the command, and after a subcommand
+					if args[0] == "state" {
+						n = 2
+					}
+					return mustRun(t, dir, append(args[:n:n], append([]string{"-backend-config=schema_name=" + schema}, args[n:]...)...)...)
 				}
 			}
 			run("validate")

@@ -38,7 +38,7 @@ func runState(m *Meta, args []string) int {
 	}
 	sub, ok := stateCommands[args[0]]
 	if !ok {
-		fmt.Fprintf(m.Stderr, "Error: unknown state subcommand %q.\n\n", args[0])
+		fmt.Fprintf(m.Stderr, "Error: unknown state subcommand %q.\n\n", subcommandName(args[0]))
 		printStateUsage(m.Stderr)
 		return 1
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/promptform/promptform/state"
 )
@@ -33,7 +34,7 @@ func runWorkspace(m *Meta, args []string) int {
 	}
 	sub, ok := workspaceCommands[args[0]]
 	if !ok {
-		fmt.Fprintf(m.Stderr, "Error: unknown workspace subcommand %q.\n\n", args[0])
+		fmt.Fprintf(m.Stderr, "Error: unknown workspace subcommand %q.\n\n", subcommandName(args[0]))
 		printWorkspaceUsage(m.Stderr)
 		return 1
 	}
@@ -163,6 +164,9 @@ func runWorkspaceDelete(m *Meta, args []string) int {
 		return view.fail("Workspace name required", "promptform workspace delete NAME.")
 	}
 	name := fs.Arg(0)
+	if err := state.CheckWorkspaceName(name); err != nil {
+		return view.fail("Invalid workspace name", err.Error()+".")
+	}
 	be, ws, diags := m.stateBackend()
 	if diags.HasErrors() {
 		view.diags(diags)
@@ -207,4 +211,14 @@ func (m *Meta) warnWorkspaceEnv(view *viewBase) {
 	if env := m.Getenv(EnvWorkspace); env != "" {
 		fmt.Fprintf(m.Stderr, "Warning: %s=%s is set, and it overrides the selected workspace while it is.\n", EnvWorkspace, env)
 	}
+}
+
+// subcommandName is how an unknown subcommand is quoted back: an option
+// given before the subcommand is named without its value, which may be a
+// secret (-backend-config=conn_str=…).
+func subcommandName(arg string) string {
+	if name, _, ok := strings.Cut(arg, "="); ok && strings.HasPrefix(arg, "-") {
+		return name + "=…"
+	}
+	return arg
 }

@@ -85,6 +85,9 @@ func (l *Local) NewWorkspace(ctx context.Context, ws string) error {
 
 // DeleteWorkspace removes the workspace's directory, under its lock.
 func (l *Local) DeleteWorkspace(ctx context.Context, ws string) error {
+	if err := CheckWorkspaceName(ws); err != nil {
+		return err
+	}
 	if ws == DefaultWorkspace {
 		return errors.New("the default workspace cannot be deleted")
 	}
