@@ -133,7 +133,7 @@ func (s *scheduler) runnerFor(j *job) (*runner, *tab, error) {
 // further call.
 func (s *scheduler) budgetRefused(j *job) {
 	s.res.Skipped++
-	s.opts.Hook.StepSkipped(j.inst.Addr.String(), haltBudget)
+	s.opts.Hook.StepSkipped(j.inst.Address(), haltBudget)
 	j.node.failed = true
 	j.node.settle(j.index)
 	s.halt(haltBudget)

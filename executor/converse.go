@@ -101,7 +101,7 @@ func (r *runner) nextModel(c *call, i int, m *planner.Model) (*gateway.Request, 
 	if err != nil {
 		return nil, err
 	}
-	r.hook.FallbackUsed(c.inst.Addr.String(), m.ID)
+	r.hook.FallbackUsed(c.inst.Address(), m.ID)
 	return req, nil
 }
 
@@ -230,7 +230,7 @@ func (r *runner) chat(c *call, m *planner.Model, req *gateway.Request) (*gateway
 		return nil, err
 	}
 	defer st.Close()
-	addr := c.inst.Addr.String()
+	addr := c.inst.Address()
 	live := !c.rendered.Sensitive() // a sensitive step's answer is never shown
 	for st.Next() {
 		for _, ch := range st.Current().Choices {

@@ -19,7 +19,7 @@ func (s *scheduler) callFinished(j *job, out *outcome) {
 	case out.interrupted:
 		s.res.Interrupted = true
 		s.res.Skipped++
-		s.opts.Hook.StepSkipped(j.inst.Addr.String(), "interrupted")
+		s.opts.Hook.StepSkipped(j.inst.Address(), "interrupted")
 		n.failed = true
 		n.settle(i)
 	case out.rec == nil && errors.Is(out.err, ErrBudget):
@@ -51,7 +51,7 @@ func (s *scheduler) haltAfter(err error) {
 // was paid for, recorded with the reason so that the next plan runs it
 // again.
 func (s *scheduler) recordAnswer(j *job, out *outcome) {
-	n, i, addr := j.node, j.index, j.inst.Addr.String()
+	n, i, addr := j.node, j.index, j.inst.Address()
 	s.addDiags(out.diags)
 	if err := s.recordOrHalt(out.rec); err != nil {
 		s.res.Unrecorded++
@@ -102,7 +102,7 @@ func (s *scheduler) countFailed(n *nodeRun, i int, rec *state.Step, err error) {
 	if err == nil {
 		err = errors.New("the request could not be rendered")
 	}
-	s.opts.Hook.StepFailed(n.insts[i].Addr.String(), rec, err)
+	s.opts.Hook.StepFailed(n.insts[i].Address(), rec, err)
 }
 
 // settle marks the i-th instance of a step finished.

@@ -129,7 +129,7 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*job, hc
 		case d.Rescored == nil && d.Cached:
 			s.recordOrHalt(rec) // the shared cache's answer, at this address
 		}
-		s.opts.Hook.StepFinished(inst.Addr.String(), rec, true, 0)
+		s.opts.Hook.StepFinished(inst.Address(), rec, true, 0)
 		n.vals[i] = d.Value
 		n.settle(i)
 		return nil, nil
@@ -181,7 +181,7 @@ func (s *scheduler) unfinished(n *nodeRun) []string {
 	if n.insts != nil {
 		for i, inst := range n.insts {
 			if !n.over[i] {
-				out = append(out, inst.Addr.String())
+				out = append(out, inst.Address())
 			}
 		}
 		return out

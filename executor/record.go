@@ -17,7 +17,7 @@ func newRecord(c *call, ex *exchange, started time.Time, offline bool) *state.St
 	resp := ex.resp
 	respJSON, _ := json.Marshal(resp)
 	rec := &state.Step{
-		Address:      c.inst.Addr.String(),
+		Address:      c.inst.Address(),
 		Name:         c.inst.Step.Name,
 		Key:          c.inst.Addr.KeyJSON(),
 		Sample:       c.inst.Addr.Sample,

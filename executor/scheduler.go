@@ -209,7 +209,7 @@ func (s *scheduler) startCall(j *job) bool {
 		return false
 	}
 	s.busy++
-	s.opts.Hook.StepStarted(j.inst.Addr.String(), j.req.Model)
+	s.opts.Hook.StepStarted(j.inst.Address(), j.req.Model)
 	go func() {
 		out := r.run(j.call)
 		t.close()

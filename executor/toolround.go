@@ -35,7 +35,7 @@ func (r *runner) runTools(c *call, calls []checkedCall) (state.Round, []gateway.
 // the model, which sent them, reads them whole.
 func (r *runner) answerCall(c *call, cc checkedCall) (tr state.ToolResult, content string) {
 	tr = state.ToolResult{ID: cc.ID, Name: cc.Function.Name}
-	addr := c.inst.Addr.String()
+	addr := c.inst.Address()
 	switch {
 	case cc.err != nil:
 		tr.Error = c.redact.text(cc.err.Error())

@@ -68,7 +68,7 @@ type Facts struct {
 // turns whatever is recorded into a rerun.
 func (w *Walk) DecideInstance(f Facts) Decision {
 	s := f.Inst.Step
-	d := Decision{Prior: w.State.Steps[f.Inst.Addr.String()], Value: w.Plan.UnknownStep(s)}
+	d := Decision{Prior: w.State.Steps[f.Inst.Address()], Value: w.Plan.UnknownStep(s)}
 	replaced := w.Filter.Replaced(f.Inst.Addr)
 	switch {
 	case f.Rendered == nil:

@@ -87,6 +87,9 @@ type instanceDiags struct {
 // add adds the diagnostics of one instance; a copy of its key in a detail
 // does not make it differ from another instance's.
 func (d *instanceDiags) add(inst *Instance, diags hcl.Diagnostics) {
+	if len(diags) == 0 {
+		return
+	}
 	key := keyText(inst.Addr.Key)
 	for _, diag := range diags {
 		d.merger.add(diag, replaceKey(diag.Detail, key))

@@ -17,6 +17,21 @@ type Instance struct {
 	Addr Addr
 	Step *config.Step
 	Rep  Repetition
+
+	address string // Addr.String(), spelt once
+}
+
+// newInstance returns the instance at a of step s.
+func newInstance(a Addr, s *config.Step, rep Repetition) *Instance {
+	return &Instance{Addr: a, Step: s, Rep: rep, address: a.String()}
+}
+
+// Address is the instance's address as the state keys it: Addr.String().
+func (i *Instance) Address() string {
+	if i.address == "" {
+		return i.Addr.String() // an Instance made by hand
+	}
+	return i.address
 }
 
 // Prefix is the prefix of the instance's module: the plan keys the
@@ -35,12 +50,12 @@ func Expand(mod addrs.Module, s *config.Step, refs []*config.Ref, scope *Scope) 
 	var diags hcl.Diagnostics
 	addr := addrs.Step{Module: mod, Name: s.Name}
 	if s.ForEach == nil && s.Count == nil {
-		insts = []*Instance{{Addr: addr.Instance(addrs.NoKey), Step: s}}
+		insts = []*Instance{newInstance(addr.Instance(addrs.NoKey), s, Repetition{})}
 	} else {
 		var keys []keyed
 		keys, diags = repetitions(s.ForEach, s.Count, scope.EvalContext(refs, Repetition{}))
 		for _, k := range keys {
-			insts = append(insts, &Instance{Addr: addr.Instance(k.key), Step: s, Rep: k.rep})
+			insts = append(insts, newInstance(addr.Instance(k.key), s, k.rep))
 		}
 	}
 	if diags.HasErrors() {

@@ -3,6 +3,7 @@ package planner
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/config"
@@ -112,6 +113,8 @@ type Plan struct {
 	// block, where its schema is keyed (every instance of a module holds
 	// the same blocks).
 	stepNS map[*config.Step]string
+	// unknown holds UnknownStep's value of each step, made once.
+	unknown sync.Map
 }
 
 // Build plans cfg against the recorded state. It calls no model.

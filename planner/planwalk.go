@@ -75,7 +75,7 @@ func (o *planOp) next(i int) bool {
 	if o.stop = interrupted(o.ctx); o.stop != nil {
 		return false
 	}
-	o.seen[o.insts[i].Addr.String()] = true
+	o.seen[o.insts[i].Address()] = true
 	return true
 }
 
@@ -148,7 +148,7 @@ func (o *planOp) planInstance(n *Node, inst *Instance) (*plannedInstance, hcl.Di
 		}
 	}
 	d := o.w.DecideInstance(f)
-	c := &Change{Address: inst.Addr.String(), Addr: inst.Addr, Action: d.Action, Reason: d.Reason, Rendered: r, Request: f.Request, Hash: f.Hash, Canonical: canonical, Prior: d.Prior, Cached: d.Cached}
+	c := &Change{Address: inst.Address(), Addr: inst.Addr, Action: d.Action, Reason: d.Reason, Rendered: r, Request: f.Request, Hash: f.Hash, Canonical: canonical, Prior: d.Prior, Cached: d.Cached}
 	return &plannedInstance{Decision: d, change: c}, diags
 }
 

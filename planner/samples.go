@@ -48,9 +48,9 @@ func expandSamples(s *config.Step, refs []*config.Ref, scope *Scope, insts []*In
 			}}
 		}
 		for k := range n {
-			sample := *inst
-			sample.Addr.Sample = k
-			out = append(out, &sample)
+			a := inst.Addr
+			a.Sample = k
+			out = append(out, newInstance(a, inst.Step, inst.Rep))
 		}
 	}
 	return out, nil
@@ -111,6 +111,12 @@ func withSamples(insts []*Instance, vals []cty.Value) ([]*Instance, []cty.Value)
 		for j < len(insts) && insts[j].Addr.Sample != 0 {
 			j++
 		}
+		if j == i+1 && hasOwnSample(vals[i]) {
+			// One sample, whose value already lists itself.
+			outInsts, outVals = append(outInsts, insts[i]), append(outVals, vals[i])
+			i = j
+			continue
+		}
 		samples := make([]cty.Value, 0, j-i)
 		for _, v := range vals[i:j] {
 			samples = append(samples, sampleValue(v))
@@ -120,6 +126,16 @@ func withSamples(insts []*Instance, vals []cty.Value) ([]*Instance, []cty.Value)
 		i = j
 	}
 	return outInsts, outVals
+}
+
+// hasOwnSample reports whether an instance value carries its samples
+// already (see ownSample): every value StepValue and UnknownStep make.
+func hasOwnSample(v cty.Value) bool {
+	if v.IsMarked() || !v.IsKnown() || v.IsNull() || !v.Type().IsObjectType() || !v.Type().HasAttribute("samples") {
+		return false
+	}
+	s := v.GetAttr("samples")
+	return s.IsKnown() && !s.IsNull() && s.Type().IsTupleType()
 }
 
 // sampleValue is the element of samples for a sample's value.

@@ -75,6 +75,15 @@ func (p *Plan) ResultType(s *config.Step) cty.Type {
 // attributes are unknown but typed, so that step.a.result.titel is an
 // error when the plan is made.
 func (p *Plan) UnknownStep(s *config.Step) cty.Value {
+	if v, ok := p.unknown.Load(s); ok {
+		return v.(cty.Value) // values are immutable: one per step serves every instance
+	}
+	v := p.unknownStep(s)
+	p.unknown.Store(s, v)
+	return v
+}
+
+func (p *Plan) unknownStep(s *config.Step) cty.Value {
 	attrs := map[string]cty.Value{}
 	for name, ty := range StepType(p.ResultType(s), s.Asserts).AttributeTypes() {
 		attrs[name] = cty.UnknownVal(ty)
@@ -84,14 +93,26 @@ func (p *Plan) UnknownStep(s *config.Step) cty.Value {
 		// an error when the plan is made, not after the call.
 		attrs["result"] = cty.NullVal(cty.DynamicPseudoType)
 	}
+	attrs["samples"] = ownSample(attrs)
 	return cty.ObjectVal(attrs)
+}
+
+// ownSample is the samples of an instance that is its only sample: one
+// element, made of the instance's own attributes. withSamples replaces it
+// for a step with repeat.
+func ownSample(attrs map[string]cty.Value) cty.Value {
+	sample := make(map[string]cty.Value, len(sampleAttrs))
+	for _, name := range sampleAttrs {
+		sample[name] = attrs[name]
+	}
+	return cty.TupleVal([]cty.Value{cty.ObjectVal(sample)})
 }
 
 // StepValue turns a recorded instance of s into the value later
 // expressions see. When its request used a sensitive value, so does its
 // answer: output, result and tool_calls carry the Sensitive mark.
 func (p *Plan) StepValue(s *config.Step, rec *state.Step) cty.Value {
-	v := cty.ObjectVal(map[string]cty.Value{
+	attrs := map[string]cty.Value{
 		"output":        cty.StringVal(rec.Output),
 		"result":        resultValue(rec.Result, p.ResultType(s)),
 		"tool_calls":    toolCallsValue(rec.ToolCalls),
@@ -104,8 +125,9 @@ func (p *Plan) StepValue(s *config.Step, rec *state.Step) cty.Value {
 		}),
 		"request_id": cty.StringVal(rec.RequestID),
 		"asserts":    assertsValue(s.Asserts, rec),
-		"samples":    cty.DynamicVal, // set when the step's instances are exposed
-	})
+	}
+	attrs["samples"] = ownSample(attrs) // with repeat, set when the step's instances are exposed
+	v := cty.ObjectVal(attrs)
 	if rec.Sensitive {
 		v = sensitiveAnswer(v)
 	}
@@ -135,7 +157,7 @@ var answerAttrs = []string{"output", "result", "tool_calls"}
 // sensitiveAnswer marks the answer attributes of a step value.
 func sensitiveAnswer(v cty.Value) cty.Value {
 	attrs := v.AsValueMap()
-	for _, name := range answerAttrs {
+	for _, name := range append(answerAttrs, "samples") { // samples repeat the answer
 		attrs[name] = attrs[name].Mark(Sensitive)
 	}
 	return cty.ObjectVal(attrs)

@@ -80,7 +80,7 @@ func open(path string) (*Store, []Warning, error) {
 		return nil, nil, err
 	}
 	_, statErr := os.Stat(path)
-	s := &Store{path: path, jpath: path + JournalSuffix, st: st}
+	s := &Store{path: path, jpath: path + JournalSuffix, st: st, syncEvery: SyncInterval}
 	warns, err := s.replay(statErr == nil)
 	if err != nil {
 		return nil, nil, err
