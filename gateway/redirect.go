@@ -11,6 +11,10 @@ import (
 // maxRedirects is how many redirects a catalog request follows.
 const maxRedirects = 10
 
+// maxIdleConns is how many idle connections a client keeps, per host and
+// in all: more than any -parallelism in practice.
+const maxIdleConns = 256
+
 // withRedirectRules returns the HTTPDoer to use for doer: a new
 // *http.Client with its own transport for nil, a copy of an *http.Client whose CheckRedirect runs
 // checkRedirect before the caller's own policy, and any other HTTPDoer as
@@ -19,8 +23,13 @@ func withRedirectRules(doer HTTPDoer) HTTPDoer {
 	switch hc := doer.(type) {
 	case nil:
 		// A transport of its own: idle connections of the shared default
-		// transport may be closed by anything else in the process.
-		return &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone(), CheckRedirect: checkRedirect}
+		// transport may be closed by anything else in the process. It
+		// keeps enough idle connections for every call in flight to find
+		// one, so that a run at high -parallelism does not dial anew for
+		// most requests (the default keeps 2 per host).
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns, t.MaxIdleConnsPerHost = maxIdleConns, maxIdleConns
+		return &http.Client{Transport: t, CheckRedirect: checkRedirect}
 	case *http.Client:
 		cp := *hc
 		cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
