@@ -4,6 +4,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/gateway"
 	"github.com/promptform/promptform/planner"
+	"reflect"
 )
 
 // call is one instance's request, ready to send: everything the runner
@@ -29,14 +30,23 @@ type call struct {
 // newCall encodes a rendered request and compiles the schemas its answer
 // and its tool calls must match. The error says why the request cannot be
 // sent; it may quote the request, so it is to be scrubbed by rd.
-func newCall(r *planner.Rendered, rd redactor, schemas *schemaCache) (*call, error) {
+//
+// planned is the plan's change of the instance, or nil: when the plan knew
+// the request and it is the same now, its hash and encoding are re-used
+// instead of being computed again.
+func newCall(r *planner.Rendered, rd redactor, schemas *schemaCache, planned *planner.Change) (*call, error) {
 	c := &call{inst: r.Instance, rendered: r, model: r.Model, redact: rd}
 	var err error
 	if c.req, err = r.Request(); err != nil {
 		return nil, err
 	}
-	if c.hash, c.canonical, err = planner.Hash(c.req); err != nil {
-		return nil, err
+	if planned != nil && planned.Request != nil && planned.Canonical != nil && reflect.DeepEqual(planned.Request, c.req) {
+		c.hash, c.canonical = planned.Hash, planned.Canonical // the sample's identity already
+	} else {
+		if c.hash, c.canonical, err = planner.Hash(c.req); err != nil {
+			return nil, err
+		}
+		c.hash = planner.SampleHash(c.hash, r.Instance.Addr.Sample)
 	}
 	if r.Schema != nil {
 		if c.schema, err = schemas.schema(r.Schema); err != nil {
@@ -52,8 +62,8 @@ func newCall(r *planner.Rendered, rd redactor, schemas *schemaCache) (*call, err
 // schemaCache compiles each schema block and each tool's parameters once
 // per run. It is not safe for concurrent use; the schemas it returns are.
 type schemaCache struct {
-	schemas map[string]*resultSchema // by schema block
-	params  map[string]*resultSchema // by tool block; nil when a tool has no parameters
+	schemas map[string]*resultSchema // by schema block's name and document: two modules may each have a schema of one name
+	params  map[string]*resultSchema // by tool block's name and parameters; nil when a tool has no parameters
 }
 
 func newSchemaCache() *schemaCache {
@@ -62,14 +72,15 @@ func newSchemaCache() *schemaCache {
 
 // schema returns the compiled JSON Schema of a schema block.
 func (sc *schemaCache) schema(s *planner.Schema) (*resultSchema, error) {
-	if c, ok := sc.schemas[s.Name]; ok {
+	key := s.Name + "\x00" + string(s.JSON)
+	if c, ok := sc.schemas[key]; ok {
 		return c, nil
 	}
 	c, err := compileSchema(s.Name, s.JSON)
 	if err != nil {
 		return nil, err
 	}
-	sc.schemas[s.Name] = c
+	sc.schemas[key] = c
 	return c, nil
 }
 
@@ -78,7 +89,8 @@ func (sc *schemaCache) schema(s *planner.Schema) (*resultSchema, error) {
 func (sc *schemaCache) toolParams(tools []*planner.Tool) (map[string]*resultSchema, error) {
 	out := make(map[string]*resultSchema, len(tools))
 	for _, t := range tools {
-		c, ok := sc.params[t.Name]
+		key := t.Name + "\x00" + string(t.Parameters)
+		c, ok := sc.params[key]
 		if !ok {
 			if len(t.Parameters) > 0 {
 				var err error
@@ -86,7 +98,7 @@ func (sc *schemaCache) toolParams(tools []*planner.Tool) (map[string]*resultSche
 					return nil, err
 				}
 			}
-			sc.params[t.Name] = c
+			sc.params[key] = c
 		}
 		out[t.Name] = c
 	}

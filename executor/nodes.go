@@ -109,11 +109,10 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*job, hc
 		return nil, diags
 	}
 	rd := newRedactor(s.secrets, rendered)
-	c, err := newCall(rendered, rd, s.schemas)
+	c, err := newCall(rendered, rd, s.schemas, s.planned[inst.Address()])
 	if err != nil {
 		return nil, s.instanceFailed(n, i, rd.error(fmt.Errorf("cannot encode request: %w", err)))
 	}
-	c.hash = planner.SampleHash(c.hash, inst.Addr.Sample)
 	c.prices = s.plan
 	if len(inst.Step.Postconditions)+len(inst.Step.Asserts) > 0 {
 		c.conds = scope.EvalContext(n.node.Refs, inst.Rep)

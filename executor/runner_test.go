@@ -91,7 +91,7 @@ func runnerFor(t *testing.T, src, addr string, client ChatClient) (*runner, *cal
 		if ch.Address != addr {
 			continue
 		}
-		c, err := newCall(ch.Rendered, newRedactor(sensitiveStrings(plan), ch.Rendered), newSchemaCache())
+		c, err := newCall(ch.Rendered, newRedactor(sensitiveStrings(plan), ch.Rendered), newSchemaCache(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

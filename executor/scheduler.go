@@ -33,6 +33,7 @@ type scheduler struct {
 	res     Result
 	schemas *schemaCache
 	secrets []string // the strings of the sensitive variables
+	planned map[string]*planner.Change // the plan's changes, by address
 	budget  *budget  // nil without a budget
 }
 
@@ -72,6 +73,10 @@ func newScheduler(ctx context.Context, plan *planner.Plan, st *state.State, opts
 		res:     Result{Outputs: map[string]cty.Value{}},
 		schemas: newSchemaCache(),
 		secrets: sensitiveStrings(plan),
+		planned: make(map[string]*planner.Change, len(plan.Changes)),
+	}
+	for _, c := range plan.Changes {
+		s.planned[c.Address] = c
 	}
 	if !opts.Offline {
 		s.budget = newBudget(plan, opts.Budget)
