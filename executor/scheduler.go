@@ -32,9 +32,9 @@ type scheduler struct {
 	done    chan finished
 	res     Result
 	schemas *schemaCache
-	secrets []string // the strings of the sensitive variables
+	secrets []string                   // the strings of the sensitive variables
 	planned map[string]*planner.Change // the plan's changes, by address
-	budget  *budget  // nil without a budget
+	budget  *budget                    // nil without a budget
 }
 
 // nodeRun is the progress of one graph node.
