@@ -107,7 +107,7 @@ func newRunner(ctx context.Context, plan *planner.Plan, opts Options) *runner {
 		callCtx: opts.CallContext,
 		stop:    ctx,
 		offline: opts.Offline,
-		value:   plan.StepValue,
+		value:   plan.AnswerValue,
 		runTool: runTool,
 	}
 }

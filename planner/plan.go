@@ -113,8 +113,9 @@ type Plan struct {
 	// block, where its schema is keyed (every instance of a module holds
 	// the same blocks).
 	stepNS map[*config.Step]string
-	// unknown holds UnknownStep's value of each step, made once.
-	unknown sync.Map
+	// unknown holds UnknownStep's value of each step, made once;
+	// recorded holds StepValue's value of each record (a stepRecord).
+	unknown, recorded sync.Map
 }
 
 // Build plans cfg against the recorded state. It calls no model.

@@ -25,7 +25,17 @@ type Scope struct {
 	outs   map[*ModuleInstance]map[string]cty.Value // outputs of the module instances called, as evaluated so far
 	shown  map[string][]Segment                     // how the caller rendered variables not known yet, for the plan
 	ws     string                                   // promptform.workspace
-	funcs  map[string]function.Function
+	// ver counts the changes to the scope; base caches the context of
+	// one list of references at one version (see EvalContext).
+	ver    uint64
+	baseMu sync.Mutex
+	base   struct {
+		refs *config.Ref // the list's first reference: its identity
+		n    int
+		ver  uint64
+		ctx  *hcl.EvalContext
+	}
+	funcs map[string]function.Function
 }
 
 // Sensitive is the mark of values that come from a sensitive variable, or
@@ -85,6 +95,7 @@ func (s *Scope) workspace() string {
 func (s *Scope) SetVar(name string, v cty.Value) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.ver++
 	s.vars[name] = v
 }
 
@@ -93,6 +104,7 @@ func (s *Scope) SetVar(name string, v cty.Value) {
 func (s *Scope) SetVarDisplay(name string, segs []Segment) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.ver++
 	if s.shown == nil {
 		s.shown = map[string][]Segment{}
 	}
@@ -112,6 +124,7 @@ func (s *Scope) VarDisplays() map[string][]Segment {
 func (s *Scope) SetModuleOutput(ci *ModuleInstance, name string, v cty.Value) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.ver++
 	if s.outs[ci] == nil {
 		s.outs[ci] = map[string]cty.Value{}
 	}
@@ -187,6 +200,7 @@ func (s *Scope) namedValues(refs []*config.Ref) map[string]cty.Value {
 func (s *Scope) SetLocal(name string, v cty.Value) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.ver++
 	s.locals[name] = v
 }
 
@@ -195,6 +209,7 @@ func (s *Scope) SetLocal(name string, v cty.Value) {
 func (s *Scope) SetStep(name string, v cty.Value) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.ver++
 	s.steps[name] = v
 }
 
@@ -206,8 +221,34 @@ type Repetition struct {
 }
 
 // EvalContext builds an evaluation context holding just what refs name:
-// a fresh context for every evaluation, never mutated after.
+// a fresh context for every evaluation, whose own variables (each, count)
+// may be added to but never changed. The rest is shared: the instances of
+// a step evaluate in children of one context, made once while the scope
+// does not change.
 func (s *Scope) EvalContext(refs []*config.Ref, rep Repetition) *hcl.EvalContext {
+	s.mu.RLock()
+	ver := s.ver
+	s.mu.RUnlock()
+	var first *config.Ref
+	if len(refs) > 0 {
+		first = refs[0]
+	}
+	s.baseMu.Lock()
+	base := s.base
+	s.baseMu.Unlock()
+	if base.ctx == nil || base.refs != first || base.n != len(refs) || base.ver != ver {
+		base.ctx, base.refs, base.n, base.ver = s.baseContext(refs), first, len(refs), ver
+		s.baseMu.Lock()
+		s.base = base
+		s.baseMu.Unlock()
+	}
+	ctx := base.ctx.NewChild()
+	ctx.Variables = repetitionVars(rep)
+	return ctx
+}
+
+// baseContext is the context of refs without each and count.
+func (s *Scope) baseContext(refs []*config.Ref) *hcl.EvalContext {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	locals := map[string]cty.Value{}
@@ -229,7 +270,6 @@ func (s *Scope) EvalContext(refs []*config.Ref, rep Repetition) *hcl.EvalContext
 		vars[root] = v
 	}
 	vars[config.RootPromptform] = cty.ObjectVal(map[string]cty.Value{"workspace": cty.StringVal(s.workspace())})
-	maps.Copy(vars, repetitionVars(rep))
 	return &hcl.EvalContext{Variables: vars, Functions: s.funcs}
 }
 

@@ -111,7 +111,32 @@ func ownSample(attrs map[string]cty.Value) cty.Value {
 // StepValue turns a recorded instance of s into the value later
 // expressions see. When its request used a sensitive value, so does its
 // answer: output, result and tool_calls carry the Sensitive mark.
+//
+// The value of a record is made once per plan and re-used: apply walks
+// the plan's instances again, and a kept instance's record is the same.
 func (p *Plan) StepValue(s *config.Step, rec *state.Step) cty.Value {
+	key := stepRecord{s, rec}
+	if v, ok := p.recorded.Load(key); ok {
+		return v.(cty.Value)
+	}
+	v := p.stepValue(s, rec)
+	p.recorded.Store(key, v)
+	return v
+}
+
+// stepRecord is a record of a step, as StepValue caches its value: a
+// record read from the state is never changed (a new answer, or new
+// scores, make a new record).
+type stepRecord struct {
+	step *config.Step
+	rec  *state.Step
+}
+
+// AnswerValue is StepValue for a record still being made (an answer
+// whose asserts are scored next): its value is not cached.
+func (p *Plan) AnswerValue(s *config.Step, rec *state.Step) cty.Value { return p.stepValue(s, rec) }
+
+func (p *Plan) stepValue(s *config.Step, rec *state.Step) cty.Value {
 	attrs := map[string]cty.Value{
 		"output":        cty.StringVal(rec.Output),
 		"result":        resultValue(rec.Result, p.ResultType(s)),
