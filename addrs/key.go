@@ -3,6 +3,7 @@ package addrs
 import (
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"strconv"
 	"strings"
 
@@ -24,8 +25,18 @@ func KeyString(k cty.Value) string {
 	case k.Type() == cty.String:
 		return "[" + strconv.Quote(k.AsString()) + "]"
 	default:
-		return "[" + k.AsBigFloat().Text('f', -1) + "]"
+		return "[" + numberText(k) + "]"
 	}
+}
+
+// numberText spells a number key as Text('f', -1) does, whole numbers
+// (count indexes) the fast way.
+func numberText(k cty.Value) string {
+	f := k.AsBigFloat()
+	if i, acc := f.Int64(); acc == big.Exact {
+		return strconv.FormatInt(i, 10)
+	}
+	return f.Text('f', -1)
 }
 
 // keyJSON returns an instance key as JSON, or nil for NoKey.
@@ -37,7 +48,7 @@ func keyJSON(k cty.Value) json.RawMessage {
 		b, _ := json.Marshal(k.AsString()) // a string always encodes
 		return b
 	default:
-		return json.RawMessage(k.AsBigFloat().Text('f', -1))
+		return json.RawMessage(numberText(k))
 	}
 }
 

@@ -77,6 +77,17 @@ func (r *Request) LastUserText() string {
 // CanonicalJSON re-encodes a JSON document with object keys sorted and
 // numbers kept exactly as written.
 func CanonicalJSON(b []byte) ([]byte, error) {
+	if json.Valid(b) {
+		if out, ok := canonicalFast(b); ok {
+			return out, nil
+		}
+	}
+	return canonicalSlow(b)
+}
+
+// canonicalSlow is CanonicalJSON by decoding into Go values and encoding
+// them again: the definition that canonicalFast matches byte for byte.
+func canonicalSlow(b []byte) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	var v any
