@@ -102,6 +102,15 @@ func (o applyOp) Done(*planner.Node) hcl.Diagnostics {
 // planner.Walk.DecideInstance, as the plan did. A kept instance re-uses
 // its record at once (nil job); otherwise the job to run is returned.
 func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*job, hcl.Diagnostics) {
+	if pc := s.planned[inst.Address()]; s.allKept && keptAsPlanned(inst, pc) {
+		// Nothing runs, so every value is what the plan saw: the plan's
+		// decision stands, without rendering the request again.
+		s.res.Reused++
+		s.opts.Hook.StepFinished(inst.Address(), pc.Prior, true, 0)
+		n.vals[i] = s.plan.StepValue(inst.Step, pc.Prior)
+		n.settle(i)
+		return nil, nil
+	}
 	scope := s.walk.ScopeOf(n.node.Mod)
 	rendered, diags := s.plan.Render(inst, n.node.Refs, scope)
 	if diags.HasErrors() {
@@ -134,6 +143,14 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*job, hc
 		return nil, nil
 	}
 	return &job{call: c, node: n, index: i}, nil
+}
+
+// keptAsPlanned reports whether the plan kept the instance with its
+// record as it is: not from the shared cache (apply records those) and
+// with no asserts to score again.
+func keptAsPlanned(inst *planner.Instance, pc *planner.Change) bool {
+	return pc != nil && pc.Action == planner.Keep && !pc.Cached && pc.Prior != nil &&
+		len(inst.Step.Asserts) == 0 && len(pc.Prior.Asserts) == 0
 }
 
 // complete finishes a node and makes its dependents ready.

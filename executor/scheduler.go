@@ -34,7 +34,10 @@ type scheduler struct {
 	schemas *schemaCache
 	secrets []string                   // the strings of the sensitive variables
 	planned map[string]*planner.Change // the plan's changes, by address
-	budget  *budget                    // nil without a budget
+	// allKept is true when the plan runs nothing: every value apply sees
+	// is then the one the plan saw.
+	allKept bool
+	budget  *budget // nil without a budget
 }
 
 // nodeRun is the progress of one graph node.
@@ -75,8 +78,12 @@ func newScheduler(ctx context.Context, plan *planner.Plan, st *state.State, opts
 		secrets: sensitiveStrings(plan),
 		planned: make(map[string]*planner.Change, len(plan.Changes)),
 	}
+	s.allKept = true
 	for _, c := range plan.Changes {
 		s.planned[c.Address] = c
+		if c.Action == planner.Run || c.Action == planner.Rerun || c.Action == planner.RunIfChanged {
+			s.allKept = false
+		}
 	}
 	if !opts.Offline {
 		s.budget = newBudget(plan, opts.Budget)
