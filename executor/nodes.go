@@ -107,7 +107,10 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*job, hc
 		// decision stands, without rendering the request again.
 		s.res.Reused++
 		s.opts.Hook.StepFinished(inst.Address(), pc.Prior, true, 0)
-		n.vals[i] = s.plan.StepValue(inst.Step, pc.Prior)
+		n.vals[i] = s.plan.UnknownStep(inst.Step)
+		if s.plan.Graph.Used(n.node.Addr) {
+			n.vals[i] = s.plan.StepValue(inst.Step, pc.Prior)
+		}
 		n.settle(i)
 		return nil, nil
 	}

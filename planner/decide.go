@@ -25,7 +25,9 @@ type Decision struct {
 	Prior    *state.Step // the recorded instance, or nil
 	// Value is what dependents see: the recorded value when the instance
 	// is kept or filtered out, else unknown (its answer marked Sensitive
-	// when the request uses a sensitive value) until it has run.
+	// when the request uses a sensitive value) until it has run. A kept
+	// instance of a step that no node uses, and that has no asserts to
+	// score, is left unknown: nothing would read it.
 	Value cty.Value
 	// Rescored is the record of a kept instance whose asserts score
 	// differently now (they changed since its answer was recorded): the
@@ -93,6 +95,9 @@ func (w *Walk) DecideInstance(f Facts) Decision {
 				d.Action, d.Reason, d.Prior, d.Cached = Keep, CachedReason, rec, true
 			}
 		}
+	}
+	if len(s.Asserts) == 0 && (d.Prior == nil || len(d.Prior.Asserts) == 0) && !w.Plan.Graph.Used(f.Inst.Addr.Step.String()) {
+		return d // no node uses the step's value, and no assert scores it: leave it unknown
 	}
 	d.Value = w.Plan.ChangeValue(s, &Change{Action: d.Action, Prior: d.Prior, Rendered: f.Rendered})
 	// Scored again: with the step's asserts (in Conds, which both callers

@@ -44,7 +44,13 @@ type Graph struct {
 	Nodes   map[string]*Node
 	Order   []string          // topological: dependencies first, ties broken by address
 	Modules []*ModuleInstance // the root module first, then every module instance, callers before callees
+	// used holds the nodes that some other node depends on: the value of
+	// a step no one uses need not be built.
+	used map[string]bool
 }
+
+// Used reports whether some node depends on the node at addr.
+func (g *Graph) Used(addr string) bool { return g.used[addr] }
 
 // Root returns the root module's instance.
 func (g *Graph) Root() *ModuleInstance { return g.Modules[0] }
@@ -82,8 +88,12 @@ func BuildGraph(cfg *config.Config, vars map[string]cty.Value) (*Graph, hcl.Diag
 	for _, mi := range mods {
 		diags = append(diags, g.addModule(mi)...)
 	}
+	g.used = map[string]bool{}
 	for _, addr := range slices.Sorted(maps.Keys(g.Nodes)) {
 		diags = append(diags, g.connect(g.Nodes[addr])...)
+		for _, d := range g.Nodes[addr].Deps {
+			g.used[d] = true
+		}
 	}
 	// Cycles are looked for even among bad references, over the edges that
 	// are good, so that one run reports them all.

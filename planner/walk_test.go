@@ -23,6 +23,9 @@ step "a" {
 output "shout" {
   value = upper(local.greeting)
 }
+output "x" {
+  value = step.a["x"].output
+}
 check "calm" {
   assert {
     condition     = true
