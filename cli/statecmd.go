@@ -25,24 +25,7 @@ var stateCommands = map[string]command{
 }
 
 func runState(m *Meta, args []string) int {
-	if len(args) == 0 || args[0] == "-help" || args[0] == "-h" || args[0] == "--help" {
-		w := m.Stderr
-		if len(args) > 0 {
-			w = m.Stdout
-		}
-		printStateUsage(w)
-		if len(args) == 0 {
-			return 1
-		}
-		return 0
-	}
-	sub, ok := stateCommands[args[0]]
-	if !ok {
-		fmt.Fprintf(m.Stderr, "Error: unknown state subcommand %q.\n\n", subcommandName(args[0]))
-		printStateUsage(m.Stderr)
-		return 1
-	}
-	return sub.run(m, args[1:])
+	return runSubcommand(m, args, "state", stateCommands, printStateUsage)
 }
 
 func printStateUsage(w io.Writer) {

@@ -21,21 +21,28 @@ var workspaceCommands = map[string]command{
 }
 
 func runWorkspace(m *Meta, args []string) int {
+	return runSubcommand(m, args, "workspace", workspaceCommands, printWorkspaceUsage)
+}
+
+// runSubcommand runs the subcommand args[0] of a command with
+// subcommands (state, workspace), or prints its usage: on stdout for
+// -help, else on stderr with exit 1.
+func runSubcommand(m *Meta, args []string, what string, subs map[string]command, usage func(io.Writer)) int {
 	if len(args) == 0 || args[0] == "-help" || args[0] == "-h" || args[0] == "--help" {
 		w := m.Stderr
 		if len(args) > 0 {
 			w = m.Stdout
 		}
-		printWorkspaceUsage(w)
+		usage(w)
 		if len(args) == 0 {
 			return 1
 		}
 		return 0
 	}
-	sub, ok := workspaceCommands[args[0]]
+	sub, ok := subs[args[0]]
 	if !ok {
-		fmt.Fprintf(m.Stderr, "Error: unknown workspace subcommand %q.\n\n", subcommandName(args[0]))
-		printWorkspaceUsage(m.Stderr)
+		fmt.Fprintf(m.Stderr, "Error: unknown %s subcommand %q.\n\n", what, subcommandName(args[0]))
+		usage(m.Stderr)
 		return 1
 	}
 	return sub.run(m, args[1:])
