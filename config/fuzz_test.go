@@ -15,8 +15,10 @@ import (
 // syntax or in JSON syntax, and builds its step graph: whatever the text,
 // loading ends with diagnostics, never a panic. The graph is built even
 // when loading reported errors, as a loaded configuration promises to be
-// safe for static analysis. Nothing is evaluated, so no input can make the
-// fuzzer wait on an expensive expression.
+// safe for static analysis. Nothing expensive is evaluated (analysis
+// without values leaves locals unknown; a module's for_each or count that
+// needs them expands to nothing), so no input can make the fuzzer wait on
+// an expensive expression.
 func FuzzConfig(f *testing.F) {
 	for _, seed := range fuzzSeeds(f) {
 		f.Add(seed, strings.HasPrefix(strings.TrimSpace(seed), "{"))

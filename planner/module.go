@@ -83,7 +83,7 @@ func expandModules(cfg *config.Config, vars map[string]cty.Value) ([]*ModuleInst
 		if len(mi.Config.Modules) == 0 {
 			continue
 		}
-		ctx := staticContext(mi) // locals are evaluated once more by the walk: only for callers
+		ctx := staticContext(mi, !analysis) // locals are evaluated once more by the walk: only for callers
 		for _, name := range slices.Sorted(maps.Keys(mi.Config.Modules)) {
 			call, child := mi.Config.Modules[name], mi.Config.Children[name]
 			if child == nil {
@@ -139,9 +139,11 @@ func checkModuleArgs(call *config.ModuleCall, child *config.Config) hcl.Diagnost
 }
 
 // staticContext is the context of what a module instance knows before any
-// step runs: its variables as known, its locals that use no step, its
-// model and fallback values, and the functions of its directory.
-func staticContext(mi *ModuleInstance) *hcl.EvalContext {
+// step runs: its variables as known, its locals that use no step (with
+// withLocals; else every local is unknown, for analysis that evaluates
+// nothing expensive), its model and fallback values, and the functions of
+// its directory.
+func staticContext(mi *ModuleInstance, withLocals bool) *hcl.EvalContext {
 	s := newModuleScope(mi, nil)
 	ctx := s.VarContext()
 	locals := map[string]cty.Value{}
@@ -179,6 +181,10 @@ func staticContext(mi *ModuleInstance) *hcl.EvalContext {
 		return v
 	}
 	for _, name := range slices.Sorted(maps.Keys(mi.Config.Locals)) {
+		if !withLocals {
+			locals[name] = cty.DynamicVal
+			continue
+		}
 		eval(name, map[string]bool{})
 	}
 	out := ctx.NewChild()
