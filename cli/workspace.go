@@ -62,14 +62,9 @@ func runWorkspaceList(m *Meta, args []string) int {
 		return 1
 	}
 	view := m.view()
-	be, ws, diags := m.stateBackend()
-	if diags.HasErrors() {
-		view.diags(diags)
+	names, ws, ok := m.listWorkspaces(view)
+	if !ok {
 		return 1
-	}
-	names, err := be.Workspaces(m.ctx)
-	if err != nil {
-		return view.fail("Cannot list workspaces", err.Error()+".")
 	}
 	for _, name := range names {
 		mark := " "
@@ -140,14 +135,9 @@ func runWorkspaceSelect(m *Meta, args []string) int {
 		return 1
 	}
 	view := m.view()
-	be, _, diags := m.stateBackend()
-	if diags.HasErrors() {
-		view.diags(diags)
+	names, _, ok := m.listWorkspaces(view)
+	if !ok {
 		return 1
-	}
-	names, err := be.Workspaces(m.ctx)
-	if err != nil {
-		return view.fail("Cannot list workspaces", err.Error()+".")
 	}
 	if !slices.Contains(names, name) {
 		return view.fail("Workspace does not exist", fmt.Sprintf("There is no workspace %q; promptform workspace list shows them, and promptform workspace new %s creates it.", name, name))
@@ -197,6 +187,22 @@ func runWorkspaceDelete(m *Meta, args []string) int {
 	}
 	fmt.Fprintf(m.Stdout, "Deleted workspace %q.\n", name)
 	return 0
+}
+
+// listWorkspaces returns the backend's workspaces and the current one,
+// or prints why they cannot be had.
+func (m *Meta) listWorkspaces(view *viewBase) (names []string, current string, ok bool) {
+	be, ws, diags := m.stateBackend()
+	if diags.HasErrors() {
+		view.diags(diags)
+		return nil, "", false
+	}
+	names, err := be.Workspaces(m.ctx)
+	if err != nil {
+		view.fail("Cannot list workspaces", err.Error()+".")
+		return nil, "", false
+	}
+	return names, ws, true
 }
 
 // selectWorkspace records the selected workspace in the state directory.
