@@ -218,7 +218,7 @@ func compareStates(base, now *state.State, rank map[string]int) *comparison {
 	rates := map[string]*stepRates{}
 	for _, addr := range all {
 		b, n := base.Steps[addr], now.Steps[addr]
-		step := stepOf(addr)
+		step := addrs.StepOf(addr)
 		sr := rates[step]
 		if sr == nil {
 			sr = &stepRates{step: step, assertsByName: map[string]*assertRates{}}
@@ -335,10 +335,6 @@ func (c *comparison) diffAsserts(addr, step string, b, n *state.Step) {
 		}
 	}
 }
-
-// stepOf returns the address of the step an instance address belongs to:
-// step.a for step.a["k"]#2; an address it cannot read stays as it is.
-func stepOf(addr string) string { return addrs.StepOf(addr) }
 
 // instanceOrder is where an instance address sorts: by step, then by key
 // (count indexes as numbers), then by sample.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/promptform/promptform/addrs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -60,8 +61,8 @@ func TestStepOf(t *testing.T) {
 		`module.m["x"].step.b[0]#2`: `module.m["x"].step.b`,
 		`not an address`:            "not an address",
 	} {
-		if got := stepOf(in); got != want {
-			t.Errorf("stepOf(%s) = %s, want %s", in, got, want)
+		if got := addrs.StepOf(in); got != want {
+			t.Errorf("addrs.StepOf(%s) = %s, want %s", in, got, want)
 		}
 	}
 }

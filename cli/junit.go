@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/promptform/promptform/addrs"
 	"io/fs"
 	"maps"
 	"os"
@@ -265,7 +266,7 @@ func (r *junitReport) suites(code int) xmlSuites {
 	stamp := r.begun.UTC().Format("2006-01-02T15:04:05")
 	var elapsed time.Duration // of the suite being built
 	for _, addr := range all {
-		step := stepOf(addr)
+		step := addrs.StepOf(addr)
 		if n := len(doc.Suites); n == 0 || doc.Suites[n-1].Name != step {
 			doc.Suites = append(doc.Suites, xmlSuite{Name: step, Timestamp: stamp, Time: "0.000"})
 			elapsed = 0

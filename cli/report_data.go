@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/promptform/promptform/addrs"
 	"slices"
 	"strconv"
 	"strings"
@@ -174,7 +175,7 @@ func changeMarks(c *comparison) map[string][]reportMark {
 // none of its texts.
 func newReportRow(addr string, rec *state.Step) reportRow {
 	row := reportRow{
-		Address: addr, Step: stepOf(addr), Key: keyText(rec.Key), Model: rec.Model,
+		Address: addr, Step: addrs.StepOf(addr), Key: keyText(rec.Key), Model: rec.Model,
 		InputTokens: rec.Usage.InputTokens, OutputTokens: rec.Usage.OutputTokens, Tokens: rec.Usage.TotalTokens,
 		CostUSD: recordUSD(rec), LatencyMS: rec.DurationMS, Sensitive: rec.Sensitive, Bad: rec.Failed != "",
 		Inputs: inputsText(rec.Each), Output: answerText(rec), Failed: rec.Failed, Asserts: []reportAssert{},

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"github.com/promptform/promptform/addrs"
 	"maps"
 	"slices"
 	"sync"
@@ -89,7 +90,7 @@ func (t *tally) stepAddr(addr string) string {
 			return s
 		}
 	}
-	return stepOf(addr)
+	return addrs.StepOf(addr)
 }
 
 // step returns the count of a step, made on first use. The caller holds

@@ -102,7 +102,8 @@ func (o applyOp) Done(*planner.Node) hcl.Diagnostics {
 // planner.Walk.DecideInstance, as the plan did. A kept instance re-uses
 // its record at once (nil job); otherwise the job to run is returned.
 func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*job, hcl.Diagnostics) {
-	if pc := s.planned[inst.Address()]; s.allKept && keptAsPlanned(inst, pc) {
+	pc := s.planned[inst.Address()]
+	if s.allKept && keptAsPlanned(inst, pc) {
 		// Nothing runs, so every value is what the plan saw: the plan's
 		// decision stands, without rendering the request again.
 		s.res.Reused++
@@ -121,7 +122,7 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*job, hc
 		return nil, diags
 	}
 	rd := newRedactor(s.secrets, rendered)
-	c, err := newCall(rendered, rd, s.schemas, s.planned[inst.Address()])
+	c, err := newCall(rendered, rd, s.schemas, pc)
 	if err != nil {
 		return nil, s.instanceFailed(n, i, rd.error(fmt.Errorf("cannot encode request: %w", err)))
 	}

@@ -301,23 +301,7 @@ func TestModuleUpstreamReason(t *testing.T) {
 	for _, a := range []string{"step.use", "module.a.step.s"} {
 		st.Steps[a] = &state.Step{Address: a, Name: a[strings.LastIndex(a, ".")+1:], RequestHash: "sha256:old", Offline: true}
 	}
-	p := mustPlanSrc(t, modelSrc+`
-step "draft" {
-  model  = model.fast
-  prompt = "draft"
-}
-
-module "a" {
-  source = "./child"
-  model  = model.fast
-  text   = step.draft.output
-}
-
-step "use" {
-  model  = model.fast
-  prompt = module.a.OUT
-}
-`, map[string]string{"child/main.pf.hcl": childSrc}, st)
+	p := mustPlanSrc(t, modelSrc+draftModuleSrc, map[string]string{"child/main.pf.hcl": childSrc}, st)
 	for addr, want := range map[string]string{
 		"step.draft":      "run (new)",
 		"module.a.step.s": "run if inputs change (upstream step.draft will run)",

@@ -13,6 +13,26 @@ import (
 	"github.com/zclconf/go-cty/cty"
 )
 
+// draftModuleSrc is a root step whose output module.a (childSrc) takes as
+// its text, and a root step that uses one of the module's outputs.
+const draftModuleSrc = `
+step "draft" {
+  model  = model.fast
+  prompt = "draft"
+}
+
+module "a" {
+  source = "./child"
+  model  = model.fast
+  text   = step.draft.output
+}
+
+step "use" {
+  model  = model.fast
+  prompt = module.a.OUT
+}
+`
+
 // childSrc is a module with two chained steps, one step on its own and an
 // output that uses the second step only.
 const childSrc = `
@@ -155,23 +175,7 @@ func errorsOf(diags hcl.Diagnostics) []string {
 
 func TestModuleGraphEdges(t *testing.T) {
 	t.Parallel()
-	cfg := loadSrc(t, modelSrc+`
-step "draft" {
-  model  = model.fast
-  prompt = "draft"
-}
-
-module "a" {
-  source = "./child"
-  model  = model.fast
-  text   = step.draft.output
-}
-
-step "use" {
-  model  = model.fast
-  prompt = module.a.OUT
-}
-
+	cfg := loadSrc(t, modelSrc+draftModuleSrc+`
 output "o" {
   value = module.a.OUT
 }

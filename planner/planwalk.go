@@ -59,6 +59,7 @@ type planOp struct {
 	vals      []cty.Value
 	diags     hcl.Diagnostics
 	instDiags instanceDiags
+	upstream  string // why its requests not known yet may change: the same for every instance
 }
 
 func (o *planOp) Expanded(n *Node, insts []*Instance, diags hcl.Diagnostics) bool {
@@ -67,6 +68,7 @@ func (o *planOp) Expanded(n *Node, insts []*Instance, diags hcl.Diagnostics) boo
 	}
 	o.insts, o.vals, o.diags = insts, make([]cty.Value, len(insts)), diags
 	o.instDiags = instanceDiags{step: n.Addr}
+	o.upstream = upstreamReason(o.w.Plan.Graph, n, o.willRun)
 	return true
 }
 
@@ -132,7 +134,7 @@ func (o *planOp) planInstance(n *Node, inst *Instance) (*plannedInstance, hcl.Di
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	f := Facts{Inst: inst, Rendered: r, Upstream: upstreamReason(p.Graph, n, o.willRun)}
+	f := Facts{Inst: inst, Rendered: r, Upstream: o.upstream}
 	if len(inst.Step.Asserts) > 0 {
 		f.Conds = scope.EvalContext(n.Refs, inst.Rep)
 	}
