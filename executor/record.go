@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"bytes"
 	"encoding/json"
 	"time"
 
@@ -15,7 +16,7 @@ import (
 // included: what the step cost.
 func newRecord(c *call, ex *exchange, started time.Time, offline bool) *state.Step {
 	resp := ex.resp
-	respJSON, _ := json.Marshal(resp)
+	respJSON := marshalText(resp)
 	rec := &state.Step{
 		Address:      c.inst.Address(),
 		Name:         c.inst.Step.Name,
@@ -54,6 +55,18 @@ func newRecord(c *call, ex *exchange, started time.Time, offline bool) *state.St
 		rec.Cost = costOf(c.prices, ex)
 	}
 	return rec
+}
+
+// marshalText encodes v as JSON without escaping <, > and &, which prompts
+// and answers are full of: the state keeps the text as it reads.
+func marshalText(v any) json.RawMessage {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if enc.Encode(v) != nil {
+		return nil
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
 }
 
 // costOf is what an exchange's answers cost, at the price of the model

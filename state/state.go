@@ -19,7 +19,8 @@ import (
 
 // Version is the state format version this package writes. Load refuses
 // newer versions rather than lose what it does not understand.
-const Version = 1
+// Version 1 (indented, every record whole) is still read.
+const Version = 2
 
 // Dir and File name where state lives, relative to the configuration directory.
 const (
@@ -222,8 +223,8 @@ func Load(path string) (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state: %w", err)
 	}
-	var s State
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := decodeState(b)
+	if err != nil {
 		return nil, fmt.Errorf("state: %s is not valid state JSON (%v); it may be truncated or edited by hand. "+
 			"Restore it from version control or a backup, or move it away to start from an empty state", path, err)
 	}
@@ -233,7 +234,7 @@ func Load(path string) (*State, error) {
 	if s.Outputs == nil {
 		s.Outputs = map[string]*Output{}
 	}
-	return &s, nil
+	return s, nil
 }
 
 // Save writes the state to path atomically, creating the directory (see
@@ -288,8 +289,8 @@ func (s *State) Addresses() []string {
 }
 
 // SameJSON reports whether two JSON texts are the same but for white
-// space, as a value recorded in the state (written indented) and the same
-// value encoded afresh are; two absent ones are.
+// space, as a value recorded in a state (version 1 wrote it indented) and
+// the same value encoded afresh are; two absent ones are.
 func SameJSON(a, b []byte) bool {
 	var ca, cb bytes.Buffer
 	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
@@ -298,15 +299,15 @@ func SameJSON(a, b []byte) bool {
 	return bytes.Equal(ca.Bytes(), cb.Bytes())
 }
 
-// Encode writes the state as its file holds it: indented JSON, then a
+// Encode writes the state as its file holds it (see fileStep), then a
 // newline. Backends that keep states elsewhere store these bytes.
 func (s *State) Encode(w io.Writer) error { return s.encode(w) }
 
 // Decode reads a state as Encode writes it, and checks it as Load does;
 // where names its source in errors (a file, or a database row).
 func Decode(b []byte, where string) (*State, error) {
-	var s State
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := decodeState(b)
+	if err != nil {
 		return nil, fmt.Errorf("state: %s is not valid state JSON (%v)", where, err)
 	}
 	if err := s.check(where); err != nil {
@@ -315,5 +316,5 @@ func Decode(b []byte, where string) (*State, error) {
 	if s.Outputs == nil {
 		s.Outputs = map[string]*Output{}
 	}
-	return &s, nil
+	return s, nil
 }

@@ -98,57 +98,33 @@ type stateHeader struct {
 	PromptformVersion string `json:"promptform_version,omitempty"`
 }
 
-// encode writes the state as json.MarshalIndent(s, "", "  ") and a newline
-// would, byte for byte, but one record at a time: it never holds more than
-// one step's encoding, however large the state.
+// encode writes the state in the format of Version, whatever version it
+// was read from: the header indented,
+// then one compact line per step record and per output (see fileStep). It
+// never holds more than one record's encoding, however large the state.
 func (s *State) encode(w io.Writer) error {
-	head, err := json.MarshalIndent(stateHeader{s.Version, s.Lineage, s.Serial, s.PromptformVersion}, "", "  ")
+	head, err := json.MarshalIndent(stateHeader{Version, s.Lineage, s.Serial, s.PromptformVersion}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode: %w", err)
 	}
 	ew := &errWriter{w: w}
 	ew.write(head[:len(head)-len("\n}")])
 	ew.write([]byte(",\n  \"steps\": "))
-	encodeMap(ew, s.Steps)
+	encodeSteps(ew, s.Steps)
 	ew.write([]byte(",\n  \"outputs\": "))
-	encodeMap(ew, s.Outputs)
+	encodeLines(ew, s.Outputs, func(_ string, o *Output) any { return o })
 	ew.write([]byte("\n}\n"))
 	return ew.err
 }
 
-// encodeMap writes a map of records as a second-level member of encode's
-// object, keys sorted.
-func encodeMap[V any](ew *errWriter, m map[string]V) {
-	switch {
-	case m == nil:
-		ew.write([]byte("null"))
-		return
-	case len(m) == 0:
-		ew.write([]byte("{}"))
-		return
-	}
+// sortedKeys returns a map's keys, sorted.
+func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	ew.write([]byte("{"))
-	for i, k := range keys {
-		key, _ := json.Marshal(k) // a string always encodes
-		val, err := json.MarshalIndent(m[k], "    ", "  ")
-		if err != nil {
-			ew.fail(fmt.Errorf("encode %s: %w", key, err))
-			return
-		}
-		if i > 0 {
-			ew.write([]byte(","))
-		}
-		ew.write([]byte("\n    "))
-		ew.write(key)
-		ew.write([]byte(": "))
-		ew.write(val)
-	}
-	ew.write([]byte("\n  }"))
+	return keys
 }
 
 // errWriter keeps the first error of a series of writes and skips the rest.

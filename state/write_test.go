@@ -2,7 +2,6 @@ package state
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -168,33 +167,6 @@ func TestCommitStreamsTheState(t *testing.T) {
 	}
 	if st, err := Load(path); err != nil || len(st.Steps) != steps {
 		t.Errorf("the streamed state does not load back: %v", err)
-	}
-}
-
-func TestEncodeMatchesMarshalIndent(t *testing.T) {
-	t.Parallel()
-	s := New()
-	s.Serial = 7
-	s.PromptformVersion = "0.1.0"
-	for i := range 3 {
-		st := testStep(i, 5)
-		st.Rounds = []Round{{ToolCalls: []ToolCall{{ID: "c", Name: "t", Arguments: `{"a":"<&>"}`}}}}
-		s.Steps[st.Address] = st
-	}
-	s.Steps[`step.x["<&>"]`] = &Step{Address: `step.x["<&>"]`, Key: json.RawMessage(`"<&>"`), Request: json.RawMessage(`{"a": [1, 2]}`)}
-	s.Outputs["o"] = &Output{Value: json.RawMessage(`{"k": "v"}`), Type: json.RawMessage(`["object",{"k":"string"}]`), Sensitive: true}
-	for name, st := range map[string]*State{"full": s, "empty": New(), "nil maps": {Version: 1, Lineage: "x"}} {
-		want, err := json.MarshalIndent(st, "", "  ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got bytes.Buffer
-		if err := st.encode(&got); err != nil {
-			t.Fatal(err)
-		}
-		if got.String() != string(want)+"\n" {
-			t.Errorf("%s: encode differs from json.MarshalIndent\ngot:\n%s\nwant:\n%s", name, got.String(), want)
-		}
 	}
 }
 

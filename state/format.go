@@ -1,0 +1,457 @@
+package state
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// The file format, version 2.
+//
+// Version 1 wrote the state indented, and each record kept what its
+// response already says a second time: the answer's text as "output", and
+// its model, finish reason, usage, tool calls and request id; the address
+// both as the record's key and inside it, with the step's name, key and
+// sample index that the address spells; and the hash of the request beside
+// the request. At 100,000 small records that was 3.4 times the bytes of the
+// requests and responses themselves.
+//
+// Version 2 writes one record per line, compact (so a change to one
+// instance is a one-line diff in version control), and leaves out of a
+// record every field that it can derive exactly from the rest: the address
+// from the record's key; name, key and sample from the address; the request
+// hash from the request; output, tool calls, model, finish reason, usage and
+// request id from the response. The writer derives each such field and
+// leaves it out only when the derivation gives back the very value
+// recorded, so reading restores every record as it was; a field that
+// differs (the usage summed over tool rounds, the model of a fallback that
+// served) is written as before. Reading version 1 is unchanged: a field it
+// omitted stays empty.
+
+// fileStep is a record as version 2 writes it: the fields the reader can
+// derive are pointers, absent when derivable, shadowing Step's own.
+type fileStep struct {
+	Address      *string         `json:"address,omitempty"`
+	Name         *string         `json:"name,omitempty"`
+	Key          json.RawMessage `json:"key,omitempty"` // null: none, though the address has one
+	Sample       *int            `json:"sample,omitempty"`
+	RequestHash  *string         `json:"request_hash,omitempty"`
+	Output       *string         `json:"output,omitempty"`
+	ToolCalls    *[]ToolCall     `json:"tool_calls,omitempty"`
+	Model        *string         `json:"model,omitempty"`
+	FinishReason *string         `json:"finish_reason,omitempty"`
+	Usage        *Usage          `json:"usage,omitempty"`
+	RequestID    *string         `json:"request_id,omitempty"`
+	*Step
+}
+
+// derived is what a record's address, request and response say of it.
+type derived struct {
+	name   string
+	key    json.RawMessage
+	sample int
+	hash   string
+
+	answer       bool // the response decoded
+	output       string
+	toolCalls    []ToolCall
+	model        string
+	finishReason string
+	usage        Usage
+	requestID    string
+}
+
+// derive works out what the reader can restore of a record filed under
+// addr, from the bytes of its request and response as the file holds them.
+func derive(addr string, request, response json.RawMessage) derived {
+	var d derived
+	d.name, d.key, d.sample = splitAddress(addr)
+	if len(request) > 0 {
+		sum := sha256.Sum256(request)
+		d.hash = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	if len(response) > 0 {
+		d.answer = d.readResponse(response)
+	}
+	return d
+}
+
+// splitAddress returns the step name, the key as JSON (nil for none) and
+// the sample index an instance address spells: step.NAME, step.NAME[KEY],
+// step.NAME[KEY]#N, any of them after a module path. What it cannot read
+// gives what a record never holds (an empty name), so the writer keeps the
+// fields.
+func splitAddress(addr string) (name string, key json.RawMessage, sample int) {
+	if i := strings.LastIndexByte(addr, '#'); i >= 0 {
+		// A # in a quoted key is followed by more of the key, never by a
+		// plain whole number alone.
+		n, err := strconv.Atoi(addr[i+1:])
+		if err != nil || n <= 0 || strconv.Itoa(n) != addr[i+1:] {
+			return "", nil, 0
+		}
+		addr, sample = addr[:i], n
+	}
+	if strings.HasSuffix(addr, "]") {
+		// The key is the JSON text between the last '[' that starts one and
+		// the closing ']'; a string key may itself hold brackets.
+		for i := strings.LastIndexByte(addr, '['); i > 0; i = strings.LastIndexByte(addr[:i], '[') {
+			k := addr[i+1 : len(addr)-1]
+			if json.Valid([]byte(k)) {
+				addr, key = addr[:i], json.RawMessage(k)
+				break
+			}
+		}
+		if key == nil {
+			return "", nil, 0
+		}
+	}
+	i := strings.LastIndex(addr, "step.")
+	if i < 0 || (i > 0 && addr[i-1] != '.') {
+		return "", nil, 0
+	}
+	return addr[i+len("step."):], key, sample
+}
+
+// readResponse fills the fields a response holds, as the executor records
+// them: the text of every choice, the tool calls of every choice from both
+// places, the first finish reason, the usage. It reports whether the
+// response decoded.
+func (d *derived) readResponse(b json.RawMessage) bool {
+	type call struct {
+		ID       string `json:"id"`
+		Function struct {
+			Name      string `json:"name"`
+			Arguments string `json:"arguments"`
+		} `json:"function"`
+	}
+	var r struct {
+		RequestID string `json:"request_id"`
+		Model     string `json:"model"`
+		Choices   []struct {
+			Message struct {
+				Content   json.RawMessage `json:"content"`
+				ToolCalls []call          `json:"tool_calls"`
+			} `json:"message"`
+			FinishReason string `json:"finish_reason"`
+			ToolCalls    []call `json:"tool_calls"`
+		} `json:"choices"`
+		Usage *struct {
+			InputTokens         int `json:"input_tokens"`
+			OutputTokens        int `json:"output_tokens"`
+			TotalTokens         int `json:"total_tokens"`
+			PromptTokensDetails *struct {
+				CachedTokens  int `json:"cached_tokens"`
+				CacheCreation *struct {
+					FiveMinutes int `json:"ephemeral_5m_input_tokens"`
+					OneHour     int `json:"ephemeral_1h_input_tokens"`
+				} `json:"cache_creation"`
+			} `json:"prompt_tokens_details"`
+		} `json:"usage"`
+	}
+	if json.Unmarshal(b, &r) != nil {
+		return false
+	}
+	d.requestID, d.model = r.RequestID, r.Model
+	var text strings.Builder
+	d.toolCalls = []ToolCall{}
+	for _, c := range r.Choices {
+		if !contentText(&text, c.Message.Content) {
+			return false
+		}
+		for _, tc := range append(c.Message.ToolCalls, c.ToolCalls...) {
+			d.toolCalls = append(d.toolCalls, ToolCall{ID: tc.ID, Name: tc.Function.Name, Arguments: tc.Function.Arguments})
+		}
+		if d.finishReason == "" {
+			d.finishReason = c.FinishReason
+		}
+	}
+	d.output = text.String()
+	if u := r.Usage; u != nil {
+		d.usage = Usage{InputTokens: u.InputTokens, OutputTokens: u.OutputTokens, TotalTokens: u.TotalTokens}
+		if p := u.PromptTokensDetails; p != nil {
+			d.usage.CacheReadTokens = p.CachedTokens
+			if c := p.CacheCreation; c != nil {
+				d.usage.CacheWriteTokens = c.FiveMinutes + c.OneHour
+				d.usage.CacheWrite1hTokens = c.OneHour
+			}
+		}
+	}
+	return true
+}
+
+// contentText appends a message content's text: a string, or the text of
+// an array of parts; null has none. It reports whether it read the content.
+func contentText(sb *strings.Builder, raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	switch {
+	case len(raw) == 0 || string(raw) == "null":
+		return true
+	case raw[0] == '"':
+		var s string
+		if json.Unmarshal(raw, &s) != nil {
+			return false
+		}
+		sb.WriteString(s)
+		return true
+	case raw[0] == '[':
+		var parts []struct {
+			Text string `json:"text"`
+		}
+		if json.Unmarshal(raw, &parts) != nil {
+			return false
+		}
+		for _, p := range parts {
+			sb.WriteString(p.Text)
+		}
+		return true
+	}
+	return false
+}
+
+// slim returns st as version 2 writes it under addr, its request and
+// response compacted: the derivable fields that derive gives back exactly
+// are left out.
+func slim(addr string, st *Step) *fileStep {
+	cp := *st
+	cp.Request = compactJSON(st.Request)
+	cp.Response = compactJSON(st.Response)
+	if st.Cost != nil {
+		cp.Cost = &Cost{USD: round12(st.Cost.USD), Price: st.Cost.Price}
+		p := &cp.Cost.Price
+		for _, v := range []*float64{&p.Input, &p.Output, &p.CacheRead, &p.CacheWrite, &p.CacheWrite1h} {
+			*v = round12(*v)
+		}
+	}
+	d := derive(addr, cp.Request, cp.Response)
+	f := &fileStep{Step: &cp}
+	if st.Address != addr {
+		f.Address = &st.Address
+	}
+	if st.Name != d.name {
+		f.Name = &st.Name
+	}
+	if !bytes.Equal(st.Key, d.key) {
+		f.Key = st.Key
+		if f.Key == nil {
+			f.Key = json.RawMessage("null")
+		}
+	}
+	if st.Sample != d.sample {
+		f.Sample = &st.Sample
+	}
+	if st.RequestHash != d.hash {
+		f.RequestHash = &st.RequestHash
+	}
+	same := d.answer
+	if !same || st.Output != d.output {
+		f.Output = &st.Output
+	}
+	if !same || !sameToolCalls(st.ToolCalls, d.toolCalls) {
+		tc := st.ToolCalls
+		f.ToolCalls = &tc
+	}
+	if !same || st.Model != d.model {
+		f.Model = &st.Model
+	}
+	if !same || st.FinishReason != d.finishReason {
+		f.FinishReason = &st.FinishReason
+	}
+	if !same || st.Usage != d.usage {
+		f.Usage = &st.Usage
+	}
+	if !same || st.RequestID != d.requestID {
+		f.RequestID = &st.RequestID
+	}
+	return f
+}
+
+// sameToolCalls reports whether a record's tool calls are those derived:
+// a record's nil (never written by the executor) is not the derived empty
+// list, so it is kept as it is.
+func sameToolCalls(a, b []ToolCall) bool {
+	if (a == nil) != (b == nil) || len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// restore makes the record read from a version 2 file under addr: every
+// field the file left out is derived.
+func (f *fileStep) restore(addr string) *Step {
+	st := f.Step
+	if st == nil {
+		st = &Step{}
+	}
+	d := derive(addr, st.Request, st.Response)
+	st.Address = deref(f.Address, addr)
+	st.Name = deref(f.Name, d.name)
+	st.Key = d.key
+	if f.Key != nil {
+		st.Key = f.Key
+		if string(st.Key) == "null" {
+			st.Key = nil
+		}
+	}
+	st.Sample = deref(f.Sample, d.sample)
+	st.RequestHash = deref(f.RequestHash, d.hash)
+	st.Output = deref(f.Output, d.output)
+	st.ToolCalls = deref(f.ToolCalls, d.toolCalls)
+	st.Model = deref(f.Model, d.model)
+	st.FinishReason = deref(f.FinishReason, d.finishReason)
+	st.Usage = deref(f.Usage, d.usage)
+	st.RequestID = deref(f.RequestID, d.requestID)
+	return st
+}
+
+// restoreV1 makes the record read from a version 1 file, which wrote every
+// field it had: an absent one is empty.
+func (f *fileStep) restoreV1() *Step {
+	st := f.Step
+	if st == nil {
+		st = &Step{}
+	}
+	st.Address = deref(f.Address, "")
+	st.Name = deref(f.Name, "")
+	if f.Key != nil && string(f.Key) != "null" {
+		st.Key = f.Key
+	}
+	st.Sample = deref(f.Sample, 0)
+	st.RequestHash = deref(f.RequestHash, "")
+	st.Output = deref(f.Output, "")
+	st.ToolCalls = deref(f.ToolCalls, nil)
+	st.Model = deref(f.Model, "")
+	st.FinishReason = deref(f.FinishReason, "")
+	st.Usage = deref(f.Usage, Usage{})
+	st.RequestID = deref(f.RequestID, "")
+	return st
+}
+
+// round12 rounds a price or a cost to 12 significant digits, which the
+// file spells without the noise of binary fractions (0.11, not
+// 0.11000000000000001): far below a cent at any scale promptform shows.
+func round12(v float64) float64 {
+	r, err := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 12, 64), 64)
+	if err != nil {
+		return v
+	}
+	return r
+}
+
+func deref[T any](p *T, otherwise T) T {
+	if p != nil {
+		return *p
+	}
+	return otherwise
+}
+
+// compactJSON returns b without insignificant white space; b itself when
+// it is compact already, or not JSON.
+func compactJSON(b json.RawMessage) json.RawMessage {
+	if len(b) == 0 || !hasSpace(b) {
+		return b
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, b) != nil {
+		return b
+	}
+	return buf.Bytes()
+}
+
+// hasSpace reports whether JSON text may hold white space outside its
+// strings: any space, tab or line break byte at all, which is cheaper to
+// look for than to tell apart.
+func hasSpace(b []byte) bool {
+	return bytes.ContainsAny(b, " \t\r\n")
+}
+
+// fileState is the state file's shape for decoding, either version.
+type fileState struct {
+	Version           int                  `json:"version"`
+	Lineage           string               `json:"lineage"`
+	Serial            uint64               `json:"serial"`
+	PromptformVersion string               `json:"promptform_version,omitempty"`
+	Steps             map[string]*fileStep `json:"steps"`
+	Outputs           map[string]*Output   `json:"outputs"`
+}
+
+// decodeState decodes a state file's bytes, either version, restoring
+// what version 2 leaves out. A null record stays nil, for check to report.
+func decodeState(b []byte) (*State, error) {
+	var f fileState
+	if err := json.Unmarshal(b, &f); err != nil {
+		return nil, err
+	}
+	s := &State{Version: f.Version, Lineage: f.Lineage, Serial: f.Serial, PromptformVersion: f.PromptformVersion, Outputs: f.Outputs}
+	if f.Steps != nil {
+		s.Steps = make(map[string]*Step, len(f.Steps))
+	}
+	for addr, fs := range f.Steps {
+		switch {
+		case fs == nil:
+			s.Steps[addr] = nil
+		case f.Version >= 2:
+			s.Steps[addr] = fs.restore(addr)
+		default:
+			s.Steps[addr] = fs.restoreV1()
+		}
+	}
+	return s, nil
+}
+
+// encodeSteps writes the steps of a version 2 file, one compact record a
+// line, keys sorted.
+func encodeSteps(ew *errWriter, m map[string]*Step) {
+	encodeLines(ew, m, func(addr string, st *Step) any {
+		if st == nil {
+			return nil
+		}
+		return slim(addr, st)
+	})
+}
+
+// encodeLines writes a map as a second-level member of the state object,
+// one compact entry a line, keys sorted, each value as enc makes it.
+func encodeLines[V any](ew *errWriter, m map[string]V, enc func(string, V) any) {
+	switch {
+	case m == nil:
+		ew.write([]byte("null"))
+		return
+	case len(m) == 0:
+		ew.write([]byte("{}"))
+		return
+	}
+	keys := sortedKeys(m)
+	var buf bytes.Buffer
+	je := json.NewEncoder(&buf)
+	je.SetEscapeHTML(false)
+	ew.write([]byte("{"))
+	for i, k := range keys {
+		buf.Reset()
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString("\n    ")
+		if err := je.Encode(k); err != nil {
+			ew.fail(fmt.Errorf("encode %q: %w", k, err))
+			return
+		}
+		buf.Truncate(buf.Len() - 1) // Encode's newline
+		buf.WriteString(": ")
+		if err := je.Encode(enc(k, m[k])); err != nil {
+			ew.fail(fmt.Errorf("encode %q: %w", k, err))
+			return
+		}
+		buf.Truncate(buf.Len() - 1)
+		ew.write(buf.Bytes())
+	}
+	ew.write([]byte("\n  }"))
+}
