@@ -22,6 +22,9 @@ type call struct {
 	// conds is where the step's postconditions are evaluated (self is
 	// added to it); nil when the step has none.
 	conds *hcl.EvalContext
+	// used: some other node (a step, a local, an output) refers to the
+	// step, so the value of its answer is needed.
+	used bool
 	// prices prices the record: the plan, whose models and catalogs know
 	// the prices; nil leaves the record unpriced.
 	prices *planner.Plan

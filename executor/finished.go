@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/gateway"
 	"github.com/promptform/promptform/state"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // callFinished takes in a job's outcome: an interrupted call, or one the
@@ -67,6 +68,9 @@ func (s *scheduler) recordAnswer(j *job, out *outcome) {
 	}
 	s.opts.Hook.StepFinished(addr, out.rec, false, time.Since(out.started))
 	n.vals[i] = out.val
+	if out.val == cty.NilVal {
+		n.vals[i] = s.plan.UnknownStep(j.inst.Step) // nothing refers to it
+	}
 	n.settle(i)
 }
 

@@ -126,7 +126,7 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*job, hc
 	if err != nil {
 		return nil, s.instanceFailed(n, i, rd.error(fmt.Errorf("cannot encode request: %w", err)))
 	}
-	c.prices = s.plan
+	c.prices, c.used = s.plan, s.plan.Graph.Used(n.node.Addr)
 	if len(inst.Step.Postconditions)+len(inst.Step.Asserts) > 0 {
 		c.conds = scope.EvalContext(n.node.Refs, inst.Rep)
 	}

@@ -37,7 +37,7 @@ type runner struct {
 // which holds why it failed when err is set.
 type outcome struct {
 	rec         *state.Step     // the record to save, or nil
-	val         cty.Value       // the value of rec, when the instance succeeded
+	val         cty.Value       // the value of rec, when the instance succeeded and some expression uses it
 	err         error           // why it failed, scrubbed of sensitive values; nil on success
 	diags       hcl.Diagnostics // of the failure
 	interrupted bool            // an interrupt ended it: not finished, not recorded, not failed
@@ -81,12 +81,15 @@ func (r *runner) interruptedBy(err error) bool {
 func (r *runner) answered(c *call, ex *exchange, failure error, started time.Time) *outcome {
 	rec := newRecord(c, ex, started, r.offline)
 	out := &outcome{rec: rec, err: failure, started: started}
-	val := r.value(c.inst.Step, rec)
 	if failure != nil {
 		rec.Failed = failure.Error()
 		out.diags = failureDiags(c.inst, failure)
 		return out
 	}
+	if c.conds == nil && !c.used {
+		return out // no expression sees the answer: its value is never built
+	}
+	val := r.value(c.inst.Step, rec)
 	if out.diags = postconditions(c.inst, c.conds, val); out.diags.HasErrors() {
 		rec.Failed = "postcondition: " + out.diags[0].Detail
 		out.err = errors.New(rec.Failed)
