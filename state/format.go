@@ -6,8 +6,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // The file format, version 2.
@@ -291,6 +295,9 @@ func (f *fileStep) restore(addr string) *Step {
 	if st == nil {
 		st = &Step{}
 	}
+	// What is derived is derived from the compact form, as written: a
+	// file indented by hand reads the same.
+	st.Request, st.Response = compactJSON(st.Request), compactJSON(st.Response)
 	d := derive(addr, st.Request, st.Response)
 	st.Address = deref(f.Address, addr)
 	st.Name = deref(f.Name, d.name)
@@ -356,7 +363,7 @@ func deref[T any](p *T, otherwise T) T {
 // compactJSON returns b without insignificant white space; b itself when
 // it is compact already, or not JSON.
 func compactJSON(b json.RawMessage) json.RawMessage {
-	if len(b) == 0 || !hasSpace(b) {
+	if !spaced(b) {
 		return b
 	}
 	var buf bytes.Buffer
@@ -366,11 +373,22 @@ func compactJSON(b json.RawMessage) json.RawMessage {
 	return buf.Bytes()
 }
 
-// hasSpace reports whether JSON text may hold white space outside its
-// strings: any space, tab or line break byte at all, which is cheaper to
-// look for than to tell apart.
-func hasSpace(b []byte) bool {
-	return bytes.ContainsAny(b, " \t\r\n")
+// spaced reports whether JSON text has white space outside its strings.
+func spaced(b []byte) bool {
+	in, esc := false, false
+	for _, c := range b {
+		switch {
+		case esc:
+			esc = false
+		case in && c == '\\':
+			esc = true
+		case c == '"':
+			in = !in
+		case !in && (c == ' ' || c == '\t' || c == '\n' || c == '\r'):
+			return true
+		}
+	}
+	return false
 }
 
 // fileState is the state file's shape for decoding, either version.
@@ -386,25 +404,122 @@ type fileState struct {
 // decodeState decodes a state file's bytes, either version, restoring
 // what version 2 leaves out. A null record stays nil, for check to report.
 func decodeState(b []byte) (*State, error) {
+	if s, ok := decodeLines(b); ok {
+		return s, nil
+	}
 	var f fileState
 	if err := json.Unmarshal(b, &f); err != nil {
 		return nil, err
 	}
-	s := &State{Version: f.Version, Lineage: f.Lineage, Serial: f.Serial, PromptformVersion: f.PromptformVersion, Outputs: f.Outputs}
-	if f.Steps != nil {
-		s.Steps = make(map[string]*Step, len(f.Steps))
+	s := f.header()
+	if f.Steps == nil {
+		return s, nil
 	}
+	entries := make([]lineEntry, 0, len(f.Steps))
 	for addr, fs := range f.Steps {
-		switch {
-		case fs == nil:
-			s.Steps[addr] = nil
-		case f.Version >= 2:
-			s.Steps[addr] = fs.restore(addr)
-		default:
-			s.Steps[addr] = fs.restoreV1()
+		entries = append(entries, lineEntry{addr: addr, f: fs})
+	}
+	parallel(len(entries), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			entries[i].restore(f.Version)
 		}
+	})
+	s.Steps = make(map[string]*Step, len(entries))
+	for _, e := range entries {
+		s.Steps[e.addr] = e.st
 	}
 	return s, nil
+}
+
+// header is the state f holds but for its steps.
+func (f *fileState) header() *State {
+	return &State{Version: f.Version, Lineage: f.Lineage, Serial: f.Serial, PromptformVersion: f.PromptformVersion, Outputs: f.Outputs}
+}
+
+// lineEntry is one step record being decoded: its address, the record as
+// the file holds it, and the record restored.
+type lineEntry struct {
+	addr string
+	f    *fileStep
+	st   *Step
+}
+
+func (e *lineEntry) restore(version int) {
+	switch {
+	case e.f == nil:
+	case version >= 2:
+		e.st = e.f.restore(e.addr)
+	default:
+		e.st = e.f.restoreV1()
+	}
+}
+
+// decodeLines decodes a state laid out as encode writes it, one record a
+// line, decoding and restoring the records on every processor at once;
+// false when the bytes are laid out otherwise or do not decode, for the
+// caller to decode them whole (and report what is wrong).
+func decodeLines(b []byte) (*State, bool) {
+	const open, close = "\n  \"steps\": {\n", "\n  },\n  \"outputs\": "
+	i := bytes.Index(b, []byte(open))
+	if i < 0 {
+		return nil, false
+	}
+	body := b[i+len(open):]
+	j := bytes.Index(body, []byte(close))
+	if j < 0 {
+		return nil, false
+	}
+	skeleton := slices.Concat(b[:i], []byte("\n  \"steps\": {}"), body[j+len("\n  }"):])
+	var f fileState
+	if json.Unmarshal(skeleton, &f) != nil || f.Version < 2 || f.Steps == nil || len(f.Steps) > 0 {
+		return nil, false
+	}
+	lines := bytes.Split(body[:j], []byte("\n"))
+	entries := make([]lineEntry, len(lines))
+	var bad atomic.Bool
+	parallel(len(lines), func(lo, hi int) {
+		for k := lo; k < hi && !bad.Load(); k++ {
+			line, ok := bytes.CutSuffix(lines[k], []byte(","))
+			if ok == (k == len(lines)-1) || !bytes.HasPrefix(line, []byte(`    "`)) {
+				bad.Store(true)
+				return
+			}
+			var m map[string]*fileStep
+			if json.Unmarshal(slices.Concat([]byte("{"), line, []byte("}")), &m) != nil || len(m) != 1 {
+				bad.Store(true)
+				return
+			}
+			for addr, fs := range m {
+				entries[k] = lineEntry{addr: addr, f: fs}
+			}
+			entries[k].restore(f.Version)
+		}
+	})
+	if bad.Load() {
+		return nil, false
+	}
+	s := f.header()
+	s.Steps = make(map[string]*Step, len(entries))
+	for _, e := range entries { // in file order: a repeated address keeps its last record, as a whole decode does
+		s.Steps[e.addr] = e.st
+	}
+	return s, true
+}
+
+// parallel calls do over [0, n) in as many slices as there are
+// processors, at once; for small n, in one call.
+func parallel(n int, do func(lo, hi int)) {
+	parts := min(runtime.GOMAXPROCS(0), n/512)
+	if parts <= 1 {
+		do(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for p := range parts {
+		lo, hi := n*p/parts, n*(p+1)/parts
+		wg.Go(func() { do(lo, hi) })
+	}
+	wg.Wait()
 }
 
 // encodeSteps writes the steps of a version 2 file, one compact record a

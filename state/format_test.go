@@ -3,6 +3,8 @@ package state
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -156,5 +158,55 @@ func TestSplitAddress(t *testing.T) {
 		if name != want.name || string(key) != want.key || sample != want.sample {
 			t.Errorf("splitAddress(%q) = %q, %q, %d; want %q, %q, %d", addr, name, key, sample, want.name, want.key, want.sample)
 		}
+	}
+}
+
+func TestFormatDecodesLinesAsAWhole(t *testing.T) {
+	t.Parallel()
+	s := New()
+	for i := range 2000 { // enough for every processor to take a share
+		st := answered(fmt.Sprintf("step.n[%d]", i), "n", json.RawMessage(strconv.Itoa(i)), 0, fmt.Sprint("t", i))
+		s.Steps[st.Address] = st
+	}
+	s.Steps["step.gone"] = nil
+	var buf bytes.Buffer
+	if err := s.encode(&buf); err != nil {
+		t.Fatal(err)
+	}
+	text := buf.Bytes()
+	fast, ok := decodeLines(text)
+	if !ok {
+		t.Fatal("decodeLines does not read what encode writes")
+	}
+	var whole fileState
+	if err := json.Unmarshal(text, &whole); err != nil {
+		t.Fatal(err)
+	}
+	if len(fast.Steps) != len(whole.Steps) || fast.Steps["step.gone"] != nil || fast.Steps["step.n[1999]"].Output != "t1999" {
+		t.Errorf("decodeLines read %d records, a whole decode %d", len(fast.Steps), len(whole.Steps))
+	}
+
+	// Laid out otherwise (indented by hand, records repeated), the file
+	// reads as a whole decode reads it.
+	var indented bytes.Buffer
+	if err := json.Indent(&indented, text, "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	repeated := bytes.Replace(text, []byte("\n    \"step.n[0]\": {"), []byte("\n    \"step.n[0]\": {\"output\":\"first\"},\n    \"step.n[0]\": {"), 1)
+	for name, b := range map[string][]byte{"indented": indented.Bytes(), "repeated": repeated} {
+		got, err := decodeState(b)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if diff := cmp.Diff(fast, got); diff != "" {
+			t.Errorf("%s: decodes differently (-lines +got):\n%s", name, diff)
+		}
+	}
+	broken := bytes.Replace(text, []byte(`"say <t7>"`), []byte(`"say <t7>`), 1)
+	if _, ok := decodeLines(broken); ok {
+		t.Error("decodeLines read a record that is not JSON")
+	}
+	if _, err := Decode(broken, "broken"); err == nil || !strings.Contains(err.Error(), "not valid state JSON") {
+		t.Errorf("a broken record decodes: %v", err)
 	}
 }
