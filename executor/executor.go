@@ -103,6 +103,7 @@ func Run(ctx context.Context, plan *planner.Plan, opts Options) *Result {
 	}
 	s := newScheduler(ctx, plan, opts.Store.State(), opts)
 	s.loop()
+	s.workers.stop()
 	s.finish()
 	s.res.Budget = s.budget.use(s.res.Skipped)
 	return &s.res

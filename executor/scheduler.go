@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"cmp"
 	"context"
 	"sort"
 	"time"
@@ -30,6 +31,7 @@ type scheduler struct {
 	ready   []*nodeRun
 	busy    int
 	done    chan finished
+	workers *workers
 	res     Result
 	schemas *schemaCache
 	secrets []string                   // the strings of the sensitive variables
@@ -73,6 +75,7 @@ func newScheduler(ctx context.Context, plan *planner.Plan, st *state.State, opts
 		nodes:   map[string]*nodeRun{},
 		deps:    map[string][]string{},
 		done:    make(chan finished),
+		workers: newWorkers(opts.Parallelism),
 		res:     Result{Outputs: map[string]cty.Value{}},
 		schemas: newSchemaCache(),
 		secrets: sensitiveStrings(plan),
@@ -222,14 +225,47 @@ func (s *scheduler) startCall(j *job) bool {
 	}
 	s.busy++
 	s.opts.Hook.StepStarted(j.inst.Address(), j.req.Model)
-	go func() {
+	s.workers.run(func() {
 		out := r.run(j.call)
 		t.close()
 		s.opts.Limits.release(j.model)
 		s.done <- finished{job: j, out: out}
-	}()
+	})
 	return true
 }
+
+// workers runs calls on at most max goroutines that live as long as the
+// run: a goroutine per call would grow its stack anew, copying it each
+// time, in the deep decoding of every answer.
+type workers struct {
+	tasks  chan func()
+	n, max int
+}
+
+// newWorkers makes room for max calls at once: run never blocks while no
+// more than max are started and not finished, as the scheduler ensures.
+func newWorkers(max int) *workers {
+	max = cmp.Or(max, 1)
+	return &workers{tasks: make(chan func(), max), max: max}
+}
+
+// run runs f on a worker, starting one while there are fewer than max.
+func (w *workers) run(f func()) {
+	if w.n < w.max {
+		w.n++
+		go w.work()
+	}
+	w.tasks <- f
+}
+
+func (w *workers) work() {
+	for f := range w.tasks {
+		f()
+	}
+}
+
+// stop lets the workers end once the tasks given them are done.
+func (w *workers) stop() { close(w.tasks) }
 
 // halt stops starting calls for good; queued ones are reported skipped
 // with the reason when the loop ends.
