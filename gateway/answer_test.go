@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -151,4 +152,30 @@ func TestUsageLenientNumbers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzUsageFastPath checks that usage decoded as it is, when it decodes,
+// is what the lenient decoding of the same bytes gives.
+func FuzzUsageFastPath(f *testing.F) {
+	for _, seed := range []string{
+		`{"prompt_tokens":12,"completion_tokens":3}`, `{"input_tokens":1,"prompt_tokens_details":{"cached_tokens":4}}`,
+		`{"input_tokens":null,"prompt_tokens_details":null}`, `{"input_tokens":-3,"total_tokens":0}`,
+		`{"completion_tokens_details":{"reasoning_tokens":7},"x":"y"}`, `{"input_tokens":12.0}`, `[]`, `null`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		type plain Usage
+		var fast plain
+		if json.Unmarshal(b, &fast) != nil {
+			return // the lenient path decodes it
+		}
+		var lenient plain
+		if err := json.Unmarshal(integersOnly(b), &lenient); err != nil {
+			t.Fatalf("the lenient path fails on %q: %v", b, err)
+		}
+		if !reflect.DeepEqual(fast, lenient) {
+			t.Errorf("%q: decoded as it is %+v, leniently %+v", b, fast, lenient)
+		}
+	})
 }

@@ -30,8 +30,13 @@ type Usage struct {
 func (u *Usage) UnmarshalJSON(b []byte) error {
 	type plain Usage
 	var p plain
-	if err := json.Unmarshal(integersOnly(b), &p); err != nil {
-		return err
+	// Usage as it should be decodes as it is; only what does not (a count
+	// of an odd shape) is re-encoded with integers only, and decoded again.
+	if json.Unmarshal(b, &p) != nil {
+		p = plain{}
+		if err := json.Unmarshal(integersOnly(b), &p); err != nil {
+			return err
+		}
 	}
 	if p.InputTokens == 0 {
 		p.InputTokens = p.PromptTokens
@@ -98,20 +103,26 @@ func integersOnly(b []byte) []byte {
 	return out
 }
 
-// usageObjects are the fields of usage that hold objects; every other
-// field holds a count.
-var usageObjects = map[string]bool{
-	"prompt_tokens_details": true, "completion_tokens_details": true, "cache_creation": true,
+// usageObject reports whether a field of usage holds an object (every
+// other field holds a count), its name matched as encoding/json matches
+// names to fields: without regard to case.
+func usageObject(k string) bool {
+	for _, name := range []string{"prompt_tokens_details", "completion_tokens_details", "cache_creation"} {
+		if strings.EqualFold(k, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // keepIntegers returns obj with every count read as an integer, the nested
-// objects of usageObjects kept alike, and every other value dropped (an
+// objects usageObject names kept alike, and every other value dropped (an
 // object where a count belongs, a count where an object belongs).
 func keepIntegers(obj map[string]any) map[string]any {
 	out := make(map[string]any, len(obj))
 	for k, v := range obj {
-		if t, ok := v.(map[string]any); ok || usageObjects[k] {
-			if ok && usageObjects[k] {
+		if t, ok := v.(map[string]any); ok || usageObject(k) {
+			if ok && usageObject(k) {
 				out[k] = keepIntegers(t)
 			}
 			continue
