@@ -57,7 +57,11 @@ func (r *Request) Canonical() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gateway: encode request: %w", err)
 	}
-	return CanonicalJSON(b)
+	// What json.Marshal writes is valid JSON: it need not be checked first.
+	if out, ok := canonicalFast(b); ok {
+		return out, nil
+	}
+	return canonicalSlow(b)
 }
 
 // LastUserText returns the request's prompt, or else the text of its last
