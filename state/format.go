@@ -33,8 +33,10 @@ import (
 // leaves it out only when the derivation gives back the very value
 // recorded, so reading restores every record as it was; a field that
 // differs (the usage summed over tool rounds, the model of a fallback that
-// served) is written as before. Reading version 1 is unchanged: a field it
-// omitted stays empty.
+// served) is written as before. The price a record's cost was reckoned at
+// is written once in the file's "prices" list, the record's cost naming it
+// by its place there ("price_ref"): a run of 100,000 calls to one model has
+// one price. Reading version 1 is unchanged: a field it omitted stays empty.
 
 // fileStep is a record as version 2 writes it: the fields the reader can
 // derive are pointers, absent when derivable, shadowing Step's own.
@@ -51,6 +53,46 @@ type fileStep struct {
 	Usage        *Usage          `json:"usage,omitempty"`
 	RequestID    *string         `json:"request_id,omitempty"`
 	*Step
+	Cost *fileCost `json:"cost,omitempty"` // written after the record's own fields
+}
+
+// fileCost is a record's cost as version 2 writes it: the price by its
+// place in the file's prices (Ref), or, in a file edited by hand, in full.
+type fileCost struct {
+	USD   float64 `json:"usd"`
+	Price *Price  `json:"price,omitempty"`
+	Ref   *int    `json:"price_ref,omitempty"`
+}
+
+// prices numbers the distinct prices of a state's records, for the file's
+// prices list.
+type prices struct {
+	list []Price
+	ref  map[Price]int
+}
+
+// roundPrice is p as the file writes it.
+func roundPrice(p Price) Price {
+	for _, v := range []*float64{&p.Input, &p.Output, &p.CacheRead, &p.CacheWrite, &p.CacheWrite1h} {
+		*v = round12(*v)
+	}
+	return p
+}
+
+// pricesOf lists the prices of m's records, in the order of their first
+// record by address.
+func pricesOf(m map[string]*Step, keys []string) *prices {
+	ps := &prices{ref: map[Price]int{}}
+	for _, k := range keys {
+		if st := m[k]; st != nil && st.Cost != nil {
+			p := roundPrice(st.Cost.Price)
+			if _, ok := ps.ref[p]; !ok {
+				ps.ref[p] = len(ps.list)
+				ps.list = append(ps.list, p)
+			}
+		}
+	}
+	return ps
 }
 
 // derived is what a record's address, request and response say of it.
@@ -217,21 +259,18 @@ func contentText(sb *strings.Builder, raw json.RawMessage) bool {
 }
 
 // slim returns st as version 2 writes it under addr, its request and
-// response compacted: the derivable fields that derive gives back exactly
-// are left out.
-func slim(addr string, st *Step) *fileStep {
+// response compacted, its price by its place in ps: the derivable fields
+// that derive gives back exactly are left out.
+func slim(addr string, st *Step, ps *prices) *fileStep {
 	cp := *st
 	cp.Request = compactJSON(st.Request)
 	cp.Response = compactJSON(st.Response)
-	if st.Cost != nil {
-		cp.Cost = &Cost{USD: round12(st.Cost.USD), Price: st.Cost.Price}
-		p := &cp.Cost.Price
-		for _, v := range []*float64{&p.Input, &p.Output, &p.CacheRead, &p.CacheWrite, &p.CacheWrite1h} {
-			*v = round12(*v)
-		}
-	}
 	d := derive(addr, cp.Request, cp.Response)
 	f := &fileStep{Step: &cp}
+	if st.Cost != nil {
+		ref := ps.ref[roundPrice(st.Cost.Price)]
+		f.Cost = &fileCost{USD: round12(st.Cost.USD), Ref: &ref}
+	}
 	if st.Address != addr {
 		f.Address = &st.Address
 	}
@@ -290,10 +329,21 @@ func sameToolCalls(a, b []ToolCall) bool {
 
 // restore makes the record read from a version 2 file under addr: every
 // field the file left out is derived.
-func (f *fileStep) restore(addr string) *Step {
+func (f *fileStep) restore(addr string, table []Price) (*Step, error) {
 	st := f.Step
 	if st == nil {
 		st = &Step{}
+	}
+	if c := f.Cost; c != nil {
+		st.Cost = &Cost{USD: c.USD}
+		switch {
+		case c.Ref != nil && (*c.Ref < 0 || *c.Ref >= len(table)):
+			return nil, fmt.Errorf(`the record %q has "price_ref": %d, and "prices" has no such entry (it has %d)`, addr, *c.Ref, len(table))
+		case c.Ref != nil:
+			st.Cost.Price = table[*c.Ref]
+		case c.Price != nil:
+			st.Cost.Price = *c.Price
+		}
 	}
 	// What is derived is derived from the compact form, as written: a
 	// file indented by hand reads the same.
@@ -316,7 +366,7 @@ func (f *fileStep) restore(addr string) *Step {
 	st.FinishReason = deref(f.FinishReason, d.finishReason)
 	st.Usage = deref(f.Usage, d.usage)
 	st.RequestID = deref(f.RequestID, d.requestID)
-	return st
+	return st, nil
 }
 
 // restoreV1 makes the record read from a version 1 file, which wrote every
@@ -339,6 +389,12 @@ func (f *fileStep) restoreV1() *Step {
 	st.FinishReason = deref(f.FinishReason, "")
 	st.Usage = deref(f.Usage, Usage{})
 	st.RequestID = deref(f.RequestID, "")
+	if c := f.Cost; c != nil {
+		st.Cost = &Cost{USD: c.USD}
+		if c.Price != nil {
+			st.Cost.Price = *c.Price
+		}
+	}
 	return st
 }
 
@@ -397,6 +453,7 @@ type fileState struct {
 	Lineage           string               `json:"lineage"`
 	Serial            uint64               `json:"serial"`
 	PromptformVersion string               `json:"promptform_version,omitempty"`
+	Prices            []Price              `json:"prices,omitempty"`
 	Steps             map[string]*fileStep `json:"steps"`
 	Outputs           map[string]*Output   `json:"outputs"`
 }
@@ -421,11 +478,15 @@ func decodeState(b []byte) (*State, error) {
 	}
 	parallel(len(entries), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			entries[i].restore(f.Version)
+			entries[i].restore(&f)
 		}
 	})
+	slices.SortFunc(entries, func(a, b lineEntry) int { return strings.Compare(a.addr, b.addr) })
 	s.Steps = make(map[string]*Step, len(entries))
 	for _, e := range entries {
+		if e.err != nil {
+			return nil, e.err
+		}
 		s.Steps[e.addr] = e.st
 	}
 	return s, nil
@@ -442,13 +503,15 @@ type lineEntry struct {
 	addr string
 	f    *fileStep
 	st   *Step
+	err  error
 }
 
-func (e *lineEntry) restore(version int) {
+// restore restores the record of the entry, read from the file f.
+func (e *lineEntry) restore(f *fileState) {
 	switch {
 	case e.f == nil:
-	case version >= 2:
-		e.st = e.f.restore(e.addr)
+	case f.Version >= 2:
+		e.st, e.err = e.f.restore(e.addr, f.Prices)
 	default:
 		e.st = e.f.restoreV1()
 	}
@@ -492,7 +555,10 @@ func decodeLines(b []byte) (*State, bool) {
 			for addr, fs := range m {
 				entries[k] = lineEntry{addr: addr, f: fs}
 			}
-			entries[k].restore(f.Version)
+			if entries[k].restore(&f); entries[k].err != nil {
+				bad.Store(true) // the whole decode reports it
+				return
+			}
 		}
 	})
 	if bad.Load() {
@@ -523,13 +589,13 @@ func parallel(n int, do func(lo, hi int)) {
 }
 
 // encodeSteps writes the steps of a version 2 file, one compact record a
-// line, keys sorted.
-func encodeSteps(ew *errWriter, m map[string]*Step) {
+// line, keys sorted, their prices by their place in ps.
+func encodeSteps(ew *errWriter, m map[string]*Step, ps *prices) {
 	encodeLines(ew, m, func(addr string, st *Step) any {
 		if st == nil {
 			return nil
 		}
-		return slim(addr, st)
+		return slim(addr, st, ps)
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 )
 
 // answered is a record as the executor makes it from one answer: every
@@ -208,5 +209,33 @@ func TestFormatDecodesLinesAsAWhole(t *testing.T) {
 	}
 	if _, err := Decode(broken, "broken"); err == nil || !strings.Contains(err.Error(), "not valid state JSON") {
 		t.Errorf("a broken record decodes: %v", err)
+	}
+}
+
+func TestFormatWritesEachPriceOnce(t *testing.T) {
+	t.Parallel()
+	s := New()
+	for i, price := range []Price{{Input: 1.1, Output: 5.5, Source: "catalog"}, {Input: 3, Output: 15, Source: "config"}, {Input: 1.1, Output: 5.5, Source: "catalog"}} {
+		st := answered(fmt.Sprintf("step.n[%d]", i), "n", json.RawMessage(strconv.Itoa(i)), 0, "t")
+		st.Cost = &Cost{USD: 0.1 * float64(i+1), Price: price}
+		s.Steps[st.Address] = st
+	}
+	got, text := roundTrip(t, s)
+	if n := strings.Count(text, `"source":`); n != 2 {
+		t.Errorf("the file writes %d prices for 2 distinct ones:\n%s", n, text)
+	}
+	if diff := cmp.Diff(s, got, cmpopts.EquateApprox(0, 1e-12)); diff != "" {
+		t.Errorf("costs read back differently (-want +got):\n%s", diff)
+	}
+
+	// A price given in full (by hand) is read; a reference to no price is
+	// an error that names the record.
+	full := strings.Replace(text, `"cost":{"usd":0.2,"price_ref":1}`, `"cost":{"usd":0.2,"price":{"input":9,"output":9,"source":"hand"}}`, 1)
+	if got, err := Decode([]byte(full), "full"); err != nil || got.Steps["step.n[1]"].Cost.Price.Source != "hand" {
+		t.Errorf("a price in full is not read: %v", err)
+	}
+	bad := strings.Replace(text, `"price_ref":1`, `"price_ref":7`, 1)
+	if _, err := Decode([]byte(bad), "bad"); err == nil || !strings.Contains(err.Error(), `"step.n[1]" has "price_ref": 7`) {
+		t.Errorf("a reference to no price: %v", err)
 	}
 }

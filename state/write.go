@@ -99,7 +99,8 @@ type stateHeader struct {
 }
 
 // encode writes the state in the format of Version, whatever version it
-// was read from: the header indented,
+// was read from: the header indented, the prices of the records one a
+// line,
 // then one compact line per step record and per output (see fileStep). It
 // never holds more than one record's encoding, however large the state.
 func (s *State) encode(w io.Writer) error {
@@ -109,8 +110,24 @@ func (s *State) encode(w io.Writer) error {
 	}
 	ew := &errWriter{w: w}
 	ew.write(head[:len(head)-len("\n}")])
+	ps := pricesOf(s.Steps, sortedKeys(s.Steps))
+	if len(ps.list) > 0 {
+		ew.write([]byte(",\n  \"prices\": ["))
+		for i, p := range ps.list {
+			line, err := json.Marshal(p)
+			if err != nil {
+				return fmt.Errorf("encode: %w", err)
+			}
+			if i > 0 {
+				ew.write([]byte(","))
+			}
+			ew.write([]byte("\n    "))
+			ew.write(line)
+		}
+		ew.write([]byte("\n  ]"))
+	}
 	ew.write([]byte(",\n  \"steps\": "))
-	encodeSteps(ew, s.Steps)
+	encodeSteps(ew, s.Steps, ps)
 	ew.write([]byte(",\n  \"outputs\": "))
 	encodeLines(ew, s.Outputs, func(_ string, o *Output) any { return o })
 	ew.write([]byte("\n}\n"))
