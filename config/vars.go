@@ -44,6 +44,14 @@ type rawVar struct {
 // validation blocks. The result has a value for every declared variable;
 // it is complete only when the diagnostics have no errors.
 func (p *Parser) CollectVariables(cfg *Config, args []VarArg, environ []string) (map[string]cty.Value, hcl.Diagnostics) {
+	return p.CollectVariablesWith(cfg, args, environ, nil)
+}
+
+// CollectVariablesWith is CollectVariables with the values of attrs set
+// last, over every other source: the variables blocks of a test file and
+// of its run, in that order. A value for an undeclared variable is an
+// error there, as for -var.
+func (p *Parser) CollectVariablesWith(cfg *Config, args []VarArg, environ []string, attrs []*hcl.Attribute) (map[string]cty.Value, hcl.Diagnostics) {
 	raw := map[string]rawVar{}
 	var diags hcl.Diagnostics
 	for _, kv := range environ {
@@ -69,6 +77,13 @@ func (p *Parser) CollectVariables(cfg *Config, args []VarArg, environ []string) 
 			continue
 		}
 		raw[a.Name] = rawVar{str: a.Value, source: "-var option"}
+	}
+	for _, attr := range attrs {
+		if _, ok := cfg.Variables[attr.Name]; !ok {
+			diags = append(diags, undeclaredVar(attr.Name, "variables block", cfg, attr.NameRange.Ptr(), hcl.DiagError))
+			continue
+		}
+		raw[attr.Name] = rawVar{expr: attr.Expr, source: "variables block at " + attr.NameRange.String(), rng: attr.Expr.Range().Ptr()}
 	}
 	vals, moreDiags := resolveVars(cfg, raw)
 	diags = append(diags, moreDiags...)

@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -215,6 +216,16 @@ func (cv *conversation) checkAnswer(c *call, ex *exchange, resp *gateway.Respons
 	return false, nil
 }
 
+// instanceKey is the context key of the instance a request is sent for.
+type instanceKey struct{}
+
+// InstanceOf returns the step instance a request is sent for, from the
+// context the executor gives a ChatClient; nil for any other context.
+func InstanceOf(ctx context.Context) *planner.Instance {
+	inst, _ := ctx.Value(instanceKey{}).(*planner.Instance)
+	return inst
+}
+
 // chat sends one request, streamed when it asks to be. The request in
 // flight runs under the call context (the second interrupt abandons it);
 // the run's context stops the client's retries (the first interrupt ends a
@@ -222,6 +233,7 @@ func (cv *conversation) checkAnswer(c *call, ex *exchange, resp *gateway.Respons
 func (r *runner) chat(c *call, m *planner.Model, req *gateway.Request) (*gateway.Response, error) {
 	client := r.client(m)
 	ctx := gateway.WithRetryStop(r.callCtx, r.stop)
+	ctx = context.WithValue(ctx, instanceKey{}, c.inst)
 	if req.Stream == nil || !*req.Stream {
 		return client.Chat(ctx, req)
 	}

@@ -25,10 +25,17 @@ func (o Offline) ChatStream(ctx context.Context, req *Request) (*Stream, error) 
 	if err != nil {
 		return nil, err
 	}
+	return StreamOf(resp), nil
+}
+
+// StreamOf returns a stream that yields resp as a streaming server would
+// send it, in a few pieces; its accumulated Response equals resp. Offline
+// and test models stream their answers with it.
+func StreamOf(resp *Response) *Stream {
 	return &Stream{
 		pending: splitResponse(resp),
 		base:    Response{HTTPStatusCode: resp.HTTPStatusCode, LLMStatusCode: resp.LLMStatusCode, Attempts: resp.Attempts},
-	}, nil
+	}
 }
 
 // splitResponse cuts a response into the chunks a streaming server would
