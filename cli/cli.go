@@ -52,6 +52,8 @@ func init() {
 		"plan":         {"Show the requests the pipeline would send and what will run", runPlan},
 		"apply":        {"Run the pipeline and record every response", runApply},
 		"output":       {"Show output values from the state", runOutput},
+		"console":      {"Evaluate expressions against the configuration and the state", runConsole},
+		"test":         {"Run the *.pftest.hcl tests with mock models: no model is called", runTest},
 		"show":         {"Show the recorded state: every step's answer and the outputs", runShow},
 		"state":        {"Inspect and edit the state: list, show, rm, mv, pull, push", runState},
 		"workspace":    {"Manage workspaces: list, show, new, select, delete", runWorkspace},
@@ -221,7 +223,7 @@ func misplacedOption(w io.Writer, args []string) {
 
 func printUsage(w io.Writer) {
 	fmt.Fprintf(w, "Usage: promptform [-chdir=DIR] [-no-color] COMMAND [options]\n\nCommands:\n")
-	for _, name := range []string{"validate", "fmt", "plan", "apply", "output", "compare", "report", "show", "state", "workspace", "graph", "force-unlock", "version", "help"} {
+	for _, name := range []string{"validate", "fmt", "plan", "apply", "output", "console", "test", "compare", "report", "show", "state", "workspace", "graph", "force-unlock", "version", "help"} {
 		fmt.Fprintf(w, "  %-13s %s\n", name, commands[name].synopsis)
 	}
 	fmt.Fprintf(w, "\nRun promptform COMMAND -help for a command's options.\n")

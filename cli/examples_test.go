@@ -42,6 +42,16 @@ func TestExamples(t *testing.T) {
 				}
 			}
 			run("validate")
+			if tests, err := testFiles(dir, nil); err != nil || len(tests) > 0 {
+				// The example's tests pass, without a request to the gateway.
+				before := len(srv.Requests())
+				if out := run("test"); !strings.Contains(out, " 0 failed.") {
+					t.Errorf("promptform test:\n%s", out)
+				}
+				if sent := len(srv.Requests()) - before; sent != 0 {
+					t.Errorf("promptform test sent %d requests to the gateway", sent)
+				}
+			}
 			run("plan", "-offline")
 			out := run("apply", "-auto-approve", "-offline")
 			st, err := state.Decode([]byte(run("state", "pull")), "state pull")

@@ -1,7 +1,7 @@
 // Package fmtcmd implements "promptform fmt", which rewrites configuration and
 // variable files into the canonical layout, as "terraform fmt" does.
 //
-// The files formatted are *.pf.hcl and *.pfvars (both HCL native syntax). Files
+// The files formatted are *.pf.hcl, *.pftest.hcl and *.pfvars (all HCL native syntax). Files
 // in HCL's JSON syntax (*.pf.json) are left alone. A file with syntax errors is
 // never rewritten: its diagnostics are reported and the exit code is 1.
 package fmtcmd
@@ -18,7 +18,7 @@ import (
 
 const usage = `Usage: promptform [global options] fmt [options] [PATH...]
 
-  Rewrites *.pf.hcl and *.pfvars files in the canonical format. With no PATH
+  Rewrites *.pf.hcl, *.pftest.hcl and *.pfvars files in the canonical format. With no PATH
   the working directory is formatted; a PATH may be a directory or a file.
   Files in JSON syntax (*.pf.json) are not changed.
 

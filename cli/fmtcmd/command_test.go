@@ -43,6 +43,11 @@ func TestRun(t *testing.T) {
 			wantStdout: "dev.auto.pfvars\npromptform.pfvars\n",
 			wantFiles:  map[string]string{"promptform.pfvars": "topic = \"x\"\n", "dev.auto.pfvars": "a = 1\n"},
 		},
+		"test files formatted": {
+			files:      map[string]string{"x.pftest.hcl": "run \"a\" {\ncommand=plan\n}\n"},
+			wantStdout: "x.pftest.hcl\n",
+			wantFiles:  map[string]string{"x.pftest.hcl": "run \"a\" {\n  command = plan\n}\n"},
+		},
 		"other files in a directory ignored": {
 			files: map[string]string{"notes.hcl": unformatted, "x.tf": unformatted, ".hidden.pf.hcl": unformatted, "main.pf.hcl~": unformatted},
 		},

@@ -74,19 +74,20 @@ func (c *command) processDir(dir string) {
 
 const (
 	configSuffix = ".pf.hcl"
+	testSuffix   = ".pftest.hcl"
 	varsSuffix   = ".pfvars"
 	jsonSuffix   = ".pf.json"
 )
 
 // isFormattable reports whether a file found in a directory is formatted:
-// native syntax configuration or variables, and not an editor's hidden,
+// native syntax configuration, tests or variables, and not an editor's hidden,
 // backup or lock file.
 func isFormattable(name string) bool {
 	if isHidden(name) || strings.HasSuffix(name, "~") ||
 		(strings.HasPrefix(name, "#") && strings.HasSuffix(name, "#")) {
 		return false
 	}
-	return strings.HasSuffix(name, configSuffix) || strings.HasSuffix(name, varsSuffix)
+	return strings.HasSuffix(name, configSuffix) || strings.HasSuffix(name, testSuffix) || strings.HasSuffix(name, varsSuffix)
 }
 
 func isHidden(name string) bool {

@@ -29,4 +29,3 @@ step "explain" {
 output "answer" {
   value = step.explain.output
 }
-
