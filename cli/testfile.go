@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/addrs"
 	"github.com/promptform/promptform/config"
 	"github.com/promptform/promptform/planner"
 	"github.com/zclconf/go-cty/cty"
@@ -259,7 +260,7 @@ func addressList(expr hcl.Expression, attr string, roots ...string) ([]expectedF
 				Subject: e.Range().Ptr()})
 			continue
 		}
-		out = append(out, expectedFailure{addr: traversalString(trav), rng: e.Range()})
+		out = append(out, expectedFailure{addr: addrs.TraversalText(trav), rng: e.Range()})
 	}
 	return out, diags
 }
@@ -271,26 +272,6 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-// traversalString spells a traversal as an address: step.a, step.a["k"].
-func traversalString(t hcl.Traversal) string {
-	var sb strings.Builder
-	for _, step := range t {
-		switch s := step.(type) {
-		case hcl.TraverseRoot:
-			sb.WriteString(s.Name)
-		case hcl.TraverseAttr:
-			sb.WriteString("." + s.Name)
-		case hcl.TraverseIndex:
-			if s.Key.Type() == cty.String {
-				sb.WriteString(fmt.Sprintf("[%q]", s.Key.AsString()))
-			} else {
-				sb.WriteString("[" + s.Key.AsBigFloat().Text('f', -1) + "]")
-			}
-		}
-	}
-	return sb.String()
 }
 
 // addMock decodes a mock_model block into mocks.
@@ -336,7 +317,7 @@ func decodeAnswer(b *hcl.Block) (*mockAnswer, hcl.Diagnostics) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid step",
 				Detail: "An answer's step is a reference to a step of the configuration, written without quotes: step = step.NAME.", Subject: attr.Expr.Range().Ptr()})
 		} else {
-			a.step = traversalString(trav)
+			a.step = addrs.TraversalText(trav)
 		}
 	}
 	if attr, ok := at["match"]; ok {
