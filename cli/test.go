@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/promptform/promptform/addrs"
 	"github.com/promptform/promptform/config"
 	"github.com/promptform/promptform/executor"
 	"github.com/promptform/promptform/planner"
@@ -42,33 +43,7 @@ func runTest(m *Meta, args []string) int {
 	if *jsonOut {
 		view = &testJSONView{events: newJSONEvents(m.Stdout), verbose: *verbose}
 	}
-	cfg, diags := m.loadConfig()
-	if diags.HasErrors() {
-		view.diags(diags)
-		return 1
-	}
-	paths, err := testFiles(m.Dir, filters)
-	if err != nil {
-		view.diags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read test files", Detail: err.Error()}})
-		return 1
-	}
-	if len(paths) == 0 {
-		detail := fmt.Sprintf("No *%s file in %s or %s.", TestSuffix, m.Dir, filepath.Join(m.Dir, "tests"))
-		if len(filters) > 0 {
-			detail = fmt.Sprintf("No test file matches -filter %s.", strings.Join(filters, ", "))
-		}
-		view.diags(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No test files", Detail: detail}})
-		return 1
-	}
-	t := &tester{m: m, cfg: cfg, vars: vars.args, view: view}
-	var results []*fileResult
-	for _, path := range paths {
-		fr := t.file(path)
-		results = append(results, fr)
-		if m.ctx.Err() != nil {
-			break
-		}
-	}
+	results := m.testResults(view, vars.args, filters)
 	passed, failed := countRuns(results)
 	view.summary(passed, failed)
 	code := 0
@@ -84,12 +59,54 @@ func runTest(m *Meta, args []string) int {
 	return code
 }
 
+// testResults runs the test files, or returns why none could run: a
+// configuration with errors, or no test file, is one failed result, so
+// that -json and -junit-xml report it as well.
+func (m *Meta) testResults(view testRunView, vars []config.VarArg, filters []string) []*fileResult {
+	failed := func(diags hcl.Diagnostics) []*fileResult {
+		fr := &fileResult{path: m.Dir, diags: diags}
+		view.fileFinished(fr)
+		return []*fileResult{fr}
+	}
+	cfg, diags := m.loadConfig()
+	if diags.HasErrors() {
+		return failed(diags)
+	}
+	paths, err := testFiles(m.Dir, filters)
+	if err != nil {
+		return failed(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read test files", Detail: err.Error()}})
+	}
+	if len(paths) == 0 {
+		detail := fmt.Sprintf("No *%s file in %s or %s.", TestSuffix, m.Dir, filepath.Join(m.Dir, "tests"))
+		if len(filters) > 0 {
+			detail = fmt.Sprintf("No test file matches -filter %s.", strings.Join(filters, ", "))
+		}
+		return failed(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No test files", Detail: detail}})
+	}
+	t := &tester{m: m, cfg: cfg, vars: vars, view: view, funcs: &hcl.EvalContext{Functions: config.Functions(cfg.Dir)}}
+	var results []*fileResult
+	for _, path := range paths {
+		results = append(results, t.file(path))
+		if m.ctx.Err() != nil {
+			break
+		}
+	}
+	return results
+}
+
 // tester runs test files against one configuration.
 type tester struct {
-	m    *Meta
-	cfg  *config.Config
-	vars []config.VarArg // -var and -var-file
-	view testRunView
+	m     *Meta
+	cfg   *config.Config
+	vars  []config.VarArg // -var and -var-file
+	view  testRunView
+	funcs *hcl.EvalContext // the functions a test file's values may call
+
+	// answeredBy is the mock that answered each instance recorded in the
+	// current file's state (nil: none, a model without a mock), so that a
+	// run whose mocks differ asks again.
+	mu         sync.Mutex
+	answeredBy map[string]*mockModel
 }
 
 // fileResult is what a test file came to: its runs, or the errors that
@@ -136,7 +153,15 @@ func countRuns(results []*fileResult) (passed, failed int) {
 func (t *tester) file(path string) *fileResult {
 	fr := &fileResult{path: path}
 	t.view.fileStarted(path)
-	tf, diags := parseTestFile(t.m.parser, path)
+	tf, diags := parseTestFile(t.m.parser, path, t.funcs)
+	if !diags.HasErrors() {
+		diags = append(diags, t.checkMocks(tf.mocks)...)
+		for _, r := range tf.runs {
+			diags = append(diags, t.checkMocks(r.mocks)...)
+			diags = append(diags, t.checkAddresses(r.targets)...)
+			diags = append(diags, t.checkAddresses(r.expected)...)
+		}
+	}
 	if diags.HasErrors() {
 		fr.diags = diags
 		t.view.fileFinished(fr)
@@ -156,6 +181,7 @@ func (t *tester) file(path string) *fileResult {
 		return fr
 	}
 	defer store.Close()
+	t.answeredBy = map[string]*mockModel{}
 	for _, r := range tf.runs {
 		if t.m.ctx.Err() != nil {
 			break
@@ -179,32 +205,25 @@ func (t *tester) run(tf *testFile, r *testRun, store *state.Store) *runResult {
 		return res
 	}
 	attrs := append(append([]*hcl.Attribute(nil), tf.vars...), r.vars...)
-	vars, diags := t.m.parser.CollectVariablesWith(t.cfg, t.vars, t.m.Environ(), attrs)
+	vars, diags := t.m.parser.CollectVariablesWith(t.cfg, t.vars, t.m.Environ(), attrs, t.funcs)
 	if diags.HasErrors() {
 		return fail(diags)
 	}
-	mocks := map[string]*mockModel{}
-	for name, mock := range tf.mocks {
-		mocks[name] = mock
+	mocks := maps.Clone(tf.mocks)
+	maps.Copy(mocks, r.mocks)
+	filter := &planner.Filter{}
+	for _, a := range r.targets {
+		filter.Targets = append(filter.Targets, planner.Selector{Target: *a.target, Text: a.addr})
 	}
-	for name, mock := range r.mocks {
-		mocks[name] = mock
-	}
-	diags = append(diags, unknownMocks(t.cfg, mocks)...)
-	diags = append(diags, unknownExpected(t.cfg, r.expected)...)
-	if diags.HasErrors() {
-		return fail(diags)
-	}
-	filter := &planner.Filter{Targets: r.targets}
 	p, diags := t.plan(vars, store.State(), filter)
 	if diags.HasErrors() {
 		return fail(diags)
 	}
-	var failed map[string]hcl.Diagnostics // what failed, by step or output address
+	var failed runFailures
 	if r.command == "apply" {
-		// A recorded answer is re-used only when the run's mocks would give
-		// it again: a run with other mocks is answered by them.
-		if replace := staleAnswers(p, mocks); len(replace) > 0 {
+		// A recorded answer is re-used only when the mock that gave it
+		// answers this run too: a run with other mocks is answered by them.
+		if replace := t.otherMocks(p, store.State(), mocks); len(replace) > 0 {
 			filter.Replace = replace
 			if p, diags = t.plan(vars, store.State(), filter); diags.HasErrors() {
 				return fail(diags)
@@ -212,27 +231,57 @@ func (t *tester) run(tf *testFile, r *testRun, store *state.Store) *runResult {
 		}
 		hook := &testHook{failed: map[string]error{}}
 		out := executor.Run(t.m.ctx, p, executor.Options{
-			Client: mockClients(mocks), Offline: true, Store: store, Hook: hook,
+			Client: mockClients(mocks, t.answered), Offline: true, Store: store, Hook: hook,
 		})
 		var other hcl.Diagnostics
-		failed, other = sortFailures(out.Diagnostics, hook.failedSteps())
+		failed, other = sortFailures(out.Diagnostics, hook.failedInstances())
 		if len(other) > 0 {
 			return fail(other)
 		}
-		res.outputs = out.Outputs
 	}
 	res.failures = append(res.failures, checkExpected(r, failed)...)
-	res.steps = recordedAnswers(p, store.State())
-	if len(res.failures) > 0 {
-		return res // the run failed already: its asserts would see what did not run
-	}
-	ctx, diags := t.assertContext(r, vars, store.State(), p)
+	w, diags := t.walk(r, vars, store.State(), p)
 	if diags.HasErrors() {
 		return fail(diags)
 	}
-	res.failures = append(res.failures, t.asserts(r, ctx)...)
+	res.steps, res.outputs = recordedAnswers(w.Plan, store.State()), shownOutputs(t.cfg, w.Outputs)
+	if len(res.failures) > 0 {
+		return res // the run failed already: its asserts would see what did not run
+	}
+	res.failures = append(res.failures, t.asserts(r, testContext(w))...)
 	res.passed = len(res.failures) == 0
 	return res
+}
+
+// answered notes the mock that answered an instance.
+func (t *tester) answered(addr string, mock *mockModel) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.answeredBy[addr] = mock
+}
+
+// otherMocks selects the recorded instances of the plan whose answer came
+// from another mock than the one the run gives their model (or from none).
+func (t *tester) otherMocks(p *planner.Plan, st *state.State, mocks map[string]*mockModel) []planner.Selector {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []planner.Selector
+	for _, c := range p.Changes {
+		if c.Action == planner.Drop || st.Steps[c.Address] == nil || c.Rendered == nil || c.Rendered.Model == nil {
+			continue
+		}
+		var mock *mockModel
+		if m := c.Rendered.Model; m.NS == "" {
+			mock = mocks[m.Name]
+		}
+		if prev, ok := t.answeredBy[c.Address]; ok && prev == mock {
+			continue
+		}
+		if sel, err := planner.ParseSelector(c.Address); err == nil {
+			out = append(out, sel)
+		}
+	}
+	return out
 }
 
 // plan plans the configuration against the run's state, offline: the
@@ -252,21 +301,30 @@ func errorsOnly(diags hcl.Diagnostics) hcl.Diagnostics {
 	return out
 }
 
-// unknownMocks reports mocks of models the configuration does not declare.
-func unknownMocks(cfg *config.Config, mocks map[string]*mockModel) hcl.Diagnostics {
+// checkMocks reports mocks of models the configuration does not declare,
+// answers for undeclared steps, and tool calls of undeclared tools.
+func (t *tester) checkMocks(mocks map[string]*mockModel) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for name, mock := range mocks {
-		if _, ok := cfg.Models[name]; !ok {
+	for _, name := range slices.Sorted(maps.Keys(mocks)) {
+		mock := mocks[name]
+		if _, ok := t.cfg.Models[name]; !ok {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Mock of an undeclared model",
-				Detail:  fmt.Sprintf("The configuration declares no model %q for this mock_model to replace.", name),
+				Detail:  fmt.Sprintf("The configuration declares no model %q for this mock_model to replace (a mock replaces a model of the root module).", name),
 				Subject: mock.decl.Ptr()})
 		}
 		for _, a := range mock.answers {
 			if name, ok := strings.CutPrefix(a.step, "step."); ok {
-				if _, declared := cfg.Steps[name]; !declared {
+				if _, declared := t.cfg.Steps[name]; !declared {
 					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Answer for an undeclared step",
 						Detail:  fmt.Sprintf("The configuration declares no step %q for this answer.", name),
 						Subject: a.decl.Ptr()})
+				}
+			}
+			for _, tc := range a.toolCalls {
+				if _, declared := t.cfg.Tools[tc.name]; !declared {
+					diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Call of an undeclared tool",
+						Detail:  fmt.Sprintf("The configuration declares no tool %q for this answer to call.", tc.name),
+						Subject: tc.rng.Ptr()})
 				}
 			}
 		}
@@ -274,50 +332,33 @@ func unknownMocks(cfg *config.Config, mocks map[string]*mockModel) hcl.Diagnosti
 	return diags
 }
 
-// unknownExpected reports expect_failures addresses that name nothing.
-func unknownExpected(cfg *config.Config, expected []expectedFailure) hcl.Diagnostics {
+// checkAddresses reports addresses of steps or expect_failures that name
+// no step or output of the root module (a module step's address is
+// checked by the plan).
+func (t *tester) checkAddresses(list []expectedFailure) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, e := range expected {
-		kind, rest, _ := strings.Cut(e.addr, ".")
-		name, _, _ := strings.Cut(rest, "[")
+	for _, e := range list {
+		kind, name := "step", ""
+		switch {
+		case e.target == nil:
+			kind, name = "output", strings.TrimPrefix(e.addr, "output.")
+		case e.target.Step.Module.IsRoot():
+			name = e.target.Step.Name
+		default:
+			continue
+		}
 		declared := false
-		switch kind {
-		case "step":
-			_, declared = cfg.Steps[name]
-		case "output":
-			_, declared = cfg.Outputs[name]
+		if kind == "step" {
+			_, declared = t.cfg.Steps[name]
+		} else {
+			_, declared = t.cfg.Outputs[name]
 		}
 		if !declared {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Expected failure of an undeclared " + kind,
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reference to an undeclared " + kind,
 				Detail: fmt.Sprintf("The configuration declares no %s %q.", kind, name), Subject: e.rng.Ptr()})
 		}
 	}
 	return diags
-}
-
-// staleAnswers selects the kept instances whose recorded answer the mocks
-// would not give again.
-func staleAnswers(p *planner.Plan, mocks map[string]*mockModel) []planner.Selector {
-	var out []planner.Selector
-	for _, c := range p.Changes {
-		if c.Action != planner.Keep || c.Prior == nil || c.Request == nil || c.Rendered == nil || c.Rendered.Model == nil {
-			continue
-		}
-		mock := mocks[c.Rendered.Model.Name]
-		if c.Rendered.Model.NS != "" || mock == nil {
-			continue
-		}
-		a, text, err := mock.answer(c.Addr.Step.String(), c.Request)
-		if err == nil && a != nil && len(a.toolCalls) > 0 {
-			continue // a tool round: its final answer comes later in the conversation
-		}
-		if err != nil || text != c.Prior.Output {
-			if sel, err := planner.ParseSelector(c.Address); err == nil {
-				out = append(out, sel)
-			}
-		}
-	}
-	return out
 }
 
 // testHook collects the instances that failed in an apply.
@@ -333,33 +374,41 @@ func (h *testHook) StepFailed(addr string, _ *state.Step, err error) {
 	h.failed[addr] = err
 }
 
-func (h *testHook) failedSteps() map[string]error {
+func (h *testHook) failedInstances() map[string]error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.failed
 }
 
-// sortFailures files an apply's errors under what failed: an instance of a
-// step (under the step's address), or an output's precondition (under
-// output.NAME). Errors of neither kind are returned apart.
-func sortFailures(diags hcl.Diagnostics, steps map[string]error) (map[string]hcl.Diagnostics, hcl.Diagnostics) {
-	failed := map[string]hcl.Diagnostics{}
-	var other hcl.Diagnostics
-	for addr := range steps {
-		failed[stepOfInstance(addr)] = nil
+// runFailures is what failed in an apply: instances of steps, by
+// address, and outputs whose preconditions failed, by output.NAME, each
+// with its errors.
+type runFailures struct {
+	instances map[string]hcl.Diagnostics
+	outputs   map[string]hcl.Diagnostics
+}
+
+// sortFailures files an apply's errors under what failed: an instance
+// (the hook's failed instances, whose errors begin with their address) or
+// an output's precondition. Errors of neither kind are returned apart.
+func sortFailures(diags hcl.Diagnostics, instances map[string]error) (runFailures, hcl.Diagnostics) {
+	f := runFailures{instances: map[string]hcl.Diagnostics{}, outputs: map[string]hcl.Diagnostics{}}
+	for addr := range instances {
+		f.instances[addr] = nil
 	}
+	var other hcl.Diagnostics
 	for _, d := range errorsOnly(diags) {
 		addr, _, _ := strings.Cut(d.Detail, ": ")
 		switch {
-		case strings.HasPrefix(addr, "output.") && d.Summary == "Output precondition failed":
-			failed[addr] = append(failed[addr], d)
-		case hasKey(steps, addr) || hasKey(failed, stepOfInstance(addr)):
-			failed[stepOfInstance(addr)] = append(failed[stepOfInstance(addr)], d)
+		case d.Summary == "Output precondition failed" && strings.HasPrefix(addr, "output."):
+			f.outputs[addr] = append(f.outputs[addr], d)
+		case hasKey(instances, addr):
+			f.instances[addr] = append(f.instances[addr], d)
 		default:
 			other = append(other, d)
 		}
 	}
-	return failed, other
+	return f, other
 }
 
 func hasKey[V any](m map[string]V, k string) bool {
@@ -367,54 +416,68 @@ func hasKey[V any](m map[string]V, k string) bool {
 	return ok
 }
 
-// stepOfInstance is the step address of an instance address: step.a of
-// step.a["k"]#2.
-func stepOfInstance(addr string) string {
-	if i := strings.IndexAny(addr, "[#"); i >= 0 {
-		return addr[:i]
-	}
-	return addr
-}
-
-// checkExpected compares what failed with expect_failures: an expected
-// failure that did not happen is a failure of the run, and so is one that
-// happened unexpected.
-func checkExpected(r *testRun, failed map[string]hcl.Diagnostics) hcl.Diagnostics {
+// checkExpected compares what failed with expect_failures: a failure that
+// no entry expects fails the run with its errors, and so does an entry
+// that nothing failed for. A step entry without a key expects any of its
+// instances to fail; with a key, that instance (any of its samples).
+func checkExpected(r *testRun, f runFailures) hcl.Diagnostics {
 	var out hcl.Diagnostics
-	expected := map[string]bool{}
-	for _, e := range r.expected {
-		addr := stepOfInstance(e.addr)
-		expected[addr] = true
-		if _, ok := failed[addr]; !ok {
-			what := "its instances all succeeded"
-			if strings.HasPrefix(addr, "output.") {
-				what = "its preconditions passed"
+	met := make([]bool, len(r.expected))
+	for _, addr := range slices.Sorted(maps.Keys(f.instances)) {
+		expected := false
+		if t, err := addrs.ParseTarget(addr); err == nil {
+			inst := addrs.StepInstance{Step: t.Step, Key: t.Key, Sample: t.Sample}
+			for i, e := range r.expected {
+				if e.target != nil && e.target.Matches(inst) {
+					met[i], expected = true, true
+				}
 			}
-			if r.command == "plan" {
-				what = "a plan runs nothing (command = plan)"
-			}
-			out = append(out, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing expected failure",
-				Detail:  fmt.Sprintf("The run %q expects %s to fail, but %s.", r.name, e.addr, what),
-				Subject: e.rng.Ptr()})
+		}
+		if !expected {
+			out = append(out, instanceErrors(addr, f.instances[addr])...)
 		}
 	}
-	for _, addr := range slices.Sorted(maps.Keys(failed)) {
-		if expected[addr] {
+	for _, name := range slices.Sorted(maps.Keys(f.outputs)) {
+		i := slices.IndexFunc(r.expected, func(e expectedFailure) bool { return e.target == nil && e.addr == name })
+		if i < 0 {
+			out = append(out, f.outputs[name]...)
 			continue
 		}
-		if ds := failed[addr]; len(ds) > 0 {
-			out = append(out, ds...)
+		met[i] = true
+	}
+	for i, e := range r.expected {
+		if met[i] {
 			continue
 		}
-		out = append(out, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Step failed", Detail: addr + " failed."})
+		what := "it did not fail"
+		switch {
+		case r.command == "plan":
+			what = "a plan runs nothing (command = plan)"
+		case e.target == nil:
+			what = "its preconditions passed"
+		case e.target.Whole():
+			what = "its instances all succeeded"
+		}
+		out = append(out, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Missing expected failure",
+			Detail:  fmt.Sprintf("The run %q expects %s to fail, but %s.", r.name, e.addr, what),
+			Subject: e.rng.Ptr()})
 	}
 	return out
 }
 
-// assertContext is where a run's asserts are evaluated: var.*, local.*,
-// step.* with what the state now records (in a plan run, unknown for what
-// the plan would run), output.*.
-func (t *tester) assertContext(r *testRun, vars map[string]cty.Value, st *state.State, ran *planner.Plan) (*hcl.EvalContext, hcl.Diagnostics) {
+// instanceErrors are the errors of a failed instance, or one that says it
+// failed when the apply gave none of its own.
+func instanceErrors(addr string, diags hcl.Diagnostics) hcl.Diagnostics {
+	if len(diags) > 0 {
+		return diags
+	}
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Step failed", Detail: addr + " failed."}}
+}
+
+// walk evaluates the configuration as the run left it: step.* as the
+// state now records them (in a plan run, unknown for what the plan would
+// run), and the outputs as they evaluate from those.
+func (t *tester) walk(r *testRun, vars map[string]cty.Value, st *state.State, ran *planner.Plan) (*planner.Walk, hcl.Diagnostics) {
 	p := ran
 	if r.command == "apply" {
 		var diags hcl.Diagnostics
@@ -432,44 +495,48 @@ func (t *tester) assertContext(r *testRun, vars map[string]cty.Value, st *state.
 		}
 	}
 	w, _ := walkValues(p, st, pending)
-	return consoleContext(w, st), nil
+	return w, nil
 }
 
-// asserts evaluates a run's assert blocks: each that does not hold is a
-// failure with its message and where it is.
+// testContext is where a run's asserts are evaluated: var.*, local.*,
+// step.*, and output.* as the walk evaluated them (not as the state
+// recorded them: in a plan run an output may depend on a step that would
+// run).
+func testContext(w *planner.Walk) *hcl.EvalContext {
+	return consoleContext(w, &state.State{})
+}
+
+// asserts evaluates a run's assert blocks as conditions are evaluated in
+// the configuration: each that does not hold is a failure with its
+// message (hidden when it uses a sensitive value) and where it is.
 func (t *tester) asserts(r *testRun, ctx *hcl.EvalContext) hcl.Diagnostics {
 	var out hcl.Diagnostics
 	for _, a := range r.asserts {
-		v, diags := a.cond.Value(ctx)
-		switch {
-		case diags.HasErrors():
-			out = append(out, errorsOnly(diags)...)
-			continue
-		case !v.IsWhollyKnown():
+		c := &config.Condition{Condition: a.cond, ErrorMessage: a.msg, DeclRange: a.decl}
+		switch result, msg, diags := planner.EvalCondition(c, ctx, hcl.DiagError); result {
+		case planner.Invalid:
+			out = append(out, diags...)
+		case planner.NotKnown:
 			out = append(out, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unknown condition value",
 				Detail:  fmt.Sprintf("The condition of an assert of run %q depends on values known only after apply (a step this run did not run).", r.name),
 				Subject: a.cond.Range().Ptr(), Expression: a.cond, EvalContext: ctx})
-			continue
+		case planner.Fails:
+			out = append(out, planner.ConditionDiag(c, ctx, "Test assertion failed", "", msg, hcl.DiagError))
 		}
-		v, _ = v.Unmark()
-		if v.IsNull() || v.Type() != cty.Bool {
-			out = append(out, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid condition result",
-				Detail: "An assert's condition must be true or false.", Subject: a.cond.Range().Ptr()})
-			continue
-		}
-		if v.True() {
-			continue
-		}
-		msg := "(the error message could not be evaluated)"
-		if mv, d := a.msg.Value(ctx); !d.HasErrors() && mv.IsWhollyKnown() {
-			if mv, _ = mv.Unmark(); !mv.IsNull() && mv.Type() == cty.String {
-				msg = mv.AsString()
-			}
-		}
-		out = append(out, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Test assertion failed",
-			Detail: msg, Subject: a.cond.Range().Ptr(), Expression: a.cond, EvalContext: ctx})
 	}
 	return out
+}
+
+// shownOutputs are the outputs for -verbose, sensitive ones hidden.
+func shownOutputs(cfg *config.Config, outs map[string]cty.Value) map[string]cty.Value {
+	shown := map[string]cty.Value{}
+	for name, v := range outs {
+		if o := cfg.Outputs[name]; o != nil && o.Sensitive || v.ContainsMarked() {
+			v = cty.StringVal("(sensitive value)")
+		}
+		shown[name] = v
+	}
+	return shown
 }
 
 // recordedAnswers lists what the state records of the plan's instances,

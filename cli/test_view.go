@@ -56,6 +56,9 @@ func (v *testTextView) runFinished(path string, r *runResult) {
 }
 
 func (v *testTextView) fileFinished(fr *fileResult) {
+	for _, d := range sortedDiags(errorsOnly(fr.diags)) {
+		fmt.Fprintf(v.base.stdout, "  %s\n", failureLine(d))
+	}
 	v.base.diags(fr.diags)
 	status := v.base.paint.green("pass")
 	if !filePassed(fr) {

@@ -11,7 +11,6 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/addrs"
 	"github.com/promptform/promptform/config"
-	"github.com/promptform/promptform/planner"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
@@ -35,17 +34,18 @@ type testRun struct {
 	decl     hcl.Range
 	command  string // "apply" or "plan"
 	vars     []*hcl.Attribute
-	targets  []planner.Selector // steps = [...]
-	expected []expectedFailure  // expect_failures = [...]
+	targets  []expectedFailure // steps = [...]
+	expected []expectedFailure // expect_failures = [...]
 	mocks    map[string]*mockModel
 	asserts  []*testAssert
 }
 
-// expectedFailure is an address of expect_failures: step.NAME or
-// output.NAME.
+// expectedFailure is an address of steps or expect_failures: a step
+// (step.NAME, step.NAME[KEY], after any module path) or output.NAME.
 type expectedFailure struct {
-	addr string
-	rng  hcl.Range
+	addr   string
+	rng    hcl.Range
+	target *addrs.Target // of a step; nil for an output
 }
 
 // testAssert is an assert block of a run.
@@ -78,6 +78,7 @@ type mockAnswer struct {
 type mockToolCall struct {
 	name      string
 	arguments string // JSON
+	rng       hcl.Range
 }
 
 var (
@@ -136,8 +137,10 @@ func testFiles(dir string, filters []string) ([]string, error) {
 	var kept []string
 	for _, path := range out {
 		rel, _ := filepath.Rel(dir, path)
+		abs, _ := filepath.Abs(path)
 		for _, f := range filters {
-			if f == path || filepath.Clean(f) == rel || f == filepath.Base(path) {
+			fabs, _ := filepath.Abs(f)
+			if f == path || filepath.Clean(f) == rel || f == filepath.Base(path) || fabs == abs {
 				kept = append(kept, path)
 				break
 			}
@@ -148,7 +151,7 @@ func testFiles(dir string, filters []string) ([]string, error) {
 
 // parseTestFile reads a test file with the configuration's parser (so that
 // diagnostics show its source) and decodes it.
-func parseTestFile(p *config.Parser, path string) (*testFile, hcl.Diagnostics) {
+func parseTestFile(p *config.Parser, path string, ctx *hcl.EvalContext) (*testFile, hcl.Diagnostics) {
 	f, diags := p.ParseFile(path)
 	if diags.HasErrors() {
 		return nil, diags
@@ -164,7 +167,7 @@ func parseTestFile(p *config.Parser, path string) (*testFile, hcl.Diagnostics) {
 			diags = append(diags, d...)
 			tf.vars = append(tf.vars, sortedAttrs(attrs)...)
 		case "mock_model":
-			diags = append(diags, addMock(tf.mocks, b)...)
+			diags = append(diags, addMock(tf.mocks, b, ctx)...)
 		case "run":
 			if prev, ok := runs[b.Labels[0]]; ok {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate run block",
@@ -173,7 +176,7 @@ func parseTestFile(p *config.Parser, path string) (*testFile, hcl.Diagnostics) {
 				continue
 			}
 			runs[b.Labels[0]] = b.DefRange
-			r, d := decodeRun(b)
+			r, d := decodeRun(b, ctx)
 			diags = append(diags, d...)
 			if r != nil {
 				tf.runs = append(tf.runs, r)
@@ -182,7 +185,8 @@ func parseTestFile(p *config.Parser, path string) (*testFile, hcl.Diagnostics) {
 	}
 	if len(tf.runs) == 0 && !diags.HasErrors() {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "No run blocks",
-			Detail: fmt.Sprintf("The test file %s has no run block, so it tests nothing. Add run \"NAME\" { ... }.", path)})
+			Detail:  fmt.Sprintf("The test file %s has no run block, so it tests nothing. Add run \"NAME\" { ... }.", path),
+			Subject: &hcl.Range{Filename: path, Start: hcl.InitialPos, End: hcl.InitialPos}})
 	}
 	return tf, diags
 }
@@ -197,7 +201,7 @@ func sortedAttrs(attrs hcl.Attributes) []*hcl.Attribute {
 	return out
 }
 
-func decodeRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
+func decodeRun(b *hcl.Block, ctx *hcl.EvalContext) (*testRun, hcl.Diagnostics) {
 	r := &testRun{name: b.Labels[0], decl: b.DefRange, command: "apply", mocks: map[string]*mockModel{}}
 	content, diags := b.Body.Content(runSchema)
 	if attr, ok := content.Attributes["command"]; ok {
@@ -210,21 +214,13 @@ func decodeRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 		}
 	}
 	if attr, ok := content.Attributes["steps"]; ok {
-		addrs, d := addressList(attr.Expr, "steps", "step")
+		var d hcl.Diagnostics
+		r.targets, d = addressList(attr.Expr, "steps", false)
 		diags = append(diags, d...)
-		for _, a := range addrs {
-			sel, err := planner.ParseSelector(a.addr)
-			if err != nil {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid step address",
-					Detail: err.Error() + ".", Subject: a.rng.Ptr()})
-				continue
-			}
-			r.targets = append(r.targets, sel)
-		}
 	}
 	if attr, ok := content.Attributes["expect_failures"]; ok {
 		var d hcl.Diagnostics
-		r.expected, d = addressList(attr.Expr, "expect_failures", "step", "output")
+		r.expected, d = addressList(attr.Expr, "expect_failures", true)
 		diags = append(diags, d...)
 	}
 	for _, blk := range content.Blocks {
@@ -234,7 +230,7 @@ func decodeRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 			diags = append(diags, d...)
 			r.vars = append(r.vars, sortedAttrs(attrs)...)
 		case "mock_model":
-			diags = append(diags, addMock(r.mocks, blk)...)
+			diags = append(diags, addMock(r.mocks, blk, ctx)...)
 		case "assert":
 			ac, d := blk.Body.Content(assertSchema)
 			diags = append(diags, d...)
@@ -247,35 +243,65 @@ func decodeRun(b *hcl.Block) (*testRun, hcl.Diagnostics) {
 	return r, diags
 }
 
-// addressList reads a list of addresses written as references
-// (step.NAME, output.NAME), each rooted in one of roots.
-func addressList(expr hcl.Expression, attr string, roots ...string) ([]expectedFailure, hcl.Diagnostics) {
+// addressList reads a list of addresses written as references: steps
+// (step.NAME, step.NAME[KEY], module.CALL.step.NAME), and with outputs
+// set, output.NAME.
+func addressList(expr hcl.Expression, attr string, outputs bool) ([]expectedFailure, hcl.Diagnostics) {
 	exprs, diags := hcl.ExprList(expr)
+	what := "a step, written without quotes: step.NAME, step.NAME[\"key\"] or module.NAME.step.NAME"
+	if outputs {
+		what = "a step or an output, written without quotes: step.NAME, step.NAME[\"key\"], module.NAME.step.NAME or output.NAME"
+	}
 	var out []expectedFailure
 	for _, e := range exprs {
+		bad := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid address in " + attr,
+			Detail: fmt.Sprintf("Each element of %s is a reference to %s.", attr, what), Subject: e.Range().Ptr()}
 		trav, d := hcl.AbsTraversalForExpr(e)
-		if d.HasErrors() || len(trav) < 2 || !contains(roots, trav.RootName()) {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid address in " + attr,
-				Detail:  fmt.Sprintf("Each element of %s is a reference to a %s, written without quotes: %s.NAME.", attr, strings.Join(roots, " or "), roots[0]),
-				Subject: e.Range().Ptr()})
+		if d.HasErrors() || len(trav) < 2 || !plainKeys(trav) {
+			diags = append(diags, bad)
 			continue
 		}
-		out = append(out, expectedFailure{addr: addrs.TraversalText(trav), rng: e.Range()})
+		a := expectedFailure{addr: addrs.TraversalText(trav), rng: e.Range()}
+		if outputs && trav.RootName() == "output" {
+			if _, ok := trav[1].(hcl.TraverseAttr); !ok || len(trav) != 2 {
+				diags = append(diags, bad)
+				continue
+			}
+			out = append(out, a)
+			continue
+		}
+		t, err := addrs.ParseTarget(a.addr)
+		if err != nil || t.IsModule() {
+			diags = append(diags, bad)
+			continue
+		}
+		a.target = &t
+		out = append(out, a)
 	}
 	return out, diags
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
+// plainKeys reports whether every index of t is a known string or a whole
+// number, the keys an address may have.
+func plainKeys(t hcl.Traversal) bool {
+	for _, step := range t {
+		if ix, ok := step.(hcl.TraverseIndex); ok {
+			k := ix.Key
+			switch {
+			case !k.IsKnown() || k.IsNull():
+				return false
+			case k.Type() == cty.String:
+			case k.Type() == cty.Number && k.AsBigFloat().IsInt():
+			default:
+				return false
+			}
 		}
 	}
-	return false
+	return true
 }
 
 // addMock decodes a mock_model block into mocks.
-func addMock(mocks map[string]*mockModel, b *hcl.Block) hcl.Diagnostics {
+func addMock(mocks map[string]*mockModel, b *hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics {
 	name := b.Labels[0]
 	if prev, ok := mocks[name]; ok {
 		return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Duplicate mock_model block",
@@ -286,11 +312,11 @@ func addMock(mocks map[string]*mockModel, b *hcl.Block) hcl.Diagnostics {
 	content, diags := b.Body.Content(mockSchema)
 	if attr, ok := content.Attributes["default"]; ok {
 		var s string
-		diags = append(diags, stringAttr(attr, &s)...)
+		diags = append(diags, stringAttr(attr, ctx, &s)...)
 		m.def = &s
 	}
 	for _, blk := range content.Blocks {
-		a, d := decodeAnswer(blk)
+		a, d := decodeAnswer(blk, ctx)
 		diags = append(diags, d...)
 		if a != nil {
 			m.answers = append(m.answers, a)
@@ -304,7 +330,7 @@ func addMock(mocks map[string]*mockModel, b *hcl.Block) hcl.Diagnostics {
 	return diags
 }
 
-func decodeAnswer(b *hcl.Block) (*mockAnswer, hcl.Diagnostics) {
+func decodeAnswer(b *hcl.Block, ctx *hcl.EvalContext) (*mockAnswer, hcl.Diagnostics) {
 	content, diags := b.Body.Content(answerSchema)
 	if diags.HasErrors() {
 		return nil, diags
@@ -322,7 +348,7 @@ func decodeAnswer(b *hcl.Block) (*mockAnswer, hcl.Diagnostics) {
 	}
 	if attr, ok := at["match"]; ok {
 		var pattern string
-		diags = append(diags, stringAttr(attr, &pattern)...)
+		diags = append(diags, stringAttr(attr, ctx, &pattern)...)
 		re, err := regexp.Compile(pattern)
 		if err != nil {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid match pattern",
@@ -332,11 +358,11 @@ func decodeAnswer(b *hcl.Block) (*mockAnswer, hcl.Diagnostics) {
 	}
 	var says []string
 	if attr, ok := at["text"]; ok {
-		diags = append(diags, stringAttr(attr, &a.text)...)
+		diags = append(diags, stringAttr(attr, ctx, &a.text)...)
 		says = append(says, "text")
 	}
 	if attr, ok := at["json"]; ok {
-		v, d := attr.Expr.Value(nil)
+		v, d := attr.Expr.Value(ctx)
 		diags = append(diags, d...)
 		if !d.HasErrors() {
 			b, err := ctyjson.Marshal(v, v.Type())
@@ -349,7 +375,7 @@ func decodeAnswer(b *hcl.Block) (*mockAnswer, hcl.Diagnostics) {
 		says = append(says, "json")
 	}
 	if attr, ok := at["tool_calls"]; ok {
-		calls, d := decodeToolCalls(attr)
+		calls, d := decodeToolCalls(attr, ctx)
 		diags = append(diags, d...)
 		a.toolCalls = calls
 		says = append(says, "tool_calls")
@@ -370,8 +396,8 @@ func orNone(list []string) string {
 }
 
 // decodeToolCalls reads tool_calls = [{ name = "...", arguments = {...} }].
-func decodeToolCalls(attr *hcl.Attribute) ([]mockToolCall, hcl.Diagnostics) {
-	v, diags := attr.Expr.Value(nil)
+func decodeToolCalls(attr *hcl.Attribute, ctx *hcl.EvalContext) ([]mockToolCall, hcl.Diagnostics) {
+	v, diags := attr.Expr.Value(ctx)
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -387,7 +413,7 @@ func decodeToolCalls(attr *hcl.Attribute) ([]mockToolCall, hcl.Diagnostics) {
 		if !e.Type().IsObjectType() || !e.Type().HasAttribute("name") || e.GetAttr("name").Type() != cty.String {
 			return nil, hcl.Diagnostics{bad}
 		}
-		c := mockToolCall{name: e.GetAttr("name").AsString(), arguments: "{}"}
+		c := mockToolCall{name: e.GetAttr("name").AsString(), arguments: "{}", rng: attr.Expr.Range()}
 		if e.Type().HasAttribute("arguments") {
 			args := e.GetAttr("arguments")
 			b, err := ctyjson.Marshal(args, args.Type())
@@ -401,9 +427,10 @@ func decodeToolCalls(attr *hcl.Attribute) ([]mockToolCall, hcl.Diagnostics) {
 	return calls, diags
 }
 
-// stringAttr reads a string attribute, evaluated without variables.
-func stringAttr(attr *hcl.Attribute, out *string) hcl.Diagnostics {
-	v, diags := attr.Expr.Value(nil)
+// stringAttr reads a string attribute, evaluated in ctx (functions, no
+// variables).
+func stringAttr(attr *hcl.Attribute, ctx *hcl.EvalContext, out *string) hcl.Diagnostics {
+	v, diags := attr.Expr.Value(ctx)
 	if diags.HasErrors() {
 		return diags
 	}

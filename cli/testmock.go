@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -15,40 +14,46 @@ import (
 // block; it never opens a connection. A model without a mock answers
 // every request with an error that says so.
 type mockClient struct {
-	model *planner.Model
-	mock  *mockModel // nil: the test mocks no model of this name
+	model    *planner.Model
+	mock     *mockModel // nil: the test mocks no model of this name
+	answered func(addr string, mock *mockModel)
 }
 
 // mockClients returns the executor's clients of a run: each model of the
-// root module by its name, mocked by the run's mocks.
-func mockClients(mocks map[string]*mockModel) func(*planner.Model) executor.ChatClient {
+// root module by its name, mocked by the run's mocks. answered is told
+// which mock answered each instance.
+func mockClients(mocks map[string]*mockModel, answered func(string, *mockModel)) func(*planner.Model) executor.ChatClient {
 	return func(m *planner.Model) executor.ChatClient {
 		var mock *mockModel
 		if m.NS == "" {
 			mock = mocks[m.Name]
 		}
-		return &mockClient{model: m, mock: mock}
+		return &mockClient{model: m, mock: mock, answered: answered}
 	}
 }
-
-// errNoMock is the error of a request to a model that no mock replaces.
-var errNoMock = errors.New("no mock")
 
 func (c *mockClient) Chat(ctx context.Context, req *gateway.Request) (*gateway.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	step := ""
-	if inst := executor.InstanceOf(ctx); inst != nil {
+	step, inst := "", executor.InstanceOf(ctx)
+	if inst != nil {
 		step = inst.Addr.Step.String()
 	}
-	if c.mock == nil {
-		return nil, fmt.Errorf("%w: %s uses model.%s (%s), which this test does not mock: add mock_model %q { ... } to the file or the run",
-			errNoMock, orAny(step), c.model.Name, c.model.ID, c.model.Name)
+	switch {
+	case c.model.NS != "":
+		return nil, fmt.Errorf("%s uses model.%s of %s, and mock_model blocks replace only the models of the root module",
+			orAny(step), c.model.Name, strings.TrimSuffix(c.model.NS, "."))
+	case c.mock == nil:
+		return nil, fmt.Errorf("%s uses model.%s (%s), which this test does not mock: add mock_model %q { ... } to the file or the run",
+			orAny(step), c.model.Name, c.model.ID, c.model.Name)
 	}
 	a, text, err := c.mock.answer(step, req)
 	if err != nil {
 		return nil, err
+	}
+	if inst != nil && c.answered != nil {
+		c.answered(inst.Address(), c.mock)
 	}
 	return mockResponse(req, a, text), nil
 }

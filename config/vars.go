@@ -32,8 +32,9 @@ type VarArg struct {
 
 // rawVar is one value before conversion: where it came from and how to read it.
 type rawVar struct {
-	expr   hcl.Expression // from a file
-	str    string         // from the environment or -var
+	expr   hcl.Expression   // from a file
+	ctx    *hcl.EvalContext // what expr may use: nil, but functions for a test file's values
+	str    string           // from the environment or -var
 	source string
 	rng    *hcl.Range
 }
@@ -44,14 +45,15 @@ type rawVar struct {
 // validation blocks. The result has a value for every declared variable;
 // it is complete only when the diagnostics have no errors.
 func (p *Parser) CollectVariables(cfg *Config, args []VarArg, environ []string) (map[string]cty.Value, hcl.Diagnostics) {
-	return p.CollectVariablesWith(cfg, args, environ, nil)
+	return p.CollectVariablesWith(cfg, args, environ, nil, nil)
 }
 
 // CollectVariablesWith is CollectVariables with the values of attrs set
 // last, over every other source: the variables blocks of a test file and
-// of its run, in that order. A value for an undeclared variable is an
-// error there, as for -var.
-func (p *Parser) CollectVariablesWith(cfg *Config, args []VarArg, environ []string, attrs []*hcl.Attribute) (map[string]cty.Value, hcl.Diagnostics) {
+// of its run, in that order, evaluated in ctx (which gives them
+// functions). A value for an undeclared variable is an error there, as for
+// -var.
+func (p *Parser) CollectVariablesWith(cfg *Config, args []VarArg, environ []string, attrs []*hcl.Attribute, ctx *hcl.EvalContext) (map[string]cty.Value, hcl.Diagnostics) {
 	raw := map[string]rawVar{}
 	var diags hcl.Diagnostics
 	for _, kv := range environ {
@@ -83,7 +85,7 @@ func (p *Parser) CollectVariablesWith(cfg *Config, args []VarArg, environ []stri
 			diags = append(diags, undeclaredVar(attr.Name, "variables block", cfg, attr.NameRange.Ptr(), hcl.DiagError))
 			continue
 		}
-		raw[attr.Name] = rawVar{expr: attr.Expr, source: "variables block at " + attr.NameRange.String(), rng: attr.Expr.Range().Ptr()}
+		raw[attr.Name] = rawVar{expr: attr.Expr, ctx: ctx, source: "variables block at " + attr.NameRange.String(), rng: attr.Expr.Range().Ptr()}
 	}
 	vals, moreDiags := resolveVars(cfg, raw)
 	diags = append(diags, moreDiags...)
@@ -214,7 +216,7 @@ func rootModelVar(v *Variable) *hcl.Diagnostic {
 // Terraform does.
 func (r rawVar) value(ty cty.Type) (cty.Value, hcl.Diagnostics) {
 	if r.expr != nil {
-		return r.expr.Value(nil)
+		return r.expr.Value(r.ctx)
 	}
 	if ty.IsPrimitiveType() {
 		return cty.StringVal(r.str), nil
