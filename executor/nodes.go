@@ -116,10 +116,13 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*job, hc
 		return nil, nil
 	}
 	scope := s.walk.ScopeOf(n.node.Mod)
-	rendered, diags := s.plan.Render(inst, n.node.Refs, scope)
-	if diags.HasErrors() {
-		s.instanceFailed(n, i, nil)
-		return nil, diags
+	rendered := plannedRender(pc)
+	if rendered == nil {
+		var diags hcl.Diagnostics
+		if rendered, diags = s.plan.Render(inst, n.node.Refs, scope); diags.HasErrors() {
+			s.instanceFailed(n, i, nil)
+			return nil, diags
+		}
 	}
 	rd := newRedactor(s.secrets, rendered)
 	c, err := newCall(rendered, rd, s.schemas, pc)
@@ -147,6 +150,17 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*job, hc
 		return nil, nil
 	}
 	return &job{call: c, node: n, index: i}, nil
+}
+
+// plannedRender is the request the plan rendered for an instance when it
+// rendered it whole: everything it depends on was known then and is the
+// same now, so rendering it again would give the same request. Nil when
+// the plan did not know it.
+func plannedRender(pc *planner.Change) *planner.Rendered {
+	if pc == nil || pc.Rendered == nil || !pc.Rendered.Known {
+		return nil
+	}
+	return pc.Rendered
 }
 
 // keptAsPlanned reports whether the plan kept the instance with its
