@@ -60,6 +60,9 @@ func (n stepNode) Eval(w *Walk) hcl.Diagnostics {
 	if !w.Steps.Expanded(n.Node, insts, diags) {
 		return diags
 	}
+	if op, ok := w.Steps.(*planOp); ok {
+		op.prepare(n.Node, insts, func(inst *Instance) bool { return w.Filter.RunsInstance(inst.Addr) })
+	}
 	for i, inst := range insts {
 		var ok bool
 		if w.Filter.RunsInstance(inst.Addr) {

@@ -2,8 +2,11 @@ package planner
 
 import (
 	"context"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/promptform/promptform/state"
@@ -59,7 +62,61 @@ type planOp struct {
 	vals      []cty.Value
 	diags     hcl.Diagnostics
 	instDiags instanceDiags
-	upstream  string // why its requests not known yet may change: the same for every instance
+	upstream  string     // why its requests not known yet may change: the same for every instance
+	pre       []prepared // the step's instances planned ahead, or nil
+}
+
+// done reports whether ctx is done, without counting as a check of its
+// error: the walk checks that before each instance, in order.
+func done(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return true
+	default:
+		return false
+	}
+}
+
+// prepared is an instance planned ahead of its turn (see prepare).
+type prepared struct {
+	c     *plannedInstance
+	diags hcl.Diagnostics
+	done  bool
+}
+
+// parallelFrom is how many instances a step needs for them to be planned
+// on every processor at once.
+var parallelFrom = 256
+
+// prepare plans a step's instances that runs selects ahead of their turn,
+// on every processor at once: rendering, hashing and deciding an instance
+// reads the scopes, the state and the plan and writes only its own result.
+// Instance then takes each in order, as it would have planned it.
+func (o *planOp) prepare(n *Node, insts []*Instance, runs func(*Instance) bool) {
+	o.pre = nil
+	workers := runtime.GOMAXPROCS(0)
+	if len(insts) < parallelFrom || workers < 2 {
+		return
+	}
+	pre := make([]prepared, len(insts))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(insts) || done(o.ctx) {
+					return
+				}
+				if runs(insts[i]) {
+					c, d := o.planInstance(n, insts[i])
+					pre[i] = prepared{c: c, diags: d, done: true}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	o.pre = pre
 }
 
 func (o *planOp) Expanded(n *Node, insts []*Instance, diags hcl.Diagnostics) bool {
@@ -94,7 +151,13 @@ func (o *planOp) Instance(n *Node, i int, inst *Instance) bool {
 		return false
 	}
 	o.vals[i] = o.w.Plan.UnknownStep(inst.Step)
-	c, d := o.planInstance(n, inst)
+	var c *plannedInstance
+	var d hcl.Diagnostics
+	if i < len(o.pre) && o.pre[i].done {
+		c, d = o.pre[i].c, o.pre[i].diags
+	} else {
+		c, d = o.planInstance(n, inst)
+	}
 	o.instDiags.add(inst, d)
 	if c == nil {
 		return true
