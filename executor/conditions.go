@@ -37,10 +37,14 @@ func evalCondition(c *config.Condition, ctx *hcl.EvalContext, summary, prefix st
 	case planner.Holds:
 		return nil
 	case planner.Invalid:
+		// Said of the instance (or check), as a failed condition is.
+		for _, d := range diags {
+			d.Detail = prefix + d.Detail
+		}
 		return diags
 	case planner.NotKnown:
 		return hcl.Diagnostics{{Severity: sev, Summary: "Invalid condition",
-			Detail: "The condition must be true or false.", Subject: c.Condition.Range().Ptr()}}
+			Detail: prefix + "The condition must be true or false.", Subject: c.Condition.Range().Ptr()}}
 	}
 	return hcl.Diagnostics{planner.ConditionDiag(c, ctx, summary, prefix, msg, sev)}
 }

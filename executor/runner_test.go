@@ -123,9 +123,9 @@ func TestRunnerPostconditions(t *testing.T) {
 	}{
 		"pass":          {`self.output == "yes"`, "", ""},
 		"fail":          {`self.output == "no"`, `postcondition: step.s["a"]: a: the answer must be no`, "Postcondition failed"},
-		"not a boolean": {`self.output`, "postcondition: The condition must be true or false.", "Invalid condition"},
+		"not a boolean": {`self.output`, `postcondition: step.s["a"]: The condition must be true or false.`, "Invalid condition"},
 		"error": {`tonumber(self.output) > 1`,
-			`postcondition: Invalid value for "v" parameter: cannot convert "yes" to number; given string must be a decimal representation of a number.`,
+			`postcondition: step.s["a"]: Invalid value for "v" parameter: cannot convert "yes" to number; given string must be a decimal representation of a number.`,
 			"Invalid function argument"},
 	}
 	for name, test := range tests {
@@ -173,7 +173,7 @@ func TestEvalCheck(t *testing.T) {
 		"pass":          {[]string{`var.n > 1 = "Too small."`}, nil},
 		"failed assert": {[]string{`var.n > 1 = "Too small."`, `var.n > 5 = "Not big enough: ${var.n}."`}, []string{"check.c: Not big enough: 3."}},
 		"both failed":   {[]string{`var.n < 1 = "One."`, `var.n < 2 = "Two."`}, []string{"check.c: One.", "check.c: Two."}},
-		"not boolean":   {[]string{`"maybe" = "Maybe."`}, []string{"The condition must be true or false."}},
+		"not boolean":   {[]string{`"maybe" = "Maybe."`}, []string{"check.c: The condition must be true or false."}},
 	}
 	for name, test := range tests {
 		t.Run(name, func(t *testing.T) {
