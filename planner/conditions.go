@@ -31,6 +31,12 @@ const (
 func EvalCondition(c *config.Condition, ctx *hcl.EvalContext, sev hcl.DiagnosticSeverity) (out Outcome, message string, diags hcl.Diagnostics) {
 	v, diags := c.Condition.Value(ctx)
 	if diags.HasErrors() {
+		if usesSensitive(c.Condition, ctx) {
+			// A function's error may quote its argument: say where, not what.
+			d := &hcl.Diagnostic{Severity: sev, Summary: diags[0].Summary, Subject: c.Condition.Range().Ptr(),
+				Detail: "The condition cannot be evaluated; its error is not shown, because the condition uses " + sensitiveSources(c.Condition, ctx) + "."}
+			return Invalid, d.Summary + ": " + d.Detail, hcl.Diagnostics{d}
+		}
 		for _, d := range diags {
 			d.Severity = sev
 		}
@@ -64,6 +70,17 @@ func EvalCondition(c *config.Condition, ctx *hcl.EvalContext, sev hcl.Diagnostic
 		}
 	}
 	return Fails, msg, nil
+}
+
+// usesSensitive reports whether expr refers to a value that is, or holds,
+// a sensitive one.
+func usesSensitive(expr hcl.Expression, ctx *hcl.EvalContext) bool {
+	for _, t := range expr.Variables() {
+		if v, diags := t.TraverseAbs(ctx); !diags.HasErrors() && v.ContainsMarked() {
+			return true
+		}
+	}
+	return false
 }
 
 // ConditionDiag is the diagnostic of a condition that failed with message:

@@ -27,6 +27,9 @@ func (n outputNode) Eval(w *Walk) hcl.Diagnostics {
 	ctx := w.ScopeOf(n.Mod).EvalContext(n.Refs, Repetition{})
 	v, diags := OutputValue(o, ctx)
 	if n.Mod.Parent != nil {
+		if o.Sensitive {
+			v = v.Mark(Sensitive) // the caller sees it sensitive, as its own outputs and steps must treat it
+		}
 		w.ScopeOf(n.Mod.Parent).SetModuleOutput(n.Mod, n.Name, v)
 	} else {
 		w.Outputs[n.Name] = v
