@@ -81,6 +81,13 @@ func ParseTarget(s string) (Target, error) {
 	return target, err
 }
 
+// TargetOf reads a step address written as a reference in HCL (step.NAME,
+// step.NAME["key"], module.NAME.step.NAME, ...), as ParseTarget reads its
+// text: a key is taken as the value it is, whatever it spells.
+func TargetOf(t hcl.Traversal) (Target, error) {
+	return parseTraversal(t, fmt.Errorf("%s is not a step address; use step.NAME, step.NAME[\"key\"], module.NAME or module.NAME.step.NAME", TraversalText(t)))
+}
+
 // parseTraversal reads a step address as ParseTarget does, without a
 // sample index.
 func parseTraversal(t hcl.Traversal, bad error) (Target, error) {

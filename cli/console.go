@@ -166,11 +166,14 @@ func (o *recordedSteps) Expanded(n *planner.Node, insts []*planner.Instance, dia
 
 func (o *recordedSteps) Filtered(n *planner.Node, i int, d planner.Decision) bool {
 	o.vals[i] = d.Value
+	if inst := o.insts[i]; o.pending[inst.Address()] || o.pending[inst.Addr.Step.String()] {
+		o.vals[i] = o.w.Plan.UnknownStep(inst.Step)
+	}
 	return true
 }
 
 func (o *recordedSteps) Instance(n *planner.Node, i int, inst *planner.Instance) bool {
-	if o.pending[inst.Address()] {
+	if o.pending[inst.Address()] || o.pending[inst.Addr.Step.String()] {
 		o.vals[i] = o.w.Plan.UnknownStep(inst.Step)
 		return true
 	}

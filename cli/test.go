@@ -44,10 +44,10 @@ func runTest(m *Meta, args []string) int {
 		view = &testJSONView{events: newJSONEvents(m.Stdout), verbose: *verbose}
 	}
 	results := m.testResults(view, vars.args, filters)
-	passed, failed := countRuns(results)
-	view.summary(passed, failed)
+	passed, failed, skipped := countRuns(results)
+	view.summary(passed, failed, skipped)
 	code := 0
-	if failed > 0 || m.ctx.Err() != nil {
+	if failed > 0 || skipped > 0 || m.ctx.Err() != nil {
 		code = 1
 	}
 	if *junitPath != "" {
@@ -102,11 +102,18 @@ type tester struct {
 	view  testRunView
 	funcs *hcl.EvalContext // the functions a test file's values may call
 
-	// answeredBy is the mock that answered each instance recorded in the
-	// current file's state (nil: none, a model without a mock), so that a
-	// run whose mocks differ asks again.
+	// answeredBy says which mock answered each instance recorded in the
+	// current file's state, so that a run whose mocks differ asks again.
 	mu         sync.Mutex
-	answeredBy map[string]*mockModel
+	answeredBy map[string]answeredBy
+}
+
+// answeredBy is the instance a mock answered, the model it stood for,
+// and the mock.
+type answeredBy struct {
+	inst  addrs.StepInstance
+	model string
+	mock  *mockModel
 }
 
 // fileResult is what a test file came to: its runs, or the errors that
@@ -121,7 +128,7 @@ type fileResult struct {
 type runResult struct {
 	name     string
 	passed   bool
-	skipped  bool // an earlier run of the file could not start
+	skipped  bool // not run: the test was interrupted before it
 	failures hcl.Diagnostics
 	elapsed  time.Duration
 	steps    []stepAnswer // with -verbose: what the run recorded
@@ -133,20 +140,23 @@ type stepAnswer struct {
 	addr, text string
 }
 
-func countRuns(results []*fileResult) (passed, failed int) {
+func countRuns(results []*fileResult) (passed, failed, skipped int) {
 	for _, fr := range results {
 		if len(fr.diags) > 0 && len(fr.runs) == 0 {
 			failed++
 		}
 		for _, r := range fr.runs {
-			if r.passed {
+			switch {
+			case r.skipped:
+				skipped++
+			case r.passed:
 				passed++
-			} else {
+			default:
 				failed++
 			}
 		}
 	}
-	return passed, failed
+	return passed, failed, skipped
 }
 
 // file runs one test file in a fresh temporary state that its runs share.
@@ -181,10 +191,13 @@ func (t *tester) file(path string) *fileResult {
 		return fr
 	}
 	defer store.Close()
-	t.answeredBy = map[string]*mockModel{}
+	t.answeredBy = map[string]answeredBy{}
 	for _, r := range tf.runs {
 		if t.m.ctx.Err() != nil {
-			break
+			res := &runResult{name: r.name, skipped: true}
+			fr.runs = append(fr.runs, res)
+			t.view.runFinished(path, res)
+			continue
 		}
 		began := time.Now()
 		res := t.run(tf, r, store)
@@ -211,7 +224,10 @@ func (t *tester) run(tf *testFile, r *testRun, store *state.Store) *runResult {
 	}
 	mocks := maps.Clone(tf.mocks)
 	maps.Copy(mocks, r.mocks)
-	filter := &planner.Filter{}
+	// A recorded answer is re-used only when the mock that gave it answers
+	// this run too: a run with other mocks is answered by them (a plan
+	// run shows such instances as rerun).
+	filter := &planner.Filter{Replace: t.otherMocks(store.State(), mocks)}
 	for _, a := range r.targets {
 		filter.Targets = append(filter.Targets, planner.Selector{Target: *a.target, Text: a.addr})
 	}
@@ -219,32 +235,47 @@ func (t *tester) run(tf *testFile, r *testRun, store *state.Store) *runResult {
 	if diags.HasErrors() {
 		return fail(diags)
 	}
-	var failed runFailures
+	failed := runFailures{instances: map[string]hcl.Diagnostics{}, outputs: map[string]hcl.Diagnostics{}}
+	var pending map[string]bool // instances whose value the run does not know
 	if r.command == "apply" {
-		// A recorded answer is re-used only when the mock that gave it
-		// answers this run too: a run with other mocks is answered by them.
-		if replace := t.otherMocks(p, store.State(), mocks); len(replace) > 0 {
-			filter.Replace = replace
-			if p, diags = t.plan(vars, store.State(), filter); diags.HasErrors() {
-				return fail(diags)
-			}
-		}
-		hook := &testHook{failed: map[string]error{}}
+		hook := &testHook{failed: map[string]error{}, skipped: map[string]bool{}}
 		out := executor.Run(t.m.ctx, p, executor.Options{
-			Client: mockClients(mocks, t.answered), Offline: true, Store: store, Hook: hook,
+			Client: mockClients(mocks, t.answered), Offline: true, Store: store, Hook: hook, CallContext: t.m.abandon,
 		})
+		if t.m.ctx.Err() != nil {
+			return fail(hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Run interrupted",
+				Detail: fmt.Sprintf("The test was interrupted while run %q applied; what it had not finished did not run.", r.name)}})
+		}
 		var other hcl.Diagnostics
 		failed, other = sortFailures(out.Diagnostics, hook.failedInstances())
 		if len(other) > 0 {
 			return fail(other)
 		}
+		pending = hook.unrun()
+	} else {
+		// A plan: what it would run (or ask this run's mocks again) is
+		// unknown; an output precondition that the recorded answers
+		// already fail fails.
+		pending = map[string]bool{}
+		for _, c := range p.Changes {
+			if c.Action != planner.Keep && c.Action != planner.Drop {
+				pending[c.Address] = true
+			}
+		}
+		for _, d := range diags {
+			if addr, _, _ := strings.Cut(d.Detail, ": "); d.Summary == "Output precondition fails with the recorded answers" {
+				dd := *d
+				dd.Severity = hcl.DiagError
+				failed.outputs[addr] = append(failed.outputs[addr], &dd)
+			}
+		}
 	}
-	res.failures = append(res.failures, checkExpected(r, failed)...)
-	w, diags := t.walk(r, vars, store.State(), p)
+	res.failures = append(res.failures, checkExpected(r, failed, instanceAddrs(p))...)
+	w, diags := t.walk(r, vars, store.State(), filter.Targets, pending)
 	if diags.HasErrors() {
 		return fail(diags)
 	}
-	res.steps, res.outputs = recordedAnswers(w.Plan, store.State()), shownOutputs(t.cfg, w.Outputs)
+	res.steps, res.outputs = recordedAnswers(w.Plan, store.State(), pending), shownOutputs(t.cfg, w.Outputs)
 	if len(res.failures) > 0 {
 		return res // the run failed already: its asserts would see what did not run
 	}
@@ -253,35 +284,44 @@ func (t *tester) run(tf *testFile, r *testRun, store *state.Store) *runResult {
 	return res
 }
 
-// answered notes the mock that answered an instance.
-func (t *tester) answered(addr string, mock *mockModel) {
+// answered notes the mock that answered an instance for a model.
+func (t *tester) answered(inst addrs.StepInstance, model string, mock *mockModel) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.answeredBy[addr] = mock
+	t.answeredBy[inst.String()] = answeredBy{inst: inst, model: model, mock: mock}
 }
 
-// otherMocks selects the recorded instances of the plan whose answer came
-// from another mock than the one the run gives their model (or from none).
-func (t *tester) otherMocks(p *planner.Plan, st *state.State, mocks map[string]*mockModel) []planner.Selector {
+// otherMocks selects the recorded instances whose answer came from
+// another mock than the one the run gives their model (or gives none).
+func (t *tester) otherMocks(st *state.State, mocks map[string]*mockModel) []planner.Selector {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var out []planner.Selector
-	for _, c := range p.Changes {
-		if c.Action == planner.Drop || st.Steps[c.Address] == nil || c.Rendered == nil || c.Rendered.Model == nil {
+	for _, addr := range slices.Sorted(maps.Keys(t.answeredBy)) {
+		a := t.answeredBy[addr]
+		if st.Steps[addr] == nil || mocks[a.model] == a.mock || !t.declared(a.inst.Step) {
 			continue
 		}
-		var mock *mockModel
-		if m := c.Rendered.Model; m.NS == "" {
-			mock = mocks[m.Name]
-		}
-		if prev, ok := t.answeredBy[c.Address]; ok && prev == mock {
-			continue
-		}
-		if sel, err := planner.ParseSelector(c.Address); err == nil {
-			out = append(out, sel)
-		}
+		out = append(out, instanceSelector(a.inst))
 	}
 	return out
+}
+
+// declared reports whether a step of the root module is still declared
+// (a step in a module is left to the plan).
+func (t *tester) declared(s addrs.Step) bool {
+	if !s.Module.IsRoot() {
+		return true
+	}
+	_, ok := t.cfg.Steps[s.Name]
+	return ok
+}
+
+// instanceSelector selects an instance: a later sample alone, the first
+// with the instance's others (a step without repeat has no samples to
+// name).
+func instanceSelector(a addrs.StepInstance) planner.Selector {
+	return planner.Selector{Target: addrs.Target{Step: a.Step, Key: a.Key, Sampled: a.Sample > 0, Sample: a.Sample}, Text: a.String()}
 }
 
 // plan plans the configuration against the run's state, offline: the
@@ -361,11 +401,31 @@ func (t *tester) checkAddresses(list []expectedFailure) hcl.Diagnostics {
 	return diags
 }
 
-// testHook collects the instances that failed in an apply.
+// testHook collects the instances that failed in an apply, and those
+// (or the steps) it skipped.
 type testHook struct {
 	executor.NopHook
-	mu     sync.Mutex
-	failed map[string]error
+	mu      sync.Mutex
+	failed  map[string]error
+	skipped map[string]bool
+}
+
+func (h *testHook) StepSkipped(addr, _ string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.skipped[addr] = true
+}
+
+// unrun is what this apply did not leave recorded as answered: the failed
+// instances and the skipped ones.
+func (h *testHook) unrun() map[string]bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := maps.Clone(h.skipped)
+	for addr := range h.failed {
+		out[addr] = true
+	}
+	return out
 }
 
 func (h *testHook) StepFailed(addr string, _ *state.Step, err error) {
@@ -398,15 +458,23 @@ func sortFailures(diags hcl.Diagnostics, instances map[string]error) (runFailure
 	}
 	var other hcl.Diagnostics
 	for _, d := range errorsOnly(diags) {
-		addr, _, _ := strings.Cut(d.Detail, ": ")
-		switch {
-		case d.Summary == "Output precondition failed" && strings.HasPrefix(addr, "output."):
+		if addr, _, _ := strings.Cut(d.Detail, ": "); d.Summary == "Output precondition failed" && strings.HasPrefix(addr, "output.") {
 			f.outputs[addr] = append(f.outputs[addr], d)
-		case hasKey(instances, addr):
-			f.instances[addr] = append(f.instances[addr], d)
-		default:
-			other = append(other, d)
+			continue
 		}
+		// The longest failed instance address the error begins with: a
+		// key may hold ": " itself.
+		var addr string
+		for a := range instances {
+			if len(a) > len(addr) && strings.HasPrefix(d.Detail, a+": ") {
+				addr = a
+			}
+		}
+		if addr == "" {
+			other = append(other, d)
+			continue
+		}
+		f.instances[addr] = append(f.instances[addr], d)
 	}
 	return f, other
 }
@@ -420,13 +488,12 @@ func hasKey[V any](m map[string]V, k string) bool {
 // no entry expects fails the run with its errors, and so does an entry
 // that nothing failed for. A step entry without a key expects any of its
 // instances to fail; with a key, that instance (any of its samples).
-func checkExpected(r *testRun, f runFailures) hcl.Diagnostics {
+func checkExpected(r *testRun, f runFailures, insts map[string]addrs.StepInstance) hcl.Diagnostics {
 	var out hcl.Diagnostics
 	met := make([]bool, len(r.expected))
 	for _, addr := range slices.Sorted(maps.Keys(f.instances)) {
 		expected := false
-		if t, err := addrs.ParseTarget(addr); err == nil {
-			inst := addrs.StepInstance{Step: t.Step, Key: t.Key, Sample: t.Sample}
+		if inst, ok := insts[addr]; ok {
 			for i, e := range r.expected {
 				if e.target != nil && e.target.Matches(inst) {
 					met[i], expected = true, true
@@ -451,8 +518,10 @@ func checkExpected(r *testRun, f runFailures) hcl.Diagnostics {
 		}
 		what := "it did not fail"
 		switch {
-		case r.command == "plan":
+		case r.command == "plan" && e.target != nil:
 			what = "a plan runs nothing (command = plan)"
+		case r.command == "plan":
+			what = "its preconditions pass with what is recorded"
 		case e.target == nil:
 			what = "its preconditions passed"
 		case e.target.Whole():
@@ -475,27 +544,55 @@ func instanceErrors(addr string, diags hcl.Diagnostics) hcl.Diagnostics {
 }
 
 // walk evaluates the configuration as the run left it: step.* as the
-// state now records them (in a plan run, unknown for what the plan would
-// run), and the outputs as they evaluate from those.
-func (t *tester) walk(r *testRun, vars map[string]cty.Value, st *state.State, ran *planner.Plan) (*planner.Walk, hcl.Diagnostics) {
-	p := ran
-	if r.command == "apply" {
-		var diags hcl.Diagnostics
-		if p, diags = t.plan(vars, st, &planner.Filter{}); diags.HasErrors() {
-			return nil, diags
-		}
-	}
-	var pending map[string]bool
-	if r.command == "plan" {
-		pending = map[string]bool{}
-		for _, c := range p.Changes {
-			if c.Action != planner.Keep && c.Action != planner.Drop {
-				pending[c.Address] = true
+// state now records them, but unknown for the instances named in pending
+// (or whose step is), and the outputs as they evaluate from those. It
+// plans what the run planned (its steps, if it names any); when that
+// fails (a step the run expected to fail to render fails again), without
+// the steps the run failed or skipped and what depends on them.
+func (t *tester) walk(r *testRun, vars map[string]cty.Value, st *state.State, targets []planner.Selector, pending map[string]bool) (*planner.Walk, hcl.Diagnostics) {
+	filter := &planner.Filter{Targets: targets}
+	p, diags := t.plan(vars, st, filter)
+	if diags.HasErrors() && r.command == "apply" && len(pending) > 0 {
+		excluded := map[string]bool{}
+		for _, addr := range slices.Sorted(maps.Keys(pending)) {
+			if sel, ok := t.stepSelector(addr); ok && !excluded[sel.Text] {
+				excluded[sel.Text] = true
+				filter.Excludes = append(filter.Excludes, sel)
 			}
 		}
+		p, diags = t.plan(vars, st, filter)
+	}
+	if diags.HasErrors() {
+		return nil, diags
 	}
 	w, _ := walkValues(p, st, pending)
 	return w, nil
+}
+
+// stepSelector selects the step of an instance address the run reported,
+// through the instance the mocks saw, or the address itself.
+func (t *tester) stepSelector(addr string) (planner.Selector, bool) {
+	t.mu.Lock()
+	a, ok := t.answeredBy[addr]
+	t.mu.Unlock()
+	step := a.inst.Step
+	if !ok {
+		target, err := addrs.ParseTarget(addr)
+		if err != nil {
+			return planner.Selector{}, false
+		}
+		step = target.Step
+	}
+	return planner.Selector{Target: addrs.Target{Step: step}, Text: step.String()}, true
+}
+
+// instanceAddrs maps the instance addresses of a plan to the instances.
+func instanceAddrs(p *planner.Plan) map[string]addrs.StepInstance {
+	out := make(map[string]addrs.StepInstance, len(p.Changes))
+	for _, c := range p.Changes {
+		out[c.Address] = c.Addr
+	}
+	return out
 }
 
 // testContext is where a run's asserts are evaluated: var.*, local.*,
@@ -503,7 +600,13 @@ func (t *tester) walk(r *testRun, vars map[string]cty.Value, st *state.State, ra
 // recorded them: in a plan run an output may depend on a step that would
 // run).
 func testContext(w *planner.Walk) *hcl.EvalContext {
-	return consoleContext(w, &state.State{})
+	outs := maps.Clone(w.Outputs)
+	for name := range w.Plan.Config.Outputs {
+		if _, ok := outs[name]; !ok {
+			outs[name] = cty.DynamicVal // not evaluated: it depends on what did not run
+		}
+	}
+	return consoleContext(&planner.Walk{Plan: w.Plan, Scopes: w.Scopes, Outputs: outs}, &state.State{})
 }
 
 // asserts evaluates a run's assert blocks as conditions are evaluated in
@@ -539,12 +642,12 @@ func shownOutputs(cfg *config.Config, outs map[string]cty.Value) map[string]cty.
 	return shown
 }
 
-// recordedAnswers lists what the state records of the plan's instances,
-// for -verbose.
-func recordedAnswers(p *planner.Plan, st *state.State) []stepAnswer {
+// recordedAnswers lists what the state records of the plan's instances
+// that the run knows (not pending), for -verbose.
+func recordedAnswers(p *planner.Plan, st *state.State, pending map[string]bool) []stepAnswer {
 	var out []stepAnswer
 	for _, c := range p.Changes {
-		if rec := st.Steps[c.Address]; rec != nil && c.Action != planner.Drop {
+		if rec := st.Steps[c.Address]; rec != nil && c.Action != planner.Drop && !pending[c.Address] && !pending[c.Addr.Step.String()] {
 			text := rec.Output
 			switch {
 			case rec.Sensitive:

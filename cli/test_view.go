@@ -17,7 +17,7 @@ type testRunView interface {
 	fileStarted(path string)
 	runFinished(path string, r *runResult)
 	fileFinished(fr *fileResult)
-	summary(passed, failed int)
+	summary(passed, failed, skipped int)
 }
 
 // testTextView prints one line per run on stdout, each failure under it
@@ -37,7 +37,10 @@ func (v *testTextView) fileStarted(path string) {
 func (v *testTextView) runFinished(path string, r *runResult) {
 	w, p := v.base.stdout, v.base.paint
 	status := p.green("pass")
-	if !r.passed {
+	switch {
+	case r.skipped:
+		status = p.yellow("skip")
+	case !r.passed:
 		status = p.red("fail")
 	}
 	fmt.Fprintf(w, "  run %q... %s\n", r.name, status)
@@ -67,12 +70,16 @@ func (v *testTextView) fileFinished(fr *fileResult) {
 	fmt.Fprintf(v.base.stdout, "%s... %s\n\n", fr.path, status)
 }
 
-func (v *testTextView) summary(passed, failed int) {
-	if failed > 0 {
-		fmt.Fprintf(v.base.stdout, "%s %d passed, %d failed.\n", v.base.paint.red("Failure!"), passed, failed)
+func (v *testTextView) summary(passed, failed, skipped int) {
+	counts := fmt.Sprintf("%d passed, %d failed", passed, failed)
+	if skipped > 0 {
+		counts += fmt.Sprintf(", %d skipped", skipped)
+	}
+	if failed+skipped > 0 {
+		fmt.Fprintf(v.base.stdout, "%s %s.\n", v.base.paint.red("Failure!"), counts)
 		return
 	}
-	fmt.Fprintf(v.base.stdout, "%s %d passed, %d failed.\n", v.base.paint.green("Success!"), passed, failed)
+	fmt.Fprintf(v.base.stdout, "%s %s.\n", v.base.paint.green("Success!"), counts)
 }
 
 func filePassed(fr *fileResult) bool {
@@ -137,7 +144,11 @@ func (v *testJSONView) runFinished(path string, r *runResult) {
 		for _, s := range r.steps {
 			steps[s.addr] = s.text
 		}
-		ev["steps"] = steps
+		outputs := map[string]string{}
+		for name, val := range r.outputs {
+			outputs[name] = formatValue(val)
+		}
+		ev["steps"], ev["outputs"] = steps, outputs
 	}
 	v.events.emit("test_run", ev)
 }
@@ -158,12 +169,15 @@ func (v *testJSONView) fileFinished(fr *fileResult) {
 	v.events.emit("test_file", ev)
 }
 
-func (v *testJSONView) summary(passed, failed int) {
-	v.events.emit("test_summary", map[string]any{"passed": passed, "failed": failed})
+func (v *testJSONView) summary(passed, failed, skipped int) {
+	v.events.emit("test_summary", map[string]any{"passed": passed, "failed": failed, "skipped": skipped})
 }
 
 func runStatus(r *runResult) string {
-	if r.passed {
+	switch {
+	case r.skipped:
+		return "skip"
+	case r.passed:
 		return "pass"
 	}
 	return "fail"
@@ -184,6 +198,7 @@ func writeTestJUnit(path string, results []*fileResult) error {
 		Time      string    `xml:"time,attr"`
 		Failures  []problem `xml:"failure"`
 		Errors    []problem `xml:"error"`
+		Skipped   *problem  `xml:"skipped"`
 	}
 	type testsuite struct {
 		Name     string     `xml:"name,attr"`
@@ -222,6 +237,9 @@ func writeTestJUnit(path string, results []*fileResult) error {
 		}
 		for _, r := range fr.runs {
 			c := testcase{Name: r.name, Classname: fr.path, Time: fmt.Sprintf("%.3f", r.elapsed.Seconds())}
+			if r.skipped {
+				c.Skipped = &problem{Message: "not run: the test was interrupted"}
+			}
 			total += r.elapsed.Seconds()
 			for _, d := range sortedDiags(r.failures) {
 				c.Failures = append(c.Failures, describe(d))

@@ -261,21 +261,23 @@ func addressList(expr hcl.Expression, attr string, outputs bool) ([]expectedFail
 			diags = append(diags, bad)
 			continue
 		}
-		a := expectedFailure{addr: addrs.TraversalText(trav), rng: e.Range()}
+		a := expectedFailure{rng: e.Range()}
 		if outputs && trav.RootName() == "output" {
-			if _, ok := trav[1].(hcl.TraverseAttr); !ok || len(trav) != 2 {
+			attr, ok := trav[1].(hcl.TraverseAttr)
+			if !ok || len(trav) != 2 {
 				diags = append(diags, bad)
 				continue
 			}
+			a.addr = "output." + attr.Name
 			out = append(out, a)
 			continue
 		}
-		t, err := addrs.ParseTarget(a.addr)
+		t, err := addrs.TargetOf(trav)
 		if err != nil || t.IsModule() {
 			diags = append(diags, bad)
 			continue
 		}
-		a.target = &t
+		a.target, a.addr = &t, t.String()
 		out = append(out, a)
 	}
 	return out, diags

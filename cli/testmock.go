@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
+	"github.com/promptform/promptform/addrs"
 	"github.com/promptform/promptform/executor"
 	"github.com/promptform/promptform/gateway"
 	"github.com/promptform/promptform/planner"
@@ -16,13 +18,13 @@ import (
 type mockClient struct {
 	model    *planner.Model
 	mock     *mockModel // nil: the test mocks no model of this name
-	answered func(addr string, mock *mockModel)
+	answered func(inst addrs.StepInstance, model string, mock *mockModel)
 }
 
 // mockClients returns the executor's clients of a run: each model of the
 // root module by its name, mocked by the run's mocks. answered is told
 // which mock answered each instance.
-func mockClients(mocks map[string]*mockModel, answered func(string, *mockModel)) func(*planner.Model) executor.ChatClient {
+func mockClients(mocks map[string]*mockModel, answered func(addrs.StepInstance, string, *mockModel)) func(*planner.Model) executor.ChatClient {
 	return func(m *planner.Model) executor.ChatClient {
 		var mock *mockModel
 		if m.NS == "" {
@@ -52,8 +54,11 @@ func (c *mockClient) Chat(ctx context.Context, req *gateway.Request) (*gateway.R
 	if err != nil {
 		return nil, err
 	}
+	if err := offered(c.mock, step, a, req); err != nil {
+		return nil, err
+	}
 	if inst != nil && c.answered != nil {
-		c.answered(inst.Address(), c.mock)
+		c.answered(inst.Addr, c.model.Name, c.mock)
 	}
 	return mockResponse(req, a, text), nil
 }
@@ -66,6 +71,28 @@ func (c *mockClient) ChatStream(ctx context.Context, req *gateway.Request) (*gat
 		return nil, err
 	}
 	return gateway.StreamOf(resp), nil
+}
+
+// offered reports an answer calling a tool its request does not offer.
+func offered(m *mockModel, step string, a *mockAnswer, req *gateway.Request) error {
+	if a == nil {
+		return nil
+	}
+	var names []string
+	for _, t := range req.Tools {
+		names = append(names, t.Function.Name)
+	}
+	for _, tc := range a.toolCalls {
+		if !slices.Contains(names, tc.name) {
+			offers := "no tools"
+			if len(names) > 0 {
+				offers = "only " + strings.Join(names, ", ")
+			}
+			return fmt.Errorf("mock_model %q answers %s with a call of the tool %q, which its request does not offer (it offers %s)",
+				m.name, orAny(step), tc.name, offers)
+		}
+	}
+	return nil
 }
 
 func orAny(step string) string {

@@ -121,6 +121,9 @@ func (s *scheduler) prepare(n *nodeRun, i int, inst *planner.Instance) (*job, hc
 		var diags hcl.Diagnostics
 		if rendered, diags = s.plan.Render(inst, n.node.Refs, scope); diags.HasErrors() {
 			s.instanceFailed(n, i, nil)
+			for _, d := range diags {
+				d.Detail = inst.Address() + ": " + d.Detail // said of the instance, as its other failures are
+			}
 			return nil, diags
 		}
 	}

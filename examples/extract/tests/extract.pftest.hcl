@@ -41,6 +41,17 @@ run "reply_uses_the_ticket" {
   }
 }
 
+# Runs share the file's state: a plan after the first runs sees the ticket
+# they recorded, and calls nothing.
+run "plan_sees_the_recorded_ticket" {
+  command = plan
+  steps   = [step.extract]
+  assert {
+    condition     = step.extract.result.tags == tolist(["exports", "timeout"])
+    error_message = "The plan does not see the ticket the earlier runs recorded."
+  }
+}
+
 # An empty reply fails the reply step's postcondition: the run passes
 # because it expects that failure.
 run "empty_reply_fails_its_postcondition" {
@@ -55,15 +66,4 @@ run "empty_reply_fails_its_postcondition" {
     }
   }
   expect_failures = [step.reply]
-}
-
-# Runs share the file's state: a plan after the others sees the ticket the
-# last run recorded (with its own mock's single tag), and calls nothing.
-run "plan_sees_the_recorded_ticket" {
-  command = plan
-  steps   = [step.extract]
-  assert {
-    condition     = step.extract.result.tags == tolist(["exports"])
-    error_message = "The plan does not see the ticket the previous run recorded."
-  }
 }
