@@ -241,17 +241,7 @@ func (s *scanner) null() bool {
 // object reads an object, calling member for each member with the scanner
 // at its value, which member must read.
 func (s *scanner) object(member func(key string) bool) bool {
-	s.ws()
-	if s.i >= len(s.b) || s.b[s.i] != '{' {
-		return false
-	}
-	s.i++
-	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == '}' {
-		s.i++
-		return true
-	}
-	for {
+	return s.list('{', '}', func() bool {
 		var key string
 		if !s.str(&key) {
 			return false
@@ -261,34 +251,23 @@ func (s *scanner) object(member func(key string) bool) bool {
 			return false
 		}
 		s.i++
-		if !member(key) {
-			return false
-		}
-		s.ws()
-		if s.i >= len(s.b) {
-			return false
-		}
-		switch s.b[s.i] {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return true
-		default:
-			return false
-		}
-	}
+		return member(key)
+	})
 }
 
 // array reads an array, calling elem for each element.
-func (s *scanner) array(elem func() bool) bool {
+func (s *scanner) array(elem func() bool) bool { return s.list('[', ']', elem) }
+
+// list reads what open and close enclose, elements separated by commas,
+// calling elem to read each.
+func (s *scanner) list(open, close byte, elem func() bool) bool {
 	s.ws()
-	if s.i >= len(s.b) || s.b[s.i] != '[' {
+	if s.i >= len(s.b) || s.b[s.i] != open {
 		return false
 	}
 	s.i++
 	s.ws()
-	if s.i < len(s.b) && s.b[s.i] == ']' {
+	if s.i < len(s.b) && s.b[s.i] == close {
 		s.i++
 		return true
 	}
@@ -303,7 +282,7 @@ func (s *scanner) array(elem func() bool) bool {
 		switch s.b[s.i] {
 		case ',':
 			s.i++
-		case ']':
+		case close:
 			s.i++
 			return true
 		default:
