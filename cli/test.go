@@ -233,7 +233,7 @@ func (t *tester) run(tf *testFile, r *testRun, store *state.Store) *runResult {
 	}
 	p, diags := t.plan(vars, store.State(), filter)
 	if diags.HasErrors() {
-		return fail(diags)
+		return fail(locateTargets(diags, r.targets))
 	}
 	failed := runFailures{instances: map[string]hcl.Diagnostics{}, outputs: map[string]hcl.Diagnostics{}}
 	var pending map[string]bool // instances whose value the run does not know
@@ -373,29 +373,51 @@ func (t *tester) checkMocks(mocks map[string]*mockModel) hcl.Diagnostics {
 }
 
 // checkAddresses reports addresses of steps or expect_failures that name
-// no step or output of the root module (a module step's address is
-// checked by the plan).
+// no step (in the module path they give) or output of the configuration.
 func (t *tester) checkAddresses(list []expectedFailure) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, e := range list {
-		kind, name := "step", ""
-		switch {
-		case e.target == nil:
-			kind, name = "output", strings.TrimPrefix(e.addr, "output.")
-		case e.target.Step.Module.IsRoot():
-			name = e.target.Step.Name
-		default:
+		undeclared := func(what string) {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reference to an undeclared " + strings.Fields(what)[0],
+				Detail: fmt.Sprintf("The configuration declares no %s.", what), Subject: e.rng.Ptr()})
+		}
+		if e.target == nil {
+			name := strings.TrimPrefix(e.addr, "output.")
+			if _, ok := t.cfg.Outputs[name]; !ok {
+				undeclared(fmt.Sprintf("output %q", name))
+			}
 			continue
 		}
-		declared := false
-		if kind == "step" {
-			_, declared = t.cfg.Steps[name]
-		} else {
-			_, declared = t.cfg.Outputs[name]
+		mod, path := t.cfg, ""
+		for _, call := range e.target.Step.Module {
+			if mod = mod.Child(call.Name); mod == nil {
+				undeclared(fmt.Sprintf("module %q%s", call.Name, path))
+				break
+			}
+			path = " in module." + call.Name
 		}
-		if !declared {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Reference to an undeclared " + kind,
-				Detail: fmt.Sprintf("The configuration declares no %s %q.", kind, name), Subject: e.rng.Ptr()})
+		if mod == nil {
+			continue
+		}
+		if _, ok := mod.Steps[e.target.Step.Name]; !ok {
+			undeclared(fmt.Sprintf("step %q%s", e.target.Step.Name, path))
+		}
+	}
+	return diags
+}
+
+// locateTargets places the plan's errors about an address of steps, which
+// name no place, at that address in the run.
+func locateTargets(diags hcl.Diagnostics, targets []expectedFailure) hcl.Diagnostics {
+	for _, d := range diags {
+		if d.Subject != nil {
+			continue
+		}
+		for _, a := range targets {
+			if strings.HasPrefix(d.Detail, a.addr+" ") || strings.Contains(d.Detail, " "+a.addr+" ") {
+				d.Subject = a.rng.Ptr()
+				break
+			}
 		}
 	}
 	return diags
