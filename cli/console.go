@@ -113,12 +113,10 @@ func movedState(st *state.State, moves []planner.MovedRecord) *state.State {
 // console still starts. Warnings are left out: the plan reported them.
 func errorsAsWarnings(diags hcl.Diagnostics) hcl.Diagnostics {
 	var out hcl.Diagnostics
-	for _, d := range diags {
-		if d.Severity == hcl.DiagError {
-			cp := *d
-			cp.Severity = hcl.DiagWarning
-			out = append(out, &cp)
-		}
+	for _, d := range errorsOnly(diags) {
+		cp := *d
+		cp.Severity = hcl.DiagWarning
+		out = append(out, &cp)
 	}
 	return out
 }

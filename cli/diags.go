@@ -24,6 +24,17 @@ func compactWarning(d *hcl.Diagnostic) string {
 	return fmt.Sprintf("%s (%s:%d)", d.Summary, d.Subject.Filename, d.Subject.Start.Line)
 }
 
+// errorsOnly returns the errors among diags.
+func errorsOnly(diags hcl.Diagnostics) hcl.Diagnostics {
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
 // sortedDiags returns the diagnostics ordered by position.
 func sortedDiags(diags hcl.Diagnostics) hcl.Diagnostics {
 	out := append(hcl.Diagnostics(nil), diags...)

@@ -356,17 +356,8 @@ func diagText(d *hcl.Diagnostic) string {
 func (r *junitReport) shown(diags hcl.Diagnostics) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for _, d := range sortedDiags(diags) {
-		if d.Severity == hcl.DiagError {
-			r.errs = append(r.errs, d)
-		}
-	}
+	r.errs = append(r.errs, errorsOnly(sortedDiags(diags))...)
 }
-
-// outputPreconditionFailed is the summary of the error of a failed output
-// precondition in apply (planner's outputPreconditions); its detail is
-// "output.NAME: " and the precondition's message.
-const outputPreconditionFailed = "Output precondition failed"
 
 // finished records the gates of a run: one case per output with
 // preconditions. A failed precondition is a failure. An error on one of the
@@ -385,7 +376,7 @@ func (r *junitReport) finished(p *planner.Plan, res *executor.Result) {
 		}
 		c := &junitCase{}
 		for _, d := range res.Diagnostics {
-			if d.Severity == hcl.DiagError && d.Summary != outputPreconditionFailed && d.Subject != nil && within(*d.Subject, o.Exprs()) {
+			if d.Severity == hcl.DiagError && d.Summary != planner.OutputPreconditionFailed && d.Subject != nil && within(*d.Subject, o.Exprs()) {
 				c.errors = append(c.errors, junitProblem{Message: d.Summary, Type: "precondition", Text: diagText(d)})
 			}
 		}
@@ -396,7 +387,7 @@ func (r *junitReport) finished(p *planner.Plan, res *executor.Result) {
 		r.gates["output."+name] = c
 	}
 	for _, d := range res.Diagnostics {
-		if d.Severity != hcl.DiagError || d.Summary != outputPreconditionFailed {
+		if d.Severity != hcl.DiagError || d.Summary != planner.OutputPreconditionFailed {
 			continue
 		}
 		name, msg, ok := strings.Cut(d.Detail, ": ")

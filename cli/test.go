@@ -238,7 +238,7 @@ func (t *tester) run(tf *testFile, r *testRun, store *state.Store) *runResult {
 	failed := runFailures{instances: map[string]hcl.Diagnostics{}, outputs: map[string]hcl.Diagnostics{}}
 	var pending map[string]bool // instances whose value the run does not know
 	if r.command == "apply" {
-		hook := &testHook{failed: map[string]error{}, skipped: map[string]bool{}}
+		hook := &testHook{failed: map[string]bool{}, skipped: map[string]bool{}}
 		out := executor.Run(t.m.ctx, p, executor.Options{
 			Client: mockClients(mocks, t.answered), Offline: true, Store: store, Hook: hook, CallContext: t.m.abandon,
 		})
@@ -263,7 +263,7 @@ func (t *tester) run(tf *testFile, r *testRun, store *state.Store) *runResult {
 			}
 		}
 		for _, d := range diags {
-			if addr, _, _ := strings.Cut(d.Detail, ": "); d.Summary == "Output precondition fails with the recorded answers" {
+			if addr, _, _ := strings.Cut(d.Detail, ": "); d.Summary == planner.OutputPreconditionFails {
 				dd := *d
 				dd.Severity = hcl.DiagError
 				failed.outputs[addr] = append(failed.outputs[addr], &dd)
@@ -328,17 +328,6 @@ func instanceSelector(a addrs.StepInstance) planner.Selector {
 // records the mocks made count as kept, and no catalog is read.
 func (t *tester) plan(vars map[string]cty.Value, st *state.State, filter *planner.Filter) (*planner.Plan, hcl.Diagnostics) {
 	return planner.Build(t.cfg, planner.Options{Vars: vars, State: st, Offline: true, Filter: filter, Context: t.m.ctx})
-}
-
-// errorsOnly returns the errors among diags.
-func errorsOnly(diags hcl.Diagnostics) hcl.Diagnostics {
-	var out hcl.Diagnostics
-	for _, d := range diags {
-		if d.Severity == hcl.DiagError {
-			out = append(out, d)
-		}
-	}
-	return out
 }
 
 // checkMocks reports mocks of models the configuration does not declare,
@@ -428,7 +417,7 @@ func locateTargets(diags hcl.Diagnostics, targets []expectedFailure) hcl.Diagnos
 type testHook struct {
 	executor.NopHook
 	mu      sync.Mutex
-	failed  map[string]error
+	failed  map[string]bool
 	skipped map[string]bool
 }
 
@@ -450,16 +439,16 @@ func (h *testHook) unrun() map[string]bool {
 	return out
 }
 
-func (h *testHook) StepFailed(addr string, _ *state.Step, err error) {
+func (h *testHook) StepFailed(addr string, _ *state.Step, _ error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.failed[addr] = err
+	h.failed[addr] = true
 }
 
-func (h *testHook) failedInstances() map[string]error {
+func (h *testHook) failedInstances() map[string]bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.failed
+	return maps.Clone(h.failed)
 }
 
 // runFailures is what failed in an apply: instances of steps, by
@@ -473,14 +462,14 @@ type runFailures struct {
 // sortFailures files an apply's errors under what failed: an instance
 // (the hook's failed instances, whose errors begin with their address) or
 // an output's precondition. Errors of neither kind are returned apart.
-func sortFailures(diags hcl.Diagnostics, instances map[string]error) (runFailures, hcl.Diagnostics) {
+func sortFailures(diags hcl.Diagnostics, instances map[string]bool) (runFailures, hcl.Diagnostics) {
 	f := runFailures{instances: map[string]hcl.Diagnostics{}, outputs: map[string]hcl.Diagnostics{}}
 	for addr := range instances {
 		f.instances[addr] = nil
 	}
 	var other hcl.Diagnostics
 	for _, d := range errorsOnly(diags) {
-		if addr, _, _ := strings.Cut(d.Detail, ": "); d.Summary == "Output precondition failed" && strings.HasPrefix(addr, "output.") {
+		if addr, _, _ := strings.Cut(d.Detail, ": "); d.Summary == planner.OutputPreconditionFailed && strings.HasPrefix(addr, "output.") {
 			f.outputs[addr] = append(f.outputs[addr], d)
 			continue
 		}
@@ -499,11 +488,6 @@ func sortFailures(diags hcl.Diagnostics, instances map[string]error) (runFailure
 		f.instances[addr] = append(f.instances[addr], d)
 	}
 	return f, other
-}
-
-func hasKey[V any](m map[string]V, k string) bool {
-	_, ok := m[k]
-	return ok
 }
 
 // checkExpected compares what failed with expect_failures: a failure that

@@ -221,7 +221,7 @@ func writeTestJUnit(path string, results []*fileResult) error {
 		if d.Subject != nil {
 			text += fmt.Sprintf("\n  on %s line %d", d.Subject.Filename, d.Subject.Start.Line)
 		}
-		return problem{Message: oneLine(failureLine(d)), Type: d.Summary, Text: text}
+		return problem{Message: failureLine(d), Type: d.Summary, Text: text}
 	}
 	all := testsuites{Name: "promptform test"}
 	for _, fr := range results {

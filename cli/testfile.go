@@ -257,7 +257,7 @@ func addressList(expr hcl.Expression, attr string, outputs bool) ([]expectedFail
 		bad := &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid address in " + attr,
 			Detail: fmt.Sprintf("Each element of %s is a reference to %s.", attr, what), Subject: e.Range().Ptr()}
 		trav, d := hcl.AbsTraversalForExpr(e)
-		if d.HasErrors() || len(trav) < 2 || !plainKeys(trav) {
+		if d.HasErrors() || len(trav) < 2 {
 			diags = append(diags, bad)
 			continue
 		}
@@ -281,25 +281,6 @@ func addressList(expr hcl.Expression, attr string, outputs bool) ([]expectedFail
 		out = append(out, a)
 	}
 	return out, diags
-}
-
-// plainKeys reports whether every index of t is a known string or a whole
-// number, the keys an address may have.
-func plainKeys(t hcl.Traversal) bool {
-	for _, step := range t {
-		if ix, ok := step.(hcl.TraverseIndex); ok {
-			k := ix.Key
-			switch {
-			case !k.IsKnown() || k.IsNull():
-				return false
-			case k.Type() == cty.String:
-			case k.Type() == cty.Number && k.AsBigFloat().IsInt():
-			default:
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // addMock decodes a mock_model block into mocks.

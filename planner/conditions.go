@@ -97,6 +97,14 @@ func ConditionDiag(c *config.Condition, ctx *hcl.EvalContext, summary, prefix, m
 	}
 }
 
+// The summaries of an output precondition's diagnostics, whose details
+// begin "output.NAME: ": failed in apply, and failing with the recorded
+// answers in a plan.
+const (
+	OutputPreconditionFailed = "Output precondition failed"
+	OutputPreconditionFails  = "Output precondition fails with the recorded answers"
+)
+
 // outputPreconditions checks an output's precondition blocks. In apply a
 // failed one is an error: apply exits 1 once everything is recorded. In a
 // plan it is a warning, when the recorded answers already make it fail; a
@@ -110,11 +118,11 @@ func outputPreconditions(o *config.Output, ctx *hcl.EvalContext, op Op) hcl.Diag
 			diags = append(diags, d...)
 		case Fails:
 			if op == OpPlan {
-				diags = append(diags, ConditionDiag(c, ctx, "Output precondition fails with the recorded answers",
+				diags = append(diags, ConditionDiag(c, ctx, OutputPreconditionFails,
 					"output."+o.Name+": ", msg+" (apply exits 1 while this precondition fails)", hcl.DiagWarning))
 				continue
 			}
-			diags = append(diags, ConditionDiag(c, ctx, "Output precondition failed", "output."+o.Name+": ", msg, hcl.DiagError))
+			diags = append(diags, ConditionDiag(c, ctx, OutputPreconditionFailed, "output."+o.Name+": ", msg, hcl.DiagError))
 		}
 	}
 	return diags

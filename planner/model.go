@@ -38,13 +38,6 @@ type Model struct {
 // fieldSet is a set of request field names.
 type fieldSet map[string]bool
 
-// ResolveModels evaluates the attributes of every model block of the root
-// module, which may refer to variables only.
-func ResolveModels(cfg *config.Config, scope *Scope) (map[string]*Model, hcl.Diagnostics) {
-	models := map[string]*Model{}
-	return models, resolveModels(cfg, "", scope.VarContext(), models)
-}
-
 // resolveModels resolves the model blocks of a module instance into
 // models, keyed by the instance's prefix ns and their name.
 func resolveModels(cfg *config.Config, ns string, ctx *hcl.EvalContext, models map[string]*Model) hcl.Diagnostics {

@@ -34,7 +34,7 @@ func ModelVal(kind, name string, id cty.Value) cty.Value {
 
 // modelValues returns the value of every model and fallback reference, by
 // root and name. Model ids are evaluated in ctx, the variables' context.
-// An id that cannot be evaluated is "" here: ResolveModels reports why,
+// An id that cannot be evaluated is "" here: resolveModels reports why,
 // and planning stops there; validate, which plans with the variables that
 // have no value unknown, still sees every model value as known.
 //
@@ -72,7 +72,7 @@ func modelID(m *config.Model, ctx *hcl.EvalContext) cty.Value {
 	if diags.HasErrors() {
 		return none
 	}
-	v, _ = v.UnmarkDeep() // a sensitive id is an error of ResolveModels
+	v, _ = v.UnmarkDeep() // a sensitive id is an error of resolveModels
 	v, err := convert.Convert(v, cty.String)
 	if err != nil || v.IsNull() || !v.IsKnown() {
 		return none

@@ -97,10 +97,11 @@ func pricesOf(m map[string]*Step, keys []string) *prices {
 
 // derived is what a record's address, request and response say of it.
 type derived struct {
-	name   string
-	key    json.RawMessage
-	sample int
-	hash   string
+	address string // the record's key in the file: restore's, not derive's
+	name    string
+	key     json.RawMessage
+	sample  int
+	hash    string
 
 	answer       bool // the response decoded
 	output       string
@@ -327,9 +328,11 @@ func sameToolCalls(a, b []ToolCall) bool {
 	return true
 }
 
-// restore makes the record read from a version 2 file under addr: every
-// field the file left out is derived.
-func (f *fileStep) restore(addr string, table []Price) (*Step, error) {
+// restore makes the record read under addr from a file of the given
+// format version. Version 2 left out what the record's address, request
+// and response give, and restore derives it; version 1 wrote every field
+// it had, and one it omitted is empty.
+func (f *fileStep) restore(addr string, table []Price, version int) (*Step, error) {
 	st := f.Step
 	if st == nil {
 		st = &Step{}
@@ -345,11 +348,15 @@ func (f *fileStep) restore(addr string, table []Price) (*Step, error) {
 			st.Cost.Price = *c.Price
 		}
 	}
-	// What is derived is derived from the compact form, as written: a
-	// file indented by hand reads the same.
-	st.Request, st.Response = compactJSON(st.Request), compactJSON(st.Response)
-	d := derive(addr, st.Request, st.Response)
-	st.Address = deref(f.Address, addr)
+	var d derived
+	if version >= 2 {
+		// What is derived is derived from the compact form, as written: a
+		// file indented by hand reads the same.
+		st.Request, st.Response = compactJSON(st.Request), compactJSON(st.Response)
+		d = derive(addr, st.Request, st.Response)
+		d.address = addr
+	}
+	st.Address = deref(f.Address, d.address)
 	st.Name = deref(f.Name, d.name)
 	st.Key = d.key
 	if f.Key != nil {
@@ -367,35 +374,6 @@ func (f *fileStep) restore(addr string, table []Price) (*Step, error) {
 	st.Usage = deref(f.Usage, d.usage)
 	st.RequestID = deref(f.RequestID, d.requestID)
 	return st, nil
-}
-
-// restoreV1 makes the record read from a version 1 file, which wrote every
-// field it had: an absent one is empty.
-func (f *fileStep) restoreV1() *Step {
-	st := f.Step
-	if st == nil {
-		st = &Step{}
-	}
-	st.Address = deref(f.Address, "")
-	st.Name = deref(f.Name, "")
-	if f.Key != nil && string(f.Key) != "null" {
-		st.Key = f.Key
-	}
-	st.Sample = deref(f.Sample, 0)
-	st.RequestHash = deref(f.RequestHash, "")
-	st.Output = deref(f.Output, "")
-	st.ToolCalls = deref(f.ToolCalls, nil)
-	st.Model = deref(f.Model, "")
-	st.FinishReason = deref(f.FinishReason, "")
-	st.Usage = deref(f.Usage, Usage{})
-	st.RequestID = deref(f.RequestID, "")
-	if c := f.Cost; c != nil {
-		st.Cost = &Cost{USD: c.USD}
-		if c.Price != nil {
-			st.Cost.Price = *c.Price
-		}
-	}
-	return st
 }
 
 // round12 rounds a price or a cost to 12 significant digits, which the
@@ -476,20 +454,9 @@ func decodeState(b []byte) (*State, error) {
 	for addr, fs := range f.Steps {
 		entries = append(entries, lineEntry{addr: addr, f: fs})
 	}
-	parallel(len(entries), func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			entries[i].restore(&f)
-		}
-	})
-	slices.SortFunc(entries, func(a, b lineEntry) int { return strings.Compare(a.addr, b.addr) })
-	s.Steps = make(map[string]*Step, len(entries))
-	for _, e := range entries {
-		if e.err != nil {
-			return nil, e.err
-		}
-		s.Steps[e.addr] = e.st
-	}
-	return s, nil
+	var err error
+	s.Steps, err = f.restoreAll(entries)
+	return s, err
 }
 
 // header is the state f holds but for its steps.
@@ -506,21 +473,37 @@ type lineEntry struct {
 	err  error
 }
 
-// restore restores the record of the entry, read from the file f.
-func (e *lineEntry) restore(f *fileState) {
-	switch {
-	case e.f == nil:
-	case f.Version >= 2:
-		e.st, e.err = e.f.restore(e.addr, f.Prices)
-	default:
-		e.st = e.f.restoreV1()
+// restoreAll restores the records of entries, read from the file f, on
+// every processor at once, into the state's steps; in the order of
+// entries, so that a repeated address keeps its last record, as a whole
+// decode does. A null record stays nil. The error is that of the first
+// record, by address, that cannot be restored.
+func (f *fileState) restoreAll(entries []lineEntry) (map[string]*Step, error) {
+	parallel(len(entries), func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if e := &entries[i]; e.f != nil {
+				e.st, e.err = e.f.restore(e.addr, f.Prices, f.Version)
+			}
+		}
+	})
+	steps := make(map[string]*Step, len(entries))
+	var failed *lineEntry
+	for i, e := range entries {
+		if e.err != nil && (failed == nil || e.addr < failed.addr) {
+			failed = &entries[i]
+		}
+		steps[e.addr] = e.st
 	}
+	if failed != nil {
+		return nil, failed.err
+	}
+	return steps, nil
 }
 
 // decodeLines decodes a state laid out as encode writes it, one record a
-// line, decoding and restoring the records on every processor at once;
-// false when the bytes are laid out otherwise or do not decode, for the
-// caller to decode them whole (and report what is wrong).
+// line, decoding the lines and restoring the records on every processor
+// at once; false when the bytes are laid out otherwise or do not decode,
+// for the caller to decode them whole (and report what is wrong).
 func decodeLines(b []byte) (*State, bool) {
 	const open, close = "\n  \"steps\": {\n", "\n  },\n  \"outputs\": "
 	i := bytes.Index(b, []byte(open))
@@ -543,32 +526,26 @@ func decodeLines(b []byte) (*State, bool) {
 	parallel(len(lines), func(lo, hi int) {
 		for k := lo; k < hi && !bad.Load(); k++ {
 			line, ok := bytes.CutSuffix(lines[k], []byte(","))
-			if ok == (k == len(lines)-1) || !bytes.HasPrefix(line, []byte(`    "`)) {
-				bad.Store(true)
-				return
-			}
 			var m map[string]*fileStep
-			if json.Unmarshal(slices.Concat([]byte("{"), line, []byte("}")), &m) != nil || len(m) != 1 {
+			if ok == (k == len(lines)-1) || !bytes.HasPrefix(line, []byte(`    "`)) ||
+				json.Unmarshal(slices.Concat([]byte("{"), line, []byte("}")), &m) != nil || len(m) != 1 {
 				bad.Store(true)
 				return
 			}
 			for addr, fs := range m {
 				entries[k] = lineEntry{addr: addr, f: fs}
 			}
-			if entries[k].restore(&f); entries[k].err != nil {
-				bad.Store(true) // the whole decode reports it
-				return
-			}
 		}
 	})
 	if bad.Load() {
 		return nil, false
 	}
-	s := f.header()
-	s.Steps = make(map[string]*Step, len(entries))
-	for _, e := range entries { // in file order: a repeated address keeps its last record, as a whole decode does
-		s.Steps[e.addr] = e.st
+	steps, err := f.restoreAll(entries)
+	if err != nil {
+		return nil, false // the whole decode reports it
 	}
+	s := f.header()
+	s.Steps = steps
 	return s, true
 }
 
